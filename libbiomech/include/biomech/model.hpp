@@ -1,0 +1,158 @@
+// The musculoskeletal model: bodies joined by OpenSim-style custom joints, the
+// coordinates that drive them, landmarks, wrap surfaces and muscle paths.
+//
+// A Model is built once (from a model file, an .osim file or by scaling another
+// model to a subject) and then only read: every algorithm takes `const Model&`
+// and writes its results into a `Data` workspace (see data.hpp).
+//
+// Conventions (OpenSim): x anterior, y superior, z to the right; SI units and
+// radians; hip coordinates flexion, adduction, rotation (internal positive);
+// the left side mirrors the right in z.
+#pragma once
+#include <Eigen/Core>
+#include <Eigen/Geometry>
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "biomech/function.hpp"
+#include "biomech/subject.hpp"
+
+namespace biomech {
+
+using Vec3 = Eigen::Vector3d;
+using Mat3 = Eigen::Matrix3d;
+
+// A generalized coordinate. Independent coordinates form the posture vector;
+// a coupled coordinate (OpenSim CoordinateCouplerConstraint) is a function of
+// one independent coordinate and is not part of the posture.
+struct Coordinate {
+  std::string name;
+  double range_min = -M_PI;   // rad (or m for translations)
+  double range_max = M_PI;    // rad (or m)
+  double default_value = 0.0; // rad (or m)
+  bool rotational = true;
+  int driver = -1;            // index into Model::coordinates of the driving coordinate, -1 if independent
+  Function coupler;           // value = coupler(driver value) when driver >= 0
+};
+
+// One of the six axes of an OpenSim SpatialTransform. Rotation axes are applied
+// in order as body-fixed rotations (R = R1 R2 R3); translation axes are in the
+// parent offset frame. value = function(coordinate value), or function(0) when
+// coordinate < 0.
+struct TransformAxis {
+  Vec3 axis = Vec3::UnitX();  // unit vector
+  int coordinate = -1;        // index into Model::coordinates, -1 = constant
+  Function function;          // rad for rotations, m for translations
+};
+
+// Joint connecting body `child` to body `parent` (-1 = ground):
+// X_ground_child = X_ground_parent * parent_offset * X(q) * child_offset^-1.
+struct Joint {
+  std::string name;
+  int parent = -1;
+  int child = -1;
+  Eigen::Isometry3d parent_offset = Eigen::Isometry3d::Identity();  // frame F in parent
+  Eigen::Isometry3d child_offset = Eigen::Isometry3d::Identity();   // frame M in child
+  std::array<TransformAxis, 3> rotations;
+  std::array<TransformAxis, 3> translations;
+};
+
+struct Body {
+  std::string name;
+  int joint = -1;                  // index of the joint whose child this body is
+  double mass = 0.0;               // kg
+  Vec3 com = Vec3::Zero();         // m, in body frame
+  Mat3 inertia = Mat3::Zero();     // kg m^2, about the com, in body frame
+};
+
+// A named point fixed in a body (ASIS, greater trochanter, patella centre...).
+struct Landmark {
+  std::string name;
+  int body = -1;
+  Vec3 location = Vec3::Zero();    // m, in body frame
+  std::string source;              // where the position comes from
+};
+
+// OpenSim WrapCylinder: axis along the cylinder frame's z, centred at the frame origin.
+struct WrapCylinder {
+  std::string name;
+  int body = -1;
+  Eigen::Isometry3d pose = Eigen::Isometry3d::Identity();  // cylinder frame in body frame
+  double radius = 0.0;   // m
+  double length = 0.0;   // m (informational; OpenSim treats the cylinder as infinite for wrapping)
+  int quadrant_axis = -1;   // 0 = x, 1 = y, -1 = unconstrained ("all")
+  int quadrant_sign = 0;    // +1 or -1 when constrained
+};
+
+struct PathPoint {
+  enum class Type { fixed, conditional, moving };
+  Type type = Type::fixed;
+  int body = -1;
+  Vec3 location = Vec3::Zero();      // m, in body frame (fixed, conditional)
+  // conditional: the point is in the path only while the coordinate lies in [range_min, range_max]
+  int condition_coordinate = -1;
+  double range_min = 0.0, range_max = 0.0;
+  // moving: location[i] = moving[i].value(q[moving_coordinate[i]]); -1 keeps location[i]
+  std::array<int, 3> moving_coordinate{-1, -1, -1};
+  std::array<Function, 3> moving;
+};
+
+// A muscle's use of a wrap cylinder (OpenSim PathWrap). The wrap applies to the
+// path segments between 0-based points range_begin..range_end (-1 = whole path).
+struct PathWrap {
+  int cylinder = -1;  // index into Model::wrap_cylinders
+  int range_begin = -1;
+  int range_end = -1;
+};
+
+struct Muscle {
+  std::string name;             // e.g. glut_med1_r
+  char side = 'r';              // 'r' or 'l'
+  std::string group;            // e.g. gluteus_medius, tfl, adductors
+  std::string segment;          // e.g. anterior/middle/posterior, empty when none
+  double max_isometric_force = 0.0;   // N (after subject strength scaling)
+  double optimal_fiber_length = 0.0;  // m
+  double tendon_slack_length = 0.0;   // m
+  double pennation_angle = 0.0;       // rad, at optimal fibre length
+  std::vector<PathPoint> path;
+  std::vector<PathWrap> wraps;
+};
+
+struct Model {
+  std::string name;
+  std::string source;           // provenance / citation of the geometry
+  std::vector<Coordinate> coordinates;  // all, independent and coupled
+  std::vector<Body> bodies;             // topologically ordered: a parent precedes its children
+  std::vector<Joint> joints;            // joints[bodies[b].joint].child == b
+  std::vector<Landmark> landmarks;
+  std::vector<WrapCylinder> wrap_cylinders;
+  std::vector<Muscle> muscles;
+  Subject subject;                      // the subject this model describes
+  Vec3 gravity{0.0, -9.80665, 0.0};     // m/s^2, in ground
+
+  // Derived by finalize(): the posture vector and the coordinates muscles cross.
+  std::vector<int> independent;         // indices into coordinates, in posture order
+  std::vector<int> posture_index;       // coordinate index -> posture index, -1 for coupled
+  std::vector<int> moment_arm_coords;   // posture indices of coordinates that muscles cross
+
+  // Checks consistency (indices, finite numbers, masses >= 0, ordering) and
+  // fills the derived fields. Throws InvalidArgument naming the offending item.
+  void finalize();
+
+  int nq() const { return static_cast<int>(independent.size()); }
+  int n_muscles() const { return static_cast<int>(muscles.size()); }
+  // -1 when absent
+  int body_index(const std::string& name) const;
+  int coordinate_index(const std::string& name) const;   // into coordinates
+  int posture_coordinate(const std::string& name) const; // into the posture vector
+  int muscle_index(const std::string& name) const;
+  int landmark_index(const std::string& name) const;
+  std::vector<std::string> coordinate_names() const;      // posture order
+  std::vector<std::string> muscle_names() const;
+  double total_mass() const;                              // kg
+  Eigen::VectorXd default_posture() const;                // posture vector of defaults, clamped to range
+};
+
+}  // namespace biomech
