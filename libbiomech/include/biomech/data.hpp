@@ -18,6 +18,16 @@ struct MotionTerm {
   Vec3 v = Vec3::Zero();
 };
 
+// One muscle's current path, rebuilt for every muscle and posture.
+struct PathScratch {
+  std::vector<Vec3> points;        // ground, m
+  std::vector<int> bodies;         // body each point is fixed in
+  std::vector<int> origin;         // index into Muscle::path, -1 for a wrap tangent point
+  std::vector<char> arc;           // 1 when the segment after the point is a wrap arc
+  std::vector<double> arc_length;  // m, length of that arc
+  std::vector<Vec3> force;         // unit-tension force on each point (u_out - u_in)
+};
+
 struct Data {
   explicit Data(const Model& model);
 
@@ -26,15 +36,14 @@ struct Data {
   Eigen::VectorXd coordinate_rate;      // d(coordinate)/d(its driver); 1 for independent
   std::vector<Eigen::Isometry3d> body_pose;  // body frame in ground
   std::vector<MotionTerm> motion_terms;      // filled by forward_kinematics
+  std::vector<int> joint_terms_begin;        // motion terms of joint j: [begin[j], begin[j+1])
 
   // Muscle outputs, filled by compute_muscle_paths.
   Eigen::VectorXd muscle_length;        // (n_muscles) m, muscle-tendon length
   Eigen::MatrixXd moment_arm;           // (n_muscles x nq) m, r = -dL/dq
 
   // Scratch for the path algorithm.
-  std::vector<Vec3> path_points;
-  std::vector<int> path_bodies;
-  std::vector<Vec3> path_force;
+  PathScratch path;
   std::vector<Vec3> body_force, body_moment;
 };
 

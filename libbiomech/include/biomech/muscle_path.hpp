@@ -21,8 +21,19 @@ void compute_muscle_paths_batch(const Model& model, Data& data,
                                 Eigen::Ref<Eigen::MatrixXd> lengths,
                                 double* moment_arms);
 
-// The points of one muscle's current path in ground (m), wrap tangent points
-// included, for drawing and debugging. Needs forward_kinematics first.
+// One muscle's current path: points in ground (m), wrap tangent points
+// included, the body each point is fixed in, and the force a unit tension
+// applies to each point (u_out - u_in; a wrap arc passes its load to the
+// cylinder's body through its two tangent points). Needs forward_kinematics first.
+struct MusclePathForces {
+  std::vector<Vec3> points;
+  std::vector<int> bodies;
+  std::vector<Vec3> force;
+  double length = 0.0;  // m
+};
+MusclePathForces muscle_path_forces(const Model& model, const Data& data, int muscle);
+
+// Just the points of muscle_path_forces, for drawing.
 std::vector<Vec3> muscle_path_points(const Model& model, const Data& data, int muscle);
 
 }  // namespace biomech

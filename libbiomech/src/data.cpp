@@ -1,0 +1,35 @@
+#include "biomech/data.hpp"
+
+#include <algorithm>
+
+namespace biomech {
+
+Data::Data(const Model& model) {
+  const int nb = static_cast<int>(model.bodies.size());
+  const int nm = model.n_muscles();
+  q = model.default_posture();
+  coordinate_value = Eigen::VectorXd::Zero(model.coordinates.size());
+  coordinate_rate = Eigen::VectorXd::Ones(model.coordinates.size());
+  body_pose.assign(nb, Eigen::Isometry3d::Identity());
+  // One motion term per (joint, independent coordinate that moves it).
+  joint_terms_begin.assign(model.joints.size() + 1, 0);
+  for (size_t j = 0; j < model.joints.size(); ++j) {
+    joint_terms_begin[j] = static_cast<int>(motion_terms.size());
+    std::vector<int> ks;
+    for (const auto* axes : {&model.joints[j].rotations, &model.joints[j].translations})
+      for (const TransformAxis& ax : *axes) {
+        if (ax.coordinate < 0 || ax.function.kind() == Function::Kind::constant) continue;
+        const Coordinate& c = model.coordinates[ax.coordinate];
+        const int k = c.driver >= 0 ? model.posture_index[c.driver] : model.posture_index[ax.coordinate];
+        if (std::find(ks.begin(), ks.end(), k) == ks.end()) ks.push_back(k);
+      }
+    for (int k : ks) motion_terms.push_back(MotionTerm{static_cast<int>(j), k, Vec3::Zero(), Vec3::Zero()});
+  }
+  joint_terms_begin[model.joints.size()] = static_cast<int>(motion_terms.size());
+  muscle_length = Eigen::VectorXd::Zero(nm);
+  moment_arm = Eigen::MatrixXd::Zero(nm, model.nq());
+  body_force.assign(nb, Vec3::Zero());
+  body_moment.assign(nb, Vec3::Zero());
+}
+
+}  // namespace biomech

@@ -1,0 +1,184 @@
+#include "biomech/function.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "biomech/errors.hpp"
+
+namespace biomech {
+
+Function Function::constant(double c) {
+  if (!std::isfinite(c)) throw InvalidArgument("Function::constant: expected a finite value, got " + std::to_string(c));
+  Function f;
+  f.kind_ = Kind::constant;
+  f.b_ = c;
+  return f;
+}
+
+Function Function::linear(double slope, double intercept) {
+  if (!std::isfinite(slope) || !std::isfinite(intercept))
+    throw InvalidArgument("Function::linear: expected finite slope and intercept");
+  Function f;
+  f.kind_ = Kind::linear;
+  f.a_ = slope;
+  f.b_ = intercept;
+  return f;
+}
+
+Function Function::polynomial(std::vector<double> c) {
+  if (c.empty()) throw InvalidArgument("Function::polynomial: expected at least one coefficient, got none");
+  for (double v : c)
+    if (!std::isfinite(v)) throw InvalidArgument("Function::polynomial: expected finite coefficients");
+  Function f;
+  f.kind_ = Kind::polynomial;
+  f.y_ = std::move(c);
+  return f;
+}
+
+Function Function::spline(std::vector<double> x, std::vector<double> y) {
+  if (x.size() != y.size())
+    throw InvalidArgument("Function::spline: expected as many x as y knots, got " + std::to_string(x.size()) +
+                          " and " + std::to_string(y.size()));
+  if (x.size() < 2) throw InvalidArgument("Function::spline: expected at least 2 knots, got " + std::to_string(x.size()));
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i]) || !std::isfinite(y[i])) throw InvalidArgument("Function::spline: expected finite knots");
+    if (i > 0 && !(x[i] > x[i - 1])) throw InvalidArgument("Function::spline: expected strictly increasing x knots");
+  }
+  Function f;
+  f.kind_ = Kind::spline;
+  f.x_ = std::move(x);
+  f.y_ = std::move(y);
+  f.fit_spline();
+  return f;
+}
+
+// Forsythe, Malcolm & Moler (1977) cubic spline, as OpenSim's SimmSpline: end
+// conditions match the third derivative of the cubic through the four end knots.
+// With fewer than 4 knots the function is piecewise linear.
+void Function::fit_spline() {
+  const size_t n = x_.size();
+  b_coef_.assign(n, 0.0);
+  c_coef_.assign(n, 0.0);
+  d_coef_.assign(n, 0.0);
+  auto& x = x_;
+  auto& y = y_;
+  auto& b = b_coef_;
+  auto& c = c_coef_;
+  auto& d = d_coef_;
+  if (n < 4) {
+    for (size_t i = 0; i + 1 < n; ++i) b[i] = (y[i + 1] - y[i]) / (x[i + 1] - x[i]);
+    b[n - 1] = b[n - 2];
+    return;
+  }
+  const size_t nm1 = n - 1;
+  d[0] = x[1] - x[0];
+  c[1] = (y[1] - y[0]) / d[0];
+  for (size_t i = 1; i < nm1; ++i) {
+    d[i] = x[i + 1] - x[i];
+    b[i] = 2.0 * (d[i - 1] + d[i]);
+    c[i + 1] = (y[i + 1] - y[i]) / d[i];
+    c[i] = c[i + 1] - c[i];
+  }
+  b[0] = -d[0];
+  b[nm1] = -d[n - 2];
+  c[0] = 0.0;
+  c[nm1] = 0.0;
+  {
+    const double d1 = c[2] / (x[3] - x[1]) - c[1] / (x[2] - x[0]);
+    const double d2 = c[nm1 - 1] / (x[nm1] - x[n - 3]) - c[n - 3] / (x[nm1 - 1] - x[n - 4]);
+    c[0] = d1 * d[0] * d[0] / (x[3] - x[0]);
+    c[nm1] = -d2 * d[n - 2] * d[n - 2] / (x[nm1] - x[n - 4]);
+  }
+  for (size_t i = 1; i < n; ++i) {
+    const double t = d[i - 1] / b[i - 1];
+    b[i] -= t * d[i - 1];
+    c[i] -= t * c[i - 1];
+  }
+  c[nm1] /= b[nm1];
+  for (size_t k = nm1; k-- > 0;) c[k] = (c[k] - d[k] * c[k + 1]) / b[k];
+  b[nm1] = (y[nm1] - y[n - 2]) / d[n - 2] + d[n - 2] * (c[n - 2] + 2.0 * c[nm1]);
+  for (size_t i = 0; i < nm1; ++i) {
+    b[i] = (y[i + 1] - y[i]) / d[i] - d[i] * (c[i + 1] + 2.0 * c[i]);
+    d[i] = (c[i + 1] - c[i]) / d[i];
+    c[i] = 3.0 * c[i];
+  }
+  c[nm1] = 3.0 * c[nm1];
+  d[nm1] = d[n - 2];
+}
+
+double Function::value(double xv) const {
+  switch (kind_) {
+    case Kind::constant:
+      return b_;
+    case Kind::linear:
+      return a_ * xv + b_;
+    case Kind::polynomial: {
+      double v = 0.0;
+      for (double c : y_) v = v * xv + c;
+      return v;
+    }
+    case Kind::spline: {
+      const size_t n = x_.size();
+      // linear extrapolation with the end slopes, as SimmSpline
+      if (xv < x_[0]) return y_[0] + (xv - x_[0]) * b_coef_[0];
+      if (xv > x_[n - 1]) return y_[n - 1] + (xv - x_[n - 1]) * b_coef_[n - 1];
+      size_t k = std::upper_bound(x_.begin(), x_.end(), xv) - x_.begin();
+      k = k == 0 ? 0 : k - 1;
+      if (k >= n - 1) k = n - 2;
+      const double dx = xv - x_[k];
+      if (n < 4) return y_[k] + dx * b_coef_[k];
+      return y_[k] + dx * (b_coef_[k] + dx * (c_coef_[k] + dx * d_coef_[k]));
+    }
+  }
+  return 0.0;
+}
+
+double Function::derivative(double xv) const {
+  switch (kind_) {
+    case Kind::constant:
+      return 0.0;
+    case Kind::linear:
+      return a_;
+    case Kind::polynomial: {
+      double v = 0.0;
+      const size_t deg = y_.size() - 1;
+      for (size_t i = 0; i < deg; ++i) v = v * xv + y_[i] * static_cast<double>(deg - i);
+      return v;
+    }
+    case Kind::spline: {
+      const size_t n = x_.size();
+      if (xv < x_[0]) return b_coef_[0];
+      if (xv > x_[n - 1]) return b_coef_[n - 1];
+      size_t k = std::upper_bound(x_.begin(), x_.end(), xv) - x_.begin();
+      k = k == 0 ? 0 : k - 1;
+      if (k >= n - 1) k = n - 2;
+      const double dx = xv - x_[k];
+      if (n < 4) return b_coef_[k];
+      return b_coef_[k] + dx * (2.0 * c_coef_[k] + 3.0 * dx * d_coef_[k]);
+    }
+  }
+  return 0.0;
+}
+
+Function Function::scaled(double s) const {
+  switch (kind_) {
+    case Kind::constant:
+      return constant(b_ * s);
+    case Kind::linear:
+      return linear(a_ * s, b_ * s);
+    case Kind::polynomial: {
+      auto c = y_;
+      for (auto& v : c) v *= s;
+      return polynomial(c);
+    }
+    case Kind::spline: {
+      auto y = y_;
+      for (auto& v : y) v *= s;
+      return spline(x_, y);
+    }
+  }
+  return *this;
+}
+
+}  // namespace biomech

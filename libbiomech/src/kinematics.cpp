@@ -1,0 +1,113 @@
+#include "biomech/kinematics.hpp"
+
+#include <cmath>
+
+#include "biomech/errors.hpp"
+
+namespace biomech {
+namespace {
+
+double axis_value(const Data& data, const TransformAxis& ax) {
+  return ax.function.value(ax.coordinate < 0 ? 0.0 : data.coordinate_value[ax.coordinate]);
+}
+
+// d(axis value)/d(driving posture coordinate)
+double axis_rate(const Data& data, const TransformAxis& ax) {
+  if (ax.coordinate < 0) return 0.0;
+  return ax.function.derivative(data.coordinate_value[ax.coordinate]) * data.coordinate_rate[ax.coordinate];
+}
+
+MotionTerm* term_for(const Model& model, Data& data, int joint, const TransformAxis& ax) {
+  const Coordinate& c = model.coordinates[ax.coordinate];
+  const int k = c.driver >= 0 ? model.posture_index[c.driver] : model.posture_index[ax.coordinate];
+  for (int t = data.joint_terms_begin[joint]; t < data.joint_terms_begin[joint + 1]; ++t)
+    if (data.motion_terms[t].posture_index == k) return &data.motion_terms[t];
+  return nullptr;
+}
+
+}  // namespace
+
+void forward_kinematics(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
+  if (q.size() != model.nq())
+    throw InvalidArgument("forward_kinematics: expected a posture of " + std::to_string(model.nq()) +
+                          " coordinates, got " + std::to_string(q.size()));
+  if (!q.allFinite()) throw InvalidArgument("forward_kinematics: expected finite coordinates, got NaN or inf");
+  data.q = q;
+  const int nc = static_cast<int>(model.coordinates.size());
+  for (int c = 0; c < nc; ++c) {
+    const Coordinate& co = model.coordinates[c];
+    if (co.driver < 0) {
+      data.coordinate_value[c] = q[model.posture_index[c]];
+      data.coordinate_rate[c] = 1.0;
+    } else {
+      const double qd = q[model.posture_index[co.driver]];
+      data.coordinate_value[c] = co.coupler.value(qd);
+      data.coordinate_rate[c] = co.coupler.derivative(qd);
+    }
+  }
+  for (auto& t : data.motion_terms) t.w.setZero(), t.v.setZero();
+
+  const int nb = static_cast<int>(model.bodies.size());
+  for (int b = 0; b < nb; ++b) {
+    const int jidx = model.bodies[b].joint;
+    const Joint& j = model.joints[jidx];
+    const Eigen::Isometry3d X_GF =
+        (j.parent < 0 ? Eigen::Isometry3d::Identity() : data.body_pose[j.parent]) * j.parent_offset;
+    const Mat3 R_GF = X_GF.linear();
+
+    // translation of M in F; rotation about M's origin, body-fixed sequence
+    Vec3 p = Vec3::Zero();
+    for (const TransformAxis& ax : j.translations) p += axis_value(data, ax) * ax.axis;
+    const Vec3 origin = X_GF * p;
+    Mat3 R = Mat3::Identity();
+    for (const TransformAxis& ax : j.rotations) {
+      const double rate = axis_rate(data, ax);
+      if (rate != 0.0) {
+        const Vec3 w = R_GF * (R * ax.axis) * rate;
+        MotionTerm* t = term_for(model, data, jidx, ax);
+        t->w += w;
+        t->v += origin.cross(w);
+      }
+      const double theta = axis_value(data, ax);
+      if (theta != 0.0) R = R * Eigen::AngleAxisd(theta, ax.axis).toRotationMatrix();
+    }
+    for (const TransformAxis& ax : j.translations) {
+      const double rate = axis_rate(data, ax);
+      if (rate != 0.0) term_for(model, data, jidx, ax)->v += R_GF * ax.axis * rate;
+    }
+    Eigen::Isometry3d X_FM = Eigen::Isometry3d::Identity();
+    X_FM.linear() = R;
+    X_FM.translation() = p;
+    data.body_pose[b] = X_GF * X_FM * j.child_offset.inverse();
+  }
+}
+
+Vec3 point_in_ground(const Data& data, int body, const Vec3& local) { return data.body_pose[body] * local; }
+
+Vec3 landmark_position(const Model& model, const Data& data, const std::string& name) {
+  const int i = model.landmark_index(name);
+  if (i < 0) throw InvalidArgument("landmark_position: expected a landmark of the model, got '" + name + "'");
+  const Landmark& l = model.landmarks[i];
+  return data.body_pose[l.body] * l.location;
+}
+
+Vec3 center_of_mass(const Model& model, const Data& data, const std::vector<int>& bodies) {
+  Vec3 s = Vec3::Zero();
+  double m = 0.0;
+  auto add = [&](int b) {
+    s += model.bodies[b].mass * (data.body_pose[b] * model.bodies[b].com);
+    m += model.bodies[b].mass;
+  };
+  if (bodies.empty())
+    for (size_t b = 0; b < model.bodies.size(); ++b) add(static_cast<int>(b));
+  else
+    for (int b : bodies) {
+      if (b < 0 || b >= static_cast<int>(model.bodies.size()))
+        throw InvalidArgument("center_of_mass: expected body indices of the model, got " + std::to_string(b));
+      add(b);
+    }
+  if (m <= 0.0) throw InvalidArgument("center_of_mass: the bodies have no mass");
+  return s / m;
+}
+
+}  // namespace biomech

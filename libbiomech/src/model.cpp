@@ -1,0 +1,191 @@
+#include "biomech/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "biomech/errors.hpp"
+#include "biomech/kinematics.hpp"
+
+namespace biomech {
+namespace {
+
+bool finite(const Vec3& v) { return v.allFinite(); }
+
+void check(bool ok, const std::string& what) {
+  if (!ok) throw InvalidArgument("Model: " + what);
+}
+
+template <class T>
+int find_by_name(const std::vector<T>& items, const std::string& name) {
+  for (size_t i = 0; i < items.size(); ++i)
+    if (items[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+}  // namespace
+
+bool is_in_subtree(const Model& model, int b, int ancestor) {
+  while (b >= 0) {
+    if (b == ancestor) return true;
+    b = model.joints[model.bodies[b].joint].parent;
+  }
+  return false;
+}
+
+void Model::finalize() {
+  const int nb = static_cast<int>(bodies.size());
+  const int nc = static_cast<int>(coordinates.size());
+  check(nb > 0, "expected at least one body, got none");
+  check(joints.size() == bodies.size(),
+        "expected one joint per body, got " + std::to_string(joints.size()) + " joints for " + std::to_string(nb) + " bodies");
+
+  std::set<std::string> names;
+  for (int b = 0; b < nb; ++b) {
+    const Body& body = bodies[b];
+    check(names.insert(body.name).second, "duplicate body name '" + body.name + "'");
+    check(body.joint >= 0 && body.joint < nb && joints[body.joint].child == b,
+          "body '" + body.name + "' has no joint whose child it is");
+    const int parent = joints[body.joint].parent;
+    check(parent < b, "bodies must be ordered parent first; '" + body.name + "' comes before its parent");
+    check(std::isfinite(body.mass) && body.mass >= 0.0,
+          "body '" + body.name + "': expected a finite mass >= 0 kg, got " + std::to_string(body.mass));
+    check(finite(body.com) && body.inertia.allFinite(), "body '" + body.name + "': non-finite com or inertia");
+  }
+
+  names.clear();
+  for (int c = 0; c < nc; ++c) {
+    const Coordinate& co = coordinates[c];
+    check(names.insert(co.name).second, "duplicate coordinate name '" + co.name + "'");
+    check(std::isfinite(co.range_min) && std::isfinite(co.range_max) && co.range_min <= co.range_max,
+          "coordinate '" + co.name + "': expected a finite range with min <= max");
+    check(std::isfinite(co.default_value), "coordinate '" + co.name + "': non-finite default");
+    check(co.driver < nc && co.driver != c, "coordinate '" + co.name + "': bad driver index");
+    if (co.driver >= 0)
+      check(coordinates[co.driver].driver < 0,
+            "coordinate '" + co.name + "': expected an independent driver, got coupled '" + coordinates[co.driver].name + "'");
+  }
+
+  for (Joint& j : joints)
+    for (auto* axes : {&j.rotations, &j.translations})
+      for (TransformAxis& ax : *axes)
+        if (ax.axis.allFinite() && ax.axis.norm() > 0.0) ax.axis.normalize();
+  for (const Joint& j : joints) {
+    check(j.child >= 0 && j.child < nb, "joint '" + j.name + "': bad child body");
+    check(j.parent >= -1 && j.parent < nb, "joint '" + j.name + "': bad parent body");
+    check(j.parent_offset.matrix().allFinite() && j.child_offset.matrix().allFinite(),
+          "joint '" + j.name + "': non-finite offset frame");
+    for (const auto* axes : {&j.rotations, &j.translations})
+      for (const TransformAxis& ax : *axes) {
+        check(ax.coordinate >= -1 && ax.coordinate < nc, "joint '" + j.name + "': bad coordinate index");
+        check(finite(ax.axis) && ax.axis.norm() > 0.0, "joint '" + j.name + "': expected a non-zero axis");
+      }
+  }
+
+  for (const WrapCylinder& w : wrap_cylinders) {
+    check(w.body >= 0 && w.body < nb, "wrap cylinder '" + w.name + "': bad body");
+    check(std::isfinite(w.radius) && w.radius > 0.0,
+          "wrap cylinder '" + w.name + "': expected radius > 0 m, got " + std::to_string(w.radius));
+  }
+  for (const Landmark& l : landmarks) {
+    check(l.body >= 0 && l.body < nb, "landmark '" + l.name + "': bad body");
+    check(finite(l.location), "landmark '" + l.name + "': non-finite location");
+  }
+
+  names.clear();
+  for (const Muscle& m : muscles) {
+    check(names.insert(m.name).second, "duplicate muscle name '" + m.name + "'");
+    check(m.side == 'r' || m.side == 'l', "muscle '" + m.name + "': expected side 'r' or 'l'");
+    check(std::isfinite(m.max_isometric_force) && m.max_isometric_force >= 0.0,
+          "muscle '" + m.name + "': expected max isometric force >= 0 N, got " + std::to_string(m.max_isometric_force));
+    check(std::isfinite(m.optimal_fiber_length) && m.optimal_fiber_length > 0.0,
+          "muscle '" + m.name + "': expected optimal fibre length > 0 m");
+    check(std::isfinite(m.tendon_slack_length) && m.tendon_slack_length >= 0.0,
+          "muscle '" + m.name + "': expected tendon slack length >= 0 m");
+    check(std::isfinite(m.pennation_angle) && m.pennation_angle >= 0.0 && m.pennation_angle < M_PI / 2,
+          "muscle '" + m.name + "': expected pennation angle in [0, 90) deg");
+    check(m.path.size() >= 2, "muscle '" + m.name + "': expected at least 2 path points");
+    for (const PathPoint& p : m.path) {
+      check(p.body >= 0 && p.body < nb, "muscle '" + m.name + "': path point on an unknown body");
+      check(finite(p.location), "muscle '" + m.name + "': non-finite path point");
+      if (p.type == PathPoint::Type::conditional)
+        check(p.condition_coordinate >= 0 && p.condition_coordinate < nc,
+              "muscle '" + m.name + "': conditional point needs a coordinate");
+      if (p.type == PathPoint::Type::moving)
+        for (int c : p.moving_coordinate) check(c >= -1 && c < nc, "muscle '" + m.name + "': bad moving coordinate");
+    }
+    for (const PathWrap& w : m.wraps)
+      check(w.cylinder >= 0 && w.cylinder < static_cast<int>(wrap_cylinders.size()),
+            "muscle '" + m.name + "': unknown wrap cylinder");
+  }
+
+  independent.clear();
+  posture_index.assign(nc, -1);
+  for (int c = 0; c < nc; ++c)
+    if (coordinates[c].driver < 0) {
+      posture_index[c] = static_cast<int>(independent.size());
+      independent.push_back(c);
+    }
+
+  // A coordinate is crossed by a muscle when it drives a joint with muscle
+  // points on both sides, or moves/switches a point of the muscle.
+  auto driver_posture = [&](int c) { return coordinates[c].driver >= 0 ? posture_index[coordinates[c].driver] : posture_index[c]; };
+  std::vector<bool> crossed(independent.size(), false);
+  for (const Muscle& m : muscles) {
+    for (const Joint& j : joints) {
+      bool inside = false, outside = false;
+      for (const PathPoint& p : m.path) (is_in_subtree(*this, p.body, j.child) ? inside : outside) = true;
+      for (const PathWrap& w : m.wraps) (is_in_subtree(*this, wrap_cylinders[w.cylinder].body, j.child) ? inside : outside) = true;
+      if (!(inside && outside)) continue;
+      for (const auto* axes : {&j.rotations, &j.translations})
+        for (const TransformAxis& ax : *axes)
+          if (ax.coordinate >= 0 && ax.function.kind() != Function::Kind::constant) crossed[driver_posture(ax.coordinate)] = true;
+    }
+    for (const PathPoint& p : m.path) {
+      if (p.type == PathPoint::Type::moving)
+        for (int c : p.moving_coordinate)
+          if (c >= 0) crossed[driver_posture(c)] = true;
+    }
+  }
+  moment_arm_coords.clear();
+  for (size_t k = 0; k < crossed.size(); ++k)
+    if (crossed[k]) moment_arm_coords.push_back(static_cast<int>(k));
+}
+
+int Model::body_index(const std::string& n) const { return find_by_name(bodies, n); }
+int Model::coordinate_index(const std::string& n) const { return find_by_name(coordinates, n); }
+int Model::muscle_index(const std::string& n) const { return find_by_name(muscles, n); }
+int Model::landmark_index(const std::string& n) const { return find_by_name(landmarks, n); }
+int Model::posture_coordinate(const std::string& n) const {
+  const int c = coordinate_index(n);
+  return c < 0 ? -1 : posture_index[c];
+}
+
+std::vector<std::string> Model::coordinate_names() const {
+  std::vector<std::string> out;
+  for (int c : independent) out.push_back(coordinates[c].name);
+  return out;
+}
+
+std::vector<std::string> Model::muscle_names() const {
+  std::vector<std::string> out;
+  for (const Muscle& m : muscles) out.push_back(m.name);
+  return out;
+}
+
+double Model::total_mass() const {
+  double m = 0.0;
+  for (const Body& b : bodies) m += b.mass;
+  return m;
+}
+
+Eigen::VectorXd Model::default_posture() const {
+  Eigen::VectorXd q(nq());
+  for (int k = 0; k < nq(); ++k) {
+    const Coordinate& c = coordinates[independent[k]];
+    q[k] = std::clamp(c.default_value, c.range_min, c.range_max);
+  }
+  return q;
+}
+
+}  // namespace biomech
