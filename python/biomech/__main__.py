@@ -1,0 +1,3 @@
+from biomech.cli import run
+
+run()

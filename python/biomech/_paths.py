@@ -1,0 +1,43 @@
+"""Where biomech's data files live, installed or in a source tree."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def data_path(*parts: str | os.PathLike) -> Path:
+    """Path of a file under the model/data directory (``models/`` in the repository).
+
+    Looks, in order, at ``$BIOMECH_MODELS_DIR``, the copy installed inside the
+    package (``biomech/models`` in a wheel) and the source tree's ``models/``
+    (when running from a checkout or an editable install). ``data_path()`` is
+    the directory itself; ``data_path("exercises", "clam.yaml")`` a file in it.
+    The path is returned whether or not the file exists.
+    """
+    env = os.environ.get("BIOMECH_MODELS_DIR")
+    candidates = [Path(env)] if env else []
+    candidates += [_PACKAGE_DIR / "models", _PACKAGE_DIR.parents[1] / "models"]
+    for base in candidates:
+        if base.is_dir():
+            return base.joinpath(*parts)
+    raise FileNotFoundError(
+        "biomech model directory not found (looked in "
+        + ", ".join(str(c) for c in candidates)
+        + "); set BIOMECH_MODELS_DIR"
+    )
+
+
+def shared_path(*parts: str | os.PathLike) -> Path | None:
+    """Path under the team's shared material (``$BIOMECH_SHARED`` or ``<repo>/../shared``), or None.
+
+    Only tests and tools use this; the product never needs it.
+    """
+    env = os.environ.get("BIOMECH_SHARED")
+    candidates = [Path(env)] if env else []
+    candidates.append(_PACKAGE_DIR.parents[2] / "shared")
+    for base in candidates:
+        if base.is_dir():
+            return base.joinpath(*parts)
+    return None

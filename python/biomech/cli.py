@@ -1,0 +1,235 @@
+"""The ``biomech`` command-line program.
+
+Every subcommand lives in its domain module and is registered with two
+decorators; the module is then listed once in ``COMMAND_MODULES`` below::
+
+    # python/biomech/seesaw.py
+    from biomech.cli import argument, command
+
+    @command("seesaw", help="Abductor and hip contact force in single-leg stance.")
+    @argument("--mass-kg", type=float, default=70.0, help="body mass (kg)")
+    def _seesaw_cmd(args):
+        return {"abductor_force_n": ...}   # any JSON-able result
+
+The function returns its result (dicts, lists, numbers, strings, NumPy values,
+pandas objects). ``--json`` (after the subcommand, or before it) prints the
+result as JSON; otherwise it is printed as text, by ``text=`` (a function of
+the result returning a string) when given, else by a generic formatter.
+
+Errors: a usage error prints ``biomech: error: <message>`` and exits 2; any
+other exception prints ``biomech: error: <message>`` and exits 1. No traceback
+unless ``BIOMECH_DEBUG=1``.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+# Domain modules that define subcommands, in the order they appear in --help.
+# Adding a subcommand module: one line here.
+COMMAND_MODULES = [
+    # "biomech.model",  # model, moment-arms
+]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class _Command:
+    name: str
+    func: Callable[[argparse.Namespace], Any]
+    help: str
+    description: str | None
+    text: Callable[[Any], str] | None
+    arguments: list[tuple[tuple, dict]] = field(default_factory=list)
+
+
+_REGISTRY: dict[str, _Command] = {}
+
+
+def argument(*flags, **kwargs):
+    """Decorator: add an ``argparse`` argument (same signature as ``add_argument``)."""
+
+    def deco(func):
+        args = func.__dict__.setdefault("_biomech_arguments", [])
+        args.insert(0, (flags, kwargs))  # decorators apply bottom-up; keep source order
+        return func
+
+    return deco
+
+
+def command(name: str, *, help: str, description: str | None = None, text: Callable[[Any], str] | None = None):
+    """Decorator: register ``func(args) -> result`` as subcommand ``name``."""
+
+    def deco(func):
+        if name in _REGISTRY and _REGISTRY[name].func is not func:
+            raise RuntimeError(f"biomech CLI: subcommand {name!r} registered twice")
+        _REGISTRY[name] = _Command(name, func, help, description, text,
+                                   list(func.__dict__.get("_biomech_arguments", [])))
+        return func
+
+    return deco
+
+
+class UsageError(Exception):
+    """Bad command line (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # noqa: D401 - argparse hook
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every registered subcommand."""
+    for mod in COMMAND_MODULES:
+        importlib.import_module(mod)
+    from . import __version__
+
+    parser = _Parser(
+        prog="biomech",
+        description="Hip biomechanics: musculoskeletal model, moment arms, seesaw, exercises, dynamics.",
+        epilog="Run 'biomech <command> --help' for a command's options. "
+               "Errors print one line and exit non-zero (BIOMECH_DEBUG=1 shows the traceback).",
+    )
+    parser.add_argument("--version", action="version", version=f"biomech {__version__}")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
+    for cmd in _REGISTRY.values():
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.description or cmd.help)
+        # default=SUPPRESS so that `biomech --json model` is not undone by the subparser
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                       help="print the result as JSON")
+        for flags, kwargs in cmd.arguments:
+            p.add_argument(*flags, **kwargs)
+        p.set_defaults(_command=cmd)
+    return parser
+
+
+# ---- output
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Plain JSON types from NumPy / pandas / paths; non-finite floats become null."""
+    if obj is None or isinstance(obj, (bool, str, int)):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    mod = type(obj).__module__
+    if mod.startswith("pandas"):
+        import pandas as pd
+
+        if isinstance(obj, pd.DataFrame):
+            return {str(r): to_jsonable(row.to_dict()) for r, row in obj.iterrows()}
+        if isinstance(obj, pd.Series):
+            return to_jsonable(obj.to_dict())
+    if mod == "numpy":
+        return to_jsonable(obj.tolist())
+    if hasattr(obj, "_asdict"):
+        return to_jsonable(obj._asdict())
+    if hasattr(obj, "__dict__"):
+        return to_jsonable({k: v for k, v in vars(obj).items() if not k.startswith("_")})
+    return str(obj)
+
+
+def format_text(obj: Any, indent: int = 0) -> str:
+    """Generic human-readable rendering of a command result."""
+    pad = "  " * indent
+    mod = type(obj).__module__
+    if mod.startswith("pandas"):
+        return "\n".join(pad + line for line in obj.to_string().splitlines())
+    if isinstance(obj, dict):
+        lines = []
+        for k, v in obj.items():
+            if (isinstance(v, (dict, list, tuple)) and v) or type(v).__module__.startswith("pandas"):
+                lines.append(f"{pad}{k}:")
+                lines.append(format_text(v, indent + 1))
+            else:
+                lines.append(f"{pad}{k}: {_scalar(v)}")
+        return "\n".join(lines)
+    if isinstance(obj, (list, tuple)):
+        return "\n".join(
+            (f"{pad}-\n" + format_text(v, indent + 1)) if isinstance(v, (dict, list, tuple)) else f"{pad}- {_scalar(v)}"
+            for v in obj
+        )
+    return pad + _scalar(obj)
+
+
+def _scalar(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+# ---- entry point
+
+
+def _one_line(exc: BaseException) -> str:
+    msg = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, KeyError) and len(exc.args) == 1:
+        msg = str(exc.args[0])
+    return " ".join(msg.split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the program; returns the exit status (0 ok, 1 error, 2 usage)."""
+    debug = os.environ.get("BIOMECH_DEBUG", "") not in ("", "0")
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        cmd: _Command | None = getattr(args, "_command", None)
+        if cmd is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        result = cmd.func(args)
+        if result is not None:
+            if getattr(args, "json", False):
+                print(json.dumps(to_jsonable(result), indent=2, allow_nan=False))
+            else:
+                print(cmd.text(result) if cmd.text else format_text(result))
+        sys.stdout.flush()
+        return EXIT_OK
+    except UsageError as e:
+        if debug:
+            raise
+        print(f"biomech: error: {_one_line(e)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("biomech: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # e.g. `biomech model | head`: stop quietly
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return EXIT_OK
+    except SystemExit:
+        raise  # --help / --version
+    except BaseException as e:  # noqa: BLE001 - the one place that turns errors into a message
+        if debug:
+            raise
+        print(f"biomech: error: {_one_line(e)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

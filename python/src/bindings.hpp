@@ -1,0 +1,16 @@
+// One binding function per domain, each in python/src/bind_<domain>.cpp, all
+// called from module.cpp in dependency order (a domain whose functions take or
+// return another domain's types comes after it). Adding a domain: write
+// bind_<domain>.cpp, add its declaration here and its call in module.cpp
+// (tests/python/test_build.py checks that every bind_*.cpp is called).
+#pragma once
+#include <pybind11/pybind11.h>
+
+namespace biomech::python {
+
+// Returns the Python exception type biomech._core.FileError (a ValueError).
+pybind11::handle file_error_type();
+
+}  // namespace biomech::python
+
+void bind_model(pybind11::module_& m);      // Model, Data, Subject-free core model API

@@ -1,0 +1,62 @@
+// biomech._core: the private compiled module behind the `biomech` package.
+#include <pybind11/pybind11.h>
+
+#include <exception>
+
+#include "biomech/errors.hpp"
+#include "biomech/version.hpp"
+#include "bindings.hpp"
+
+namespace py = pybind11;
+
+namespace biomech::python {
+
+py::handle file_error_type() {
+  // Created once in PYBIND11_MODULE and kept alive by the module.
+  static PyObject* type = nullptr;
+  if (type == nullptr) {
+    type = PyErr_NewExceptionWithDoc(
+        "biomech._core.FileError",
+        "A model, exercise or config file could not be read. A ValueError with "
+        "attributes file, line (1-based, 0 when unknown) and field.",
+        PyExc_ValueError, nullptr);
+  }
+  return type;
+}
+
+}  // namespace biomech::python
+
+namespace {
+
+// C++ exceptions -> Python: InvalidArgument and FileError -> ValueError
+// (FileError as biomech._core.FileError, a ValueError subclass carrying file,
+// line and field), FileNotFound -> FileNotFoundError. Anything else keeps
+// pybind11's defaults (std::invalid_argument -> ValueError, other -> RuntimeError).
+void translate(std::exception_ptr p) {
+  try {
+    if (p) std::rethrow_exception(p);
+  } catch (const biomech::FileNotFound& e) {
+    PyErr_SetString(PyExc_FileNotFoundError, e.what());
+  } catch (const biomech::FileError& e) {
+    py::handle type = biomech::python::file_error_type();
+    py::object exc = py::reinterpret_borrow<py::object>(type)(e.what());
+    exc.attr("file") = e.file;
+    exc.attr("line") = e.line;
+    exc.attr("field") = e.field;
+    PyErr_SetObject(type.ptr(), exc.ptr());
+  } catch (const biomech::InvalidArgument& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  }
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "biomech._core: compiled core of the biomech hip biomechanics toolkit (use the `biomech` package)";
+  m.attr("__version__") = biomech::version_string();
+  m.attr("FileError") = biomech::python::file_error_type();
+  py::register_exception_translator(&translate);
+
+  // Domains, in dependency order (see bindings.hpp).
+  // bind_model(m);
+}
