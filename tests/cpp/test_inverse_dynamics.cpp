@@ -23,7 +23,7 @@ double potential_energy(const Model& m, const Data& d) {
 
 // Under gravity alone the generalized forces are the gradient of the potential energy.
 TEST(InverseDynamics, StaticGeneralizedForcesAreGradientOfPotential) {
-  const Model m = testing::tiny_model();
+  const Model m = test_models::tiny_model();
   Data d(m), d2(m);
   std::mt19937 rng(4);
   for (int trial = 0; trial < 50; ++trial) {
@@ -51,7 +51,7 @@ TEST(InverseDynamics, StaticGeneralizedForcesAreGradientOfPotential) {
 // A vertical force equal to the weight, applied under the centre of mass,
 // leaves no residual on the free pelvis joint.
 TEST(InverseDynamics, SupportUnderCentreOfMassBalancesTheRoot) {
-  const Model m = testing::tiny_model();
+  const Model m = test_models::tiny_model();
   Data d(m);
   forward_kinematics(m, d, m.default_posture());
   const Vec3 com = center_of_mass(m, d);
@@ -66,7 +66,7 @@ TEST(InverseDynamics, SupportUnderCentreOfMassBalancesTheRoot) {
 // The hip reaction balances the femur-and-tibia subtree: with a muscle
 // crossing the hip, reaction + muscle + gravity + external = 0.
 TEST(InverseDynamics, JointReactionClosesNewtonOnTheSubtree) {
-  const Model m = testing::tiny_model();
+  const Model m = test_models::tiny_model();
   Data d(m);
   compute_muscle_paths(m, d, m.default_posture());
   std::vector<Vec3> fi, mi, fm, mm;
@@ -91,7 +91,7 @@ TEST(InverseDynamics, JointReactionClosesNewtonOnTheSubtree) {
 }
 
 TEST(InverseDynamics, MomentFromMuscleEqualsTensionTimesMomentArm) {
-  const Model m = testing::tiny_model();
+  const Model m = test_models::tiny_model();
   Data d(m);
   compute_muscle_paths(m, d, m.default_posture());
   Eigen::VectorXd tension = Eigen::VectorXd::Zero(m.n_muscles());
@@ -115,7 +115,7 @@ TEST(InverseDynamics, MomentFromMuscleEqualsTensionTimesMomentArm) {
 }
 
 TEST(InverseDynamics, BadLoadsAreRejected) {
-  const Model m = testing::tiny_model();
+  const Model m = test_models::tiny_model();
   Data d(m);
   forward_kinematics(m, d, m.default_posture());
   ExternalLoad bad;

@@ -25,7 +25,7 @@ Eigen::VectorXd random_posture(const Model& m, std::mt19937& rng) {
 }  // namespace
 
 TEST(MusclePath, MomentArmsMatchFiniteDifferencesOfLength) {
-  const Model m = testing::tiny_model();
+  const Model m = test_models::tiny_model();
   Data d(m), d2(m);
   std::mt19937 rng(1);
   const double h = 1e-6;
@@ -55,7 +55,7 @@ TEST(MusclePath, MomentArmsMatchFiniteDifferencesOfLength) {
 }
 
 TEST(MusclePath, RootMotionDoesNotChangeLengthsOrMomentArms) {
-  const Model m = testing::tiny_model();
+  const Model m = test_models::tiny_model();
   Data d(m);
   std::mt19937 rng(2);
   const Eigen::VectorXd q = random_posture(m, rng);
@@ -71,7 +71,7 @@ TEST(MusclePath, RootMotionDoesNotChangeLengthsOrMomentArms) {
 }
 
 TEST(MusclePath, GluteusMediusAbductsAtNeutral) {
-  const Model m = testing::tiny_model();
+  const Model m = test_models::tiny_model();
   Data d(m);
   compute_muscle_paths(m, d, m.default_posture());
   const int add = m.posture_coordinate("hip_adduction_r");
@@ -83,14 +83,14 @@ TEST(MusclePath, GluteusMediusAbductsAtNeutral) {
 }
 
 TEST(MusclePath, CrossedCoordinatesAreHipAndKnee) {
-  const Model m = testing::tiny_model();
+  const Model m = test_models::tiny_model();
   std::vector<std::string> names;
   for (int k : m.moment_arm_coords) names.push_back(m.coordinate_names()[k]);
   EXPECT_EQ(names, (std::vector<std::string>{"hip_flexion_r", "hip_adduction_r", "hip_rotation_r", "knee_angle_r"}));
 }
 
 TEST(MusclePath, BatchEqualsSinglePostures) {
-  const Model m = testing::tiny_model();
+  const Model m = test_models::tiny_model();
   Data d(m);
   std::mt19937 rng(3);
   const int n = 20;
@@ -110,7 +110,7 @@ TEST(MusclePath, BatchEqualsSinglePostures) {
 }
 
 TEST(MusclePath, BadPostureIsRejected) {
-  const Model m = testing::tiny_model();
+  const Model m = test_models::tiny_model();
   Data d(m);
   EXPECT_THROW(compute_muscle_paths(m, d, Eigen::VectorXd::Zero(3)), InvalidArgument);
   Eigen::VectorXd q = m.default_posture();

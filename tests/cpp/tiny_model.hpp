@@ -4,7 +4,7 @@
 #pragma once
 #include "biomech/model.hpp"
 
-namespace biomech::testing {
+namespace biomech::test_models {
 
 inline TransformAxis rot(Vec3 axis, int coord) { return {axis, coord, Function::linear(1.0, 0.0)}; }
 inline TransformAxis fixed_axis(Vec3 axis) { return {axis, -1, Function::constant(0.0)}; }
@@ -104,4 +104,4 @@ inline Model tiny_model() {
   return m;
 }
 
-}  // namespace biomech::testing
+}  // namespace biomech::test_models

@@ -22,7 +22,7 @@ class Function {
   // x strictly increasing, same length as y, at least 2 knots; throws InvalidArgument.
   static Function spline(std::vector<double> x, std::vector<double> y);
   static Function polynomial(std::vector<double> coefficients_highest_first);
-  Function() : Function(constant(0.0)) {}
+  Function() = default;  // constant 0
 
   double value(double x) const;
   double derivative(double x) const;
