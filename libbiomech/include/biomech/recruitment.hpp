@@ -8,7 +8,15 @@
 // the force-length-scaled maximal forces, tau (m, N m) the moments the muscles
 // must produce, m_j (N m) reserve actuators that keep the problem solvable and
 // are reported.
+//
+// Solved through the dual (see recruitment.cpp and docs/recruitment.md): the
+// activations are an explicit function of the multipliers lambda (m), and the
+// concave m-dimensional dual is maximised by a semismooth Newton method with a
+// line search. The reserves come out as m = lambda m_ref^2 / (2 w_r): they are
+// never exactly zero (they are of order 1e-6 N m with the defaults when the
+// muscles can carry the moment) and become large only when the muscles cannot.
 #pragma once
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 namespace biomech {
@@ -19,6 +27,10 @@ struct RecruitmentOptions {
   double reserve_reference = 1.0; // N m, m_ref
   double tolerance = 1e-10;       // on the moment equality, N m
   int max_iterations = 100;
+  // Additive (recruitment engineer): start from work.lambda when it has the
+  // right size and is finite (the previous frame's multipliers); otherwise
+  // start from the unbounded p = 2 solution. The optimum is unique either way.
+  bool warm_start = false;
 };
 
 struct RecruitmentResult {
@@ -29,19 +41,46 @@ struct RecruitmentResult {
   double cost = 0.0;
   int iterations = 0;
   bool converged = false;
+  // Additive (recruitment engineer): the Lagrange multipliers (m, 1/(N m)) of
+  // the moment equalities: the marginal cost of one more N m about dof j.
+  Eigen::VectorXd multiplier;
 };
 
 // Workspace so repeated solves allocate nothing.
 struct RecruitmentWorkspace {
   Eigen::VectorXd lambda, g, a, tmp;
   Eigen::MatrixXd A, H;
+  // Additive (recruitment engineer): more scratch for the Newton iteration.
+  Eigen::VectorXd s, d, lambda_trial, a_trial, g_trial, deriv;
+  Eigen::LLT<Eigen::MatrixXd> llt;
 };
 
 // Throws InvalidArgument on mismatched sizes, non-finite input, p <= 1, negative F.
+// moment_arms (m x n, m), max_force (n, N), tau (m, N m). Does not throw when
+// the iteration limit is reached: result.converged says so.
 void solve_recruitment(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms,
                        const Eigen::Ref<const Eigen::VectorXd>& max_force,
                        const Eigen::Ref<const Eigen::VectorXd>& tau,
                        const RecruitmentOptions& options,
                        RecruitmentWorkspace& work, RecruitmentResult& result);
+
+// Additive (recruitment engineer): many frames in one call, allocation-free
+// after the first frame.
+//   moment_arms: n_frames * n * m doubles, laid out [frame][muscle][dof] (the
+//                layout compute_muscle_paths_batch writes), m per frame;
+//   max_force:   (n_frames x n) N, or (1 x n) for the same forces in every frame;
+//   tau:         (n_frames x m) N m.
+// Outputs (resized by the caller): activation (n_frames x n), reserve
+// (n_frames x m) N m, iterations (n_frames), converged (n_frames, 0/1).
+// With options.warm_start each frame starts from the previous frame's multipliers.
+// Returns the number of frames that did not converge.
+int solve_recruitment_batch(const double* moment_arms, int n_frames, int n_muscles, int n_dofs,
+                            const Eigen::Ref<const Eigen::MatrixXd>& max_force,
+                            const Eigen::Ref<const Eigen::MatrixXd>& tau,
+                            const RecruitmentOptions& options,
+                            Eigen::Ref<Eigen::MatrixXd> activation,
+                            Eigen::Ref<Eigen::MatrixXd> reserve,
+                            Eigen::Ref<Eigen::VectorXi> iterations,
+                            Eigen::Ref<Eigen::VectorXi> converged);
 
 }  // namespace biomech
