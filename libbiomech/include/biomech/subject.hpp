@@ -29,4 +29,12 @@ struct Subject {
 // Throws InvalidArgument when a field is out of its physical range.
 void validate(const Subject& s);
 
+// (additive, seesaw helper) The default subject of a sex: 70 kg, 1.75 m male;
+// 60 kg, 1.63 m female; every optional field filled (sources in subject.cpp).
+Subject default_subject(Sex sex);
+
+// `s` with every empty optional field set to the sex-specific default for its
+// height (sources in subject.cpp). Validates `s` first.
+Subject with_defaults(const Subject& s);
+
 }  // namespace biomech
