@@ -54,6 +54,34 @@ TEST(MusclePath, MomentArmsMatchFiniteDifferencesOfLength) {
   EXPECT_GT(checked, 10000);
 }
 
+TEST(MusclePath, WrappedPathsWrapInFlexionAndStayDifferentiable) {
+  const Model m = test_models::tiny_model();
+  Data d(m);
+  Eigen::VectorXd q = m.default_posture();
+  q[m.posture_coordinate("knee_angle_r")] = -1.5;
+  compute_muscle_paths(m, d, q);
+  const MusclePathForces pf = muscle_path_forces(m, d, m.muscle_index("wrapped_r"));
+  EXPECT_EQ(pf.points.size(), 5u) << "expected two tangent points in deep knee flexion";
+  // the wrapped path is longer than the straight one through the same points
+  double straight = 0.0;
+  for (size_t j = 0; j + 1 < pf.points.size(); ++j) straight += (pf.points[j + 1] - pf.points[j]).norm();
+  EXPECT_GT(pf.length, straight - 1e-12);
+  // the envelope theorem holds over the wrap: analytic = finite difference, every coordinate
+  Data d2(m);
+  for (const char* name : {"wrapped_r", "wrapped_quadrant_r"}) {
+    const int i = m.muscle_index(name);
+    for (int k = 0; k < m.nq(); ++k) {
+      Eigen::VectorXd qp = q, qm = q;
+      qp[k] += 1e-6;
+      qm[k] -= 1e-6;
+      compute_muscle_paths(m, d2, qp);
+      const double lp = d2.muscle_length[i];
+      compute_muscle_paths(m, d2, qm);
+      EXPECT_NEAR(d.moment_arm(i, k), -(lp - d2.muscle_length[i]) / 2e-6, 1e-7) << name << " coordinate " << k;
+    }
+  }
+}
+
 TEST(MusclePath, RootMotionDoesNotChangeLengthsOrMomentArms) {
   const Model m = test_models::tiny_model();
   Data d(m);

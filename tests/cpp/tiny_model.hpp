@@ -96,7 +96,31 @@ inline Model tiny_model() {
   mov.moving[1] = Function::spline({-2.0944, -1.0472, -0.349066, 0.0, 0.174533}, {0.0234, 0.0318, 0.0289, 0.0216, 0.0212});
   mov.location = Vec3(0.0, 0.0, 0.0015);
   rf.path = {point(0, Vec3(-0.0295, -0.0311, 0.0968)), point(1, Vec3(0.0334, -0.403, 0.0019)), mov};
-  m.muscles = {gmed, psoas, rf};
+  // A knee-extensor-like path over a cylinder fixed to the distal femur, so the
+  // envelope-theorem moment arms over a wrap are checked too.
+  WrapCylinder cyl;
+  cyl.name = "knee_wrap_r";
+  cyl.body = 1;
+  cyl.pose.translation() = Vec3(0.0, -0.39, 0.0);
+  cyl.radius = 0.03;
+  cyl.length = 0.1;
+  m.wrap_cylinders = {cyl};
+  Muscle vas;
+  vas.name = "wrapped_r";
+  vas.group = "test";
+  vas.max_isometric_force = 1000;
+  vas.optimal_fiber_length = 0.09;
+  vas.tendon_slack_length = 0.2;
+  vas.path = {point(0, Vec3(-0.03, -0.03, 0.097)), point(1, Vec3(0.035, -0.25, 0.01)), point(2, Vec3(0.06, -0.03, 0.0))};
+  vas.wraps = {PathWrap{0, -1, -1}};
+  Muscle vas_q = vas;  // same path, wrap only on the anterior side
+  vas_q.name = "wrapped_quadrant_r";
+  m.wrap_cylinders.push_back(cyl);
+  m.wrap_cylinders.back().name = "knee_wrap_quadrant_r";
+  m.wrap_cylinders.back().quadrant_axis = 0;
+  m.wrap_cylinders.back().quadrant_sign = +1;
+  vas_q.wraps = {PathWrap{1, 1, 2}};
+  m.muscles = {gmed, psoas, rf, vas, vas_q};
 
   Landmark knee_centre{"knee_centre_r", 2, Vec3::Zero(), "tibia origin"};
   m.landmarks = {knee_centre};
