@@ -1,0 +1,227 @@
+// Exercises: a posture or motion of the body in the gravity field, with
+// contacts and external loads (cuff and hand-held weights, elastic bands, wall
+// pushes), simulated frame by frame with inverse dynamics and static
+// optimisation. The file schema is documented in docs/exercise_file.md.
+//
+// An Exercise is plain data read from a file (exercise_io.cpp, in biomech::io);
+// its names (bodies, coordinates, landmarks) are resolved against a Model only
+// when it is simulated, so one exercise runs on any model that has the names.
+#pragma once
+#include <Eigen/Core>
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "biomech/model.hpp"
+#include "biomech/recruitment.hpp"
+
+namespace biomech {
+
+// A point fixed in a body: the sum of an anchor (the body origin, a landmark,
+// or a point between two landmarks, each taken into `body`'s frame at the
+// model's default posture) and offsets in the body frame.
+struct BodyPoint {
+  std::string body;                  // body name
+  std::string landmark;              // anchor landmark (may sit on another body), empty = body origin
+  std::string landmark_to;           // when set: anchor = landmark + fraction * (landmark_to - landmark)
+  double fraction = 0.0;
+  Vec3 offset_m = Vec3::Zero();      // m, in the body frame
+  Vec3 offset_h = Vec3::Zero();      // fractions of the subject's height, in the body frame
+};
+
+// A time window [from, to] in seconds; the default covers every frame.
+struct TimeWindow {
+  double from = -1e300;
+  double to = 1e300;
+  bool contains(double t) const { return t >= from - 1e-9 && t <= to + 1e-9; }
+};
+
+// A contact whose reaction is unknown and follows from statics.
+//  - ground_point: a point resting on a support (floor, wall): force, no moment.
+//  - ground_flat:  a flat contact (foot sole, forearm): force and a free moment.
+//  - support:      one body resting on another (stacked feet): a push along
+//                  `normal` on `point.body` and the opposite push on `on_body`.
+//                  Being internal, it cannot come from whole-body statics; it
+//                  takes the push (>= 0) that minimises the sum of squared
+//                  joint moments of the supported limb (docs/exercise_file.md).
+struct ContactSpec {
+  enum class Kind { ground_point, ground_flat, support };
+  std::string name;
+  Kind kind = Kind::ground_point;
+  BodyPoint point;
+  Vec3 normal = Vec3::UnitY();       // unit, in ground: direction of the push on point.body
+  std::string on_body;               // support only
+  TimeWindow active;
+};
+
+// A known external load.
+//  - weight: a mass (cuff, dumbbell, belt) hanging at a point: force m g.
+//  - band:   a linear elastic band between two body points: tension
+//            k * max(0, length - rest_length), pulling each end toward the other.
+//  - push:   a force the environment applies at a point (a wall pushing back on
+//            a limb pressed into it), fixed direction in ground.
+struct LoadSpec {
+  enum class Kind { weight, band, push };
+  std::string name;
+  Kind kind = Kind::weight;
+  BodyPoint point;                   // weight, push; band end a
+  BodyPoint point_b;                 // band end b
+  double mass_kg = 0.0;              // weight
+  double stiffness_n_per_m = 0.0;    // band, >= 0
+  double rest_length_m = -1.0;       // band; < 0: the length in the first frame (just taut at the start)
+  double pretension_n = 0.0;         // band: added when rest_length_m < 0 (taut at the start)
+  Vec3 direction = Vec3::Zero();     // push: unit, in ground
+  double force_n = 0.0;              // push: magnitude (N) ...
+  double force_bw = 0.0;             // ... or in body weights (the two add)
+  TimeWindow active;
+};
+
+// A keyframe: values of some coordinates at time `time` (s), SI units (rad or m).
+struct KeyFrame {
+  double time = 0.0;
+  std::map<std::string, double> value;
+};
+
+// The motion over one repetition. Coordinates are model names or the aliases
+// knee_flexion_<s> (flexion positive, mapped onto the model's knee coordinate
+// with its sign) and hip_abduction_<s> (= -hip_adduction_<s>). A coordinate
+// keeps its value from keyframe to keyframe until a later keyframe names it;
+// between keyframes it follows a minimum-jerk (quintic) blend, so velocities and
+// accelerations are continuous and zero at every keyframe.
+struct Motion {
+  std::map<std::string, double> posture;   // base values (rad or m) for every frame
+  std::vector<KeyFrame> keyframes;         // strictly increasing times; empty = static hold
+  double sample_rate_hz = 20.0;
+};
+
+// An article's dose. Ranges [min, max]; a single number gives min == max.
+struct Dose {
+  std::array<double, 2> sets{1, 1};
+  std::array<double, 2> reps{1, 1};
+  std::array<double, 2> hold_s{0, 0};     // per repetition (static holds: the whole repetition)
+  std::array<double, 2> rest_s{0, 0};
+  static double mid(const std::array<double, 2>& r) { return 0.5 * (r[0] + r[1]); }
+};
+
+struct Citation {
+  std::string seed;    // seed file name, e.g. 000_e25e87b259967056.txt
+  std::string quote;   // a few words of the passage
+};
+
+struct Assumption {
+  std::string field;   // dotted path of the assumed value in the file, e.g. loads.cuff.mass_kg
+  std::string reason;
+};
+
+struct AnalysedLeg {
+  char side = 'r';
+  std::string role;    // stance, moving, alternating
+};
+
+struct Exercise {
+  std::string id;
+  std::string name;
+  std::string file;                 // where it was read from
+  std::string description;
+  std::vector<Citation> sources;
+  std::string statics;              // the whole-body statics assumption (how the weight is shared)
+  Motion motion;
+  std::vector<ContactSpec> contacts;
+  std::vector<LoadSpec> loads;
+  std::vector<AnalysedLeg> legs;
+  Dose dose;
+  std::vector<Assumption> assumptions;
+  // Line (1-based) of every field read from the file, keyed by dotted path
+  // (e.g. motion.keyframes[1].deg.hip_abduction_r, loads.cuff.mass_kg), so that
+  // errors found against a model can still name the file, line and field.
+  std::map<std::string, int> field_line;
+
+  bool is_static() const { return motion.keyframes.empty(); }
+  // Duration of one repetition (s): the keyframe span, or the mid hold time for a static hold.
+  double repetition_duration() const;
+};
+
+// ---- mechanics
+
+struct SimulateOptions {
+  RecruitmentOptions recruitment;   // p = 2 by default
+  double time_step_fd = 1e-3;       // s, for body accelerations by central differences of FK
+};
+
+// Per analysed leg, per frame.
+struct LegResult {
+  char side = 'r';
+  std::string role;
+  std::vector<std::string> actuators;     // muscles (model names) then lumped knee actuators, if any
+  std::vector<int> muscle_index;          // model index of each muscle actuator (-1 for lumped ones)
+  std::vector<std::string> dofs;          // balanced coordinates: hip flexion, adduction, rotation, knee
+  Eigen::MatrixXd moment;                 // (n x 4) N m, generalized forces the actuators must supply
+  Eigen::MatrixXd activation;             // (n x actuators) 0..1
+  Eigen::MatrixXd force;                  // (n x actuators) N (lumped knee actuators: N m)
+  Eigen::MatrixXd reserve;                // (n x 4) N m
+  Eigen::MatrixXd residual;               // (n x 4) N m, moment - R F a - reserve
+  Eigen::MatrixXd percent_mvic;           // (n x actuators) activation / MVIC reference activation x 100 (NaN: none)
+  Eigen::MatrixXd gmed_percent_mvic;      // (n x 4) anterior, middle, posterior, total
+  Eigen::VectorXd tfl_percent_mvic;       // (n)
+  Eigen::MatrixXd hip_contact_force;      // (n x 3) N, pelvis on femur, in ground
+  Eigen::VectorXd hip_contact_force_bw;   // (n) |F| / body weight
+  std::vector<bool> converged;            // (n)
+};
+
+struct SimulationResult {
+  std::string exercise_id;
+  Eigen::VectorXd time;                   // (n) s
+  Eigen::MatrixXd posture;                // (n x nq) rad or m
+  std::vector<std::string> contact_names;
+  Eigen::MatrixXd contact_force;          // (n x 3*ncontacts) N, on the contacting body, in ground
+  Eigen::MatrixXd contact_moment;         // (n x 3*ncontacts) N m (free moments of flat contacts)
+  Eigen::VectorXd root_residual;          // (n) norm of the root's generalized forces left after the contacts
+  std::vector<bool> contact_tension;      // (n) true when a contact pulls instead of pushing (statics needs it)
+  std::vector<std::string> load_names;
+  Eigen::MatrixXd load_magnitude;         // (n x nloads) N: weight, band tension, push force
+  std::vector<LegResult> legs;
+  double body_mass = 0.0;                 // kg
+};
+
+// Posture (nq) of `exercise` at time t (s), with first and second time
+// derivatives; coordinates not named keep the model default. Throws
+// InvalidArgument for a name the model does not have and for a value outside
+// a joint coordinate's range (the root joint's orientation is free).
+void exercise_posture(const Model& model, const Exercise& exercise, double t, Eigen::VectorXd& q,
+                      Eigen::VectorXd* qdot = nullptr, Eigen::VectorXd* qddot = nullptr);
+
+// Sample times (s) of one repetition: a single frame at 0 for a static hold.
+Eigen::VectorXd exercise_times(const Exercise& exercise);
+
+// Checks the exercise against the model (names, ranges over every frame,
+// points, legs); throws InvalidArgument saying what is wrong, and FileError
+// naming the exercise file and field when the exercise came from a file.
+void check_exercise(const Model& model, const Exercise& exercise);
+
+// Inverse dynamics, contact statics and muscle recruitment at every frame.
+SimulationResult simulate(const Model& model, const Exercise& exercise, const SimulateOptions& options = {});
+
+// What one analysed leg asks over one repetition, and over a set.
+struct ExerciseSummary {
+  std::string exercise_id;
+  char side = 'r';
+  std::string role;
+  std::array<double, 4> gmed_peak_percent_mvic{};   // anterior, middle, posterior, total
+  std::array<double, 4> gmed_mean_percent_mvic{};
+  double tfl_peak_percent_mvic = 0.0;
+  double tfl_mean_percent_mvic = 0.0;
+  double gmed_tfl_ratio = 0.0;             // mean gmed total %MVIC / mean TFL %MVIC (inf when TFL is silent)
+  double peak_hip_contact_force_bw = 0.0;
+  double peak_abduction_moment_nm_per_kg = 0.0;  // max over frames of the hip abduction moment / body mass
+  double max_reserve_nm = 0.0;             // largest |reserve| over frames and dofs
+  double time_under_tension_s = 0.0;       // per set: mid reps x repetition duration
+  double abductor_impulse_nms = 0.0;       // per set: integral of max(0, abduction moment) dt x mid reps
+};
+std::vector<ExerciseSummary> summarize(const Exercise& exercise, const SimulationResult& result);
+
+// Muscle and force groups the comparison reports.
+bool is_gluteus_medius(const Muscle& m);
+bool is_tfl(const Muscle& m);
+
+}  // namespace biomech

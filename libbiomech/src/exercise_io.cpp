@@ -1,0 +1,377 @@
+// Exercise files: YAML -> Exercise (schema: docs/exercise_file.md).
+#include "biomech/exercise_io.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "biomech/errors.hpp"
+
+namespace biomech {
+namespace {
+
+constexpr double kDeg = M_PI / 180.0;
+
+// Reads one file, remembering the line of every field it touches.
+class Reader {
+ public:
+  Reader(std::string file, Exercise& ex) : file_(std::move(file)), ex_(ex) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& field, const std::string& msg) const {
+    const int line = node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+    throw FileError(file_, line, field, msg);
+  }
+
+  void note(const YAML::Node& node, const std::string& field) {
+    if (node.IsDefined() && node.Mark().line >= 0) ex_.field_line[field] = node.Mark().line + 1;
+  }
+
+  // Rejects keys not in `allowed`.
+  void keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> allowed) const {
+    if (!map.IsMap()) fail(map, where, "expected a mapping");
+    std::set<std::string> ok(allowed.begin(), allowed.end());
+    for (const auto& kv : map) {
+      const std::string k = kv.first.as<std::string>();
+      if (!ok.count(k)) {
+        std::string list;
+        for (const auto& a : ok) list += (list.empty() ? "" : ", ") + a;
+        fail(kv.first, join(where, k), "unknown key '" + k + "' (allowed: " + list + ")");
+      }
+    }
+  }
+
+  static std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+
+  YAML::Node required(const YAML::Node& map, const std::string& where, const char* key) const {
+    YAML::Node n = map[key];
+    if (!n.IsDefined() || n.IsNull()) fail(map, join(where, key), std::string("missing required field '") + key + "'");
+    return n;
+  }
+
+  double number(const YAML::Node& n, const std::string& field) {
+    note(n, field);
+    if (!n.IsScalar()) fail(n, field, "expected a number");
+    double v = 0.0;
+    try {
+      v = n.as<double>();
+    } catch (const YAML::Exception&) {
+      fail(n, field, "expected a number, got '" + n.Scalar() + "'");
+    }
+    if (!std::isfinite(v)) fail(n, field, "expected a finite number, got " + n.Scalar());
+    return v;
+  }
+
+  double number_or(const YAML::Node& map, const std::string& where, const char* key, double dflt) {
+    YAML::Node n = map[key];
+    if (!n.IsDefined()) return dflt;
+    return number(n, join(where, key));
+  }
+
+  std::string text(const YAML::Node& n, const std::string& field) {
+    note(n, field);
+    if (!n.IsScalar()) fail(n, field, "expected text");
+    return n.Scalar();
+  }
+
+  std::string text_or(const YAML::Node& map, const std::string& where, const char* key, const std::string& dflt = "") {
+    YAML::Node n = map[key];
+    if (!n.IsDefined() || n.IsNull()) return dflt;
+    return text(n, join(where, key));
+  }
+
+  Vec3 vec3(const YAML::Node& n, const std::string& field) {
+    note(n, field);
+    if (!n.IsSequence() || n.size() != 3) fail(n, field, "expected a list of 3 numbers [x, y, z]");
+    Vec3 v;
+    for (int i = 0; i < 3; ++i) v[i] = number(n[i], field + "[" + std::to_string(i) + "]");
+    return v;
+  }
+
+  Vec3 unit3(const YAML::Node& n, const std::string& field) {
+    Vec3 v = vec3(n, field);
+    if (v.norm() < 1e-12) fail(n, field, "expected a non-zero direction");
+    return v.normalized();
+  }
+
+  // A number or [min, max].
+  std::array<double, 2> range(const YAML::Node& n, const std::string& field, bool positive) {
+    std::array<double, 2> r{};
+    if (n.IsSequence()) {
+      if (n.size() != 2) fail(n, field, "expected a number or a range [min, max]");
+      r = {number(n[0], field + "[0]"), number(n[1], field + "[1]")};
+      if (r[1] < r[0]) fail(n, field, "expected min <= max");
+    } else {
+      r[0] = r[1] = number(n, field);
+    }
+    if (r[0] < 0 || (positive && r[0] <= 0)) fail(n, field, positive ? "expected a positive value" : "expected a value >= 0");
+    return r;
+  }
+
+  TimeWindow window(const YAML::Node& n, const std::string& field) {
+    note(n, field);
+    if (!n.IsSequence() || n.size() != 2) fail(n, field, "expected a time window [from_s, to_s]");
+    TimeWindow w{number(n[0], field + "[0]"), number(n[1], field + "[1]")};
+    if (w.to < w.from) fail(n, field, "expected from_s <= to_s");
+    return w;
+  }
+
+  BodyPoint point(const YAML::Node& n, const std::string& field) {
+    note(n, field);
+    keys(n, field, {"body", "landmark", "to", "fraction", "offset_m", "offset_h"});
+    BodyPoint p;
+    p.body = text(required(n, field, "body"), field + ".body");
+    p.landmark = text_or(n, field, "landmark");
+    p.landmark_to = text_or(n, field, "to");
+    if (!p.landmark_to.empty() && p.landmark.empty()) fail(n, field + ".to", "'to' needs 'landmark'");
+    if (n["fraction"].IsDefined()) {
+      if (p.landmark_to.empty()) fail(n["fraction"], field + ".fraction", "'fraction' needs 'landmark' and 'to'");
+      p.fraction = number(n["fraction"], field + ".fraction");
+    } else if (!p.landmark_to.empty()) {
+      fail(n, field + ".fraction", "missing required field 'fraction' (with 'to')");
+    }
+    if (n["offset_m"].IsDefined()) p.offset_m = vec3(n["offset_m"], field + ".offset_m");
+    if (n["offset_h"].IsDefined()) p.offset_h = vec3(n["offset_h"], field + ".offset_h");
+    return p;
+  }
+
+  // Angles (deg -> rad) or lengths (m) by coordinate name.
+  void values(const YAML::Node& n, const std::string& field, double scale, std::map<std::string, double>& out) {
+    note(n, field);
+    if (!n.IsMap()) fail(n, field, "expected a mapping of coordinate name to value");
+    for (const auto& kv : n) {
+      const std::string name = kv.first.as<std::string>();
+      if (out.count(name)) fail(kv.first, field + "." + name, "coordinate '" + name + "' given twice");
+      out[name] = number(kv.second, field + "." + name) * scale;
+    }
+  }
+
+  void check_name(const YAML::Node& n, const std::string& field, const std::string& name,
+                  std::set<std::string>& seen) const {
+    if (name.empty()) fail(n, field, "expected a non-empty name");
+    if (name.find_first_of(". []") != std::string::npos) fail(n, field, "a name may not contain '.', '[', ']' or spaces");
+    if (!seen.insert(name).second) fail(n, field, "name '" + name + "' used twice");
+  }
+
+  void read(const YAML::Node& root) {
+    if (!root.IsMap()) fail(root, "", "expected a mapping at the top of the exercise file");
+    keys(root, "", {"id", "name", "description", "sources", "statics", "legs", "motion", "contacts", "loads", "dose",
+                    "assumptions"});
+    ex_.id = text(required(root, "", "id"), "id");
+    for (char c : ex_.id)
+      if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
+        fail(root["id"], "id", "expected lowercase letters, digits and '_', got '" + ex_.id + "'");
+    ex_.name = text(required(root, "", "name"), "name");
+    ex_.description = text_or(root, "", "description");
+    ex_.statics = text(required(root, "", "statics"), "statics");
+
+    const YAML::Node sources = required(root, "", "sources");
+    if (!sources.IsSequence() || sources.size() == 0) fail(sources, "sources", "expected a non-empty list of {seed, quote}");
+    for (size_t i = 0; i < sources.size(); ++i) {
+      const std::string f = "sources[" + std::to_string(i) + "]";
+      keys(sources[i], f, {"seed", "quote"});
+      ex_.sources.push_back({text(required(sources[i], f, "seed"), f + ".seed"),
+                             text(required(sources[i], f, "quote"), f + ".quote")});
+    }
+
+    const YAML::Node legs = required(root, "", "legs");
+    if (!legs.IsSequence() || legs.size() == 0) fail(legs, "legs", "expected a non-empty list of {side, role}");
+    std::set<char> sides;
+    for (size_t i = 0; i < legs.size(); ++i) {
+      const std::string f = "legs[" + std::to_string(i) + "]";
+      keys(legs[i], f, {"side", "role"});
+      const std::string side = text(required(legs[i], f, "side"), f + ".side");
+      if (side != "r" && side != "l") fail(legs[i]["side"], f + ".side", "expected 'r' or 'l', got '" + side + "'");
+      const std::string role = text(required(legs[i], f, "role"), f + ".role");
+      if (role != "stance" && role != "moving" && role != "alternating")
+        fail(legs[i]["role"], f + ".role", "expected stance, moving or alternating, got '" + role + "'");
+      if (!sides.insert(side[0]).second) fail(legs[i], f + ".side", "leg '" + side + "' listed twice");
+      ex_.legs.push_back({side[0], role});
+    }
+
+    read_motion(required(root, "", "motion"));
+    read_contacts(root["contacts"]);
+    read_loads(root["loads"]);
+    read_dose(required(root, "", "dose"));
+    read_assumptions(root["assumptions"]);
+  }
+
+  void read_motion(const YAML::Node& m) {
+    keys(m, "motion", {"sample_rate_hz", "posture_deg", "posture_m", "keyframes"});
+    Motion& mo = ex_.motion;
+    mo.sample_rate_hz = number_or(m, "motion", "sample_rate_hz", 20.0);
+    if (mo.sample_rate_hz <= 0) fail(m["sample_rate_hz"], "motion.sample_rate_hz", "expected a positive rate");
+    if (m["posture_deg"].IsDefined()) values(m["posture_deg"], "motion.posture_deg", kDeg, mo.posture);
+    if (m["posture_m"].IsDefined()) values(m["posture_m"], "motion.posture_m", 1.0, mo.posture);
+    const YAML::Node kf = m["keyframes"];
+    if (!kf.IsDefined() || kf.IsNull()) return;
+    if (!kf.IsSequence() || kf.size() < 2) fail(kf, "motion.keyframes", "expected at least 2 keyframes (omit for a static hold)");
+    for (size_t i = 0; i < kf.size(); ++i) {
+      const std::string f = "motion.keyframes[" + std::to_string(i) + "]";
+      note(kf[i], f);
+      keys(kf[i], f, {"t_s", "deg", "m"});
+      KeyFrame k;
+      k.time = number(required(kf[i], f, "t_s"), f + ".t_s");
+      if (!mo.keyframes.empty() && k.time <= mo.keyframes.back().time)
+        fail(kf[i]["t_s"], f + ".t_s", "keyframe times must increase strictly");
+      if (mo.keyframes.empty() && k.time != 0.0) fail(kf[i]["t_s"], f + ".t_s", "the first keyframe must be at t_s: 0");
+      if (kf[i]["deg"].IsDefined()) values(kf[i]["deg"], f + ".deg", kDeg, k.value);
+      if (kf[i]["m"].IsDefined()) values(kf[i]["m"], f + ".m", 1.0, k.value);
+      mo.keyframes.push_back(std::move(k));
+    }
+  }
+
+  void read_contacts(const YAML::Node& cs) {
+    if (!cs.IsDefined() || cs.IsNull()) return;
+    if (!cs.IsSequence()) fail(cs, "contacts", "expected a list of contacts");
+    std::set<std::string> seen;
+    for (size_t i = 0; i < cs.size(); ++i) {
+      const YAML::Node c = cs[i];
+      std::string f = "contacts[" + std::to_string(i) + "]";
+      keys(c, f, {"name", "type", "point", "normal", "on_body", "active_s"});
+      ContactSpec spec;
+      spec.name = text(required(c, f, "name"), f + ".name");
+      check_name(c["name"], f + ".name", spec.name, seen);
+      f = "contacts." + spec.name;
+      note(c, f);
+      const std::string type = text(required(c, f, "type"), f + ".type");
+      if (type == "ground_point") spec.kind = ContactSpec::Kind::ground_point;
+      else if (type == "ground_flat") spec.kind = ContactSpec::Kind::ground_flat;
+      else if (type == "support") spec.kind = ContactSpec::Kind::support;
+      else fail(c["type"], f + ".type", "unknown contact type '" + type + "' (expected ground_point, ground_flat or support)");
+      spec.point = point(required(c, f, "point"), f + ".point");
+      if (c["normal"].IsDefined()) spec.normal = unit3(c["normal"], f + ".normal");
+      if (spec.kind == ContactSpec::Kind::support) {
+        spec.on_body = text(required(c, f, "on_body"), f + ".on_body");
+      } else if (c["on_body"].IsDefined()) {
+        fail(c["on_body"], f + ".on_body", "'on_body' is for contacts of type support only");
+      }
+      if (c["active_s"].IsDefined()) spec.active = window(c["active_s"], f + ".active_s");
+      ex_.contacts.push_back(std::move(spec));
+    }
+  }
+
+  void read_loads(const YAML::Node& ls) {
+    if (!ls.IsDefined() || ls.IsNull()) return;
+    if (!ls.IsSequence()) fail(ls, "loads", "expected a list of loads");
+    std::set<std::string> seen;
+    for (const auto& c : ex_.contacts) seen.insert(c.name);
+    for (size_t i = 0; i < ls.size(); ++i) {
+      const YAML::Node l = ls[i];
+      std::string f = "loads[" + std::to_string(i) + "]";
+      if (!l.IsMap()) fail(l, f, "expected a mapping");
+      LoadSpec spec;
+      spec.name = text(required(l, f, "name"), f + ".name");
+      check_name(l["name"], f + ".name", spec.name, seen);
+      f = "loads." + spec.name;
+      note(l, f);
+      const std::string type = text(required(l, f, "type"), f + ".type");
+      if (type == "weight") {
+        keys(l, f, {"name", "type", "mass_kg", "point", "active_s"});
+        spec.kind = LoadSpec::Kind::weight;
+        spec.mass_kg = number(required(l, f, "mass_kg"), f + ".mass_kg");
+        if (spec.mass_kg < 0) fail(l["mass_kg"], f + ".mass_kg", "expected a mass >= 0 kg, got " + l["mass_kg"].Scalar());
+        spec.point = point(required(l, f, "point"), f + ".point");
+      } else if (type == "band") {
+        keys(l, f, {"name", "type", "stiffness_n_per_m", "rest_length_m", "pretension_n", "a", "b", "active_s"});
+        spec.kind = LoadSpec::Kind::band;
+        spec.stiffness_n_per_m = number(required(l, f, "stiffness_n_per_m"), f + ".stiffness_n_per_m");
+        if (spec.stiffness_n_per_m < 0)
+          fail(l["stiffness_n_per_m"], f + ".stiffness_n_per_m",
+               "expected a band stiffness >= 0 N/m, got " + l["stiffness_n_per_m"].Scalar());
+        if (l["rest_length_m"].IsDefined()) {
+          spec.rest_length_m = number(l["rest_length_m"], f + ".rest_length_m");
+          if (spec.rest_length_m < 0) fail(l["rest_length_m"], f + ".rest_length_m", "expected a rest length >= 0 m");
+          if (l["pretension_n"].IsDefined())
+            fail(l["pretension_n"], f + ".pretension_n", "give either rest_length_m or pretension_n, not both");
+        } else {
+          spec.pretension_n = number_or(l, f, "pretension_n", 0.0);
+          if (spec.pretension_n < 0) fail(l["pretension_n"], f + ".pretension_n", "expected a pretension >= 0 N");
+        }
+        spec.point = point(required(l, f, "a"), f + ".a");
+        spec.point_b = point(required(l, f, "b"), f + ".b");
+      } else if (type == "push") {
+        keys(l, f, {"name", "type", "point", "direction", "force_n", "force_bw", "active_s"});
+        spec.kind = LoadSpec::Kind::push;
+        spec.point = point(required(l, f, "point"), f + ".point");
+        spec.direction = unit3(required(l, f, "direction"), f + ".direction");
+        if (!l["force_n"].IsDefined() && !l["force_bw"].IsDefined())
+          fail(l, f + ".force_n", "a push needs force_n or force_bw");
+        spec.force_n = number_or(l, f, "force_n", 0.0);
+        spec.force_bw = number_or(l, f, "force_bw", 0.0);
+        if (spec.force_n < 0 || spec.force_bw < 0) fail(l, f + ".force_n", "expected a push force >= 0");
+      } else {
+        fail(l["type"], f + ".type", "unknown load type '" + type + "' (expected weight, band or push)");
+      }
+      if (l["active_s"].IsDefined()) spec.active = window(l["active_s"], f + ".active_s");
+      ex_.loads.push_back(std::move(spec));
+    }
+  }
+
+  void read_dose(const YAML::Node& d) {
+    keys(d, "dose", {"sets", "reps", "hold_s", "rest_s"});
+    Dose& dose = ex_.dose;
+    dose.sets = range(required(d, "dose", "sets"), "dose.sets", true);
+    dose.reps = range(required(d, "dose", "reps"), "dose.reps", true);
+    if (d["hold_s"].IsDefined()) dose.hold_s = range(d["hold_s"], "dose.hold_s", false);
+    if (d["rest_s"].IsDefined()) dose.rest_s = range(d["rest_s"], "dose.rest_s", false);
+    if (ex_.is_static() && dose.hold_s[0] <= 0)
+      fail(d, "dose.hold_s", "a static hold (no keyframes) needs dose.hold_s > 0");
+  }
+
+  void read_assumptions(const YAML::Node& as) {
+    if (!as.IsDefined() || as.IsNull()) return;
+    if (!as.IsSequence()) fail(as, "assumptions", "expected a list of {field, reason}");
+    // Snapshot: the assumption entries themselves must not count as fields.
+    const std::map<std::string, int> fields = ex_.field_line;
+    for (size_t i = 0; i < as.size(); ++i) {
+      const std::string f = "assumptions[" + std::to_string(i) + "]";
+      keys(as[i], f, {"field", "reason"});
+      Assumption a{text(required(as[i], f, "field"), f + ".field"), text(required(as[i], f, "reason"), f + ".reason")};
+      if (a.reason.size() < 8) fail(as[i]["reason"], f + ".reason", "give the reason for the assumption");
+      // The field must exist (so that assumptions cannot go stale): an exact
+      // path or the prefix of one.
+      auto it = fields.lower_bound(a.field);
+      const bool found = it != fields.end() && (it->first == a.field || it->first.rfind(a.field + ".", 0) == 0 ||
+                                                it->first.rfind(a.field + "[", 0) == 0);
+      if (!found) fail(as[i]["field"], f + ".field", "assumption names a field the file does not have: '" + a.field + "'");
+      ex_.assumptions.push_back(std::move(a));
+    }
+  }
+
+ private:
+  std::string file_;
+  Exercise& ex_;
+};
+
+}  // namespace
+
+Exercise parse_exercise(const std::string& text, const std::string& file_name) {
+  Exercise ex;
+  ex.file = file_name;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw FileError(file_name, e.mark.line + 1, "", std::string("YAML syntax error: ") + e.msg);
+  }
+  Reader reader(file_name, ex);
+  try {
+    reader.read(root);
+  } catch (const YAML::Exception& e) {
+    throw FileError(file_name, e.mark.line + 1, "", e.msg);
+  }
+  return ex;
+}
+
+Exercise load_exercise(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw FileNotFound("exercise file not found: " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_exercise(ss.str(), path);
+}
+
+}  // namespace biomech
