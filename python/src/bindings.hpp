@@ -13,4 +13,6 @@ pybind11::handle file_error_type();
 
 }  // namespace biomech::python
 
-void bind_model(pybind11::module_& m);      // Model, Data, Subject-free core model API
+void bind_subject(pybind11::module_& m);     // Subject, Sex
+void bind_model(pybind11::module_& m);       // Model (read-only), Data, kinematics, muscle paths, loaders
+void bind_recruitment(pybind11::module_& m);  // static optimisation (solve_recruitment[_batch])

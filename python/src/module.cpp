@@ -58,5 +58,7 @@ PYBIND11_MODULE(_core, m) {
   py::register_exception_translator(&translate);
 
   // Domains, in dependency order (see bindings.hpp).
-  // bind_model(m);
+  bind_subject(m);
+  bind_model(m);
+  bind_recruitment(m);
 }
