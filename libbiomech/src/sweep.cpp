@@ -1,0 +1,401 @@
+// Parameter sweeps (see sweep.hpp): the thread pool over a chunk, parameter
+// handling and the moment-arm and single-leg-stance targets.
+#include "biomech/sweep.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "biomech/data.hpp"
+#include "biomech/errors.hpp"
+#include "biomech/muscle_path.hpp"
+#include "biomech/scaling.hpp"
+#include "biomech/seesaw.hpp"
+
+namespace biomech {
+
+namespace {
+
+constexpr double kDeg = M_PI / 180.0;
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+const std::set<std::string>& subject_parameters() {
+  static const std::set<std::string> s{"sex", "mass_kg", "height_m", "pelvis_width_m", "neck_shaft_angle_deg",
+                                       "gmed_strength_pct"};
+  return s;
+}
+
+std::map<std::string, SweepTargetFactory>& registry() {
+  static std::map<std::string, SweepTargetFactory> r;
+  return r;
+}
+
+const SweepParameterInfo* find_info(const std::string& name) {
+  for (const auto& p : sweep_parameter_info())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+// Posture parameter "<coordinate>_deg" / "<coordinate>_m": posture index, or -1.
+int posture_parameter(const Model& m, const std::string& name, double* to_si = nullptr) {
+  for (const char* suffix : {"_deg", "_m"}) {
+    const std::string s(suffix);
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+      const int c = m.coordinate_index(name.substr(0, name.size() - s.size()));
+      if (c < 0 || m.posture_index[c] < 0) return -1;
+      const bool rot = m.coordinates[c].rotational;
+      if (rot != (s == "_deg")) return -1;
+      if (to_si) *to_si = rot ? kDeg : 1.0;
+      return m.posture_index[c];
+    }
+  }
+  return -1;
+}
+
+// The value of parameter `name` for a row: the swept column, else the fixed option, else `fallback`.
+struct RowValues {
+  const SweepSpec& spec;
+  const double* row;
+  double get(const std::string& name, double fallback) const {
+    for (size_t i = 0; i < spec.parameters.size(); ++i)
+      if (spec.parameters[i] == name) return row[i];
+    auto it = spec.options.find(name);
+    return it != spec.options.end() ? it->second : fallback;
+  }
+  bool has(const std::string& name) const {
+    return std::find(spec.parameters.begin(), spec.parameters.end(), name) != spec.parameters.end() ||
+           spec.options.count(name);
+  }
+};
+
+// ---- target: moment arms of gluteus medius segments and TFL
+
+class MomentArmTarget : public SweepTarget {
+ public:
+  MomentArmTarget(const Model& generic, const SweepSpec& spec) : spec_(spec) {
+    const std::string s(1, spec.side);
+    for (const char* c : {"hip_flexion_", "hip_adduction_", "hip_rotation_"}) {
+      const int q = generic.posture_coordinate(c + s);
+      if (q < 0) throw InvalidArgument("sweep target moment_arms: expected the model to have coordinate " + std::string(c) + s);
+      dofs_.push_back(q);
+      dof_names_.push_back(c + s);
+    }
+    for (int i = 0; i < generic.n_muscles(); ++i) {
+      const Muscle& mu = generic.muscles[i];
+      if (mu.side == spec.side && (mu.group == "gluteus_medius" || mu.group == "tfl")) muscles_.push_back(i);
+    }
+    if (muscles_.empty())
+      throw InvalidArgument("sweep target moment_arms: expected gluteus_medius or tfl muscles on side " + s + ", got none");
+    for (int i : muscles_)
+      if (generic.muscles[i].group == "gluteus_medius") ++n_gmed_;
+    for (const auto& name : spec.parameters) check_parameter(generic, name);
+    for (const auto& [name, v] : spec.options) check_parameter(generic, name);
+    for (const auto& m : muscles_) names_.push_back(generic.muscles[m].name);
+  }
+
+  std::vector<SweepOutput> outputs() const override {
+    std::vector<SweepOutput> o;
+    for (const auto& m : names_)
+      for (const auto& d : dof_names_) o.push_back({"moment_arm_" + m + "_" + d, "m"});
+    o.push_back({"gmed_abduction_moment_arm_m", "m"});
+    return o;
+  }
+
+  // One Data per thread, remade only when a model of another shape comes
+  // (a Data depends on the model's sizes, not on its scaled geometry).
+  struct Ws : Workspace {
+    std::unique_ptr<Data> data;
+    Eigen::VectorXd q;
+  };
+  std::unique_ptr<Workspace> make_workspace() const override { return std::make_unique<Ws>(); }
+
+  void evaluate(const Model& model, const double* params, double* out, Workspace& base) const override {
+    auto& w = static_cast<Ws&>(base);
+    if (!w.data || w.data->q.size() != model.nq() || w.data->muscle_length.size() != model.n_muscles())
+      w.data = std::make_unique<Data>(model);
+    w.q = model.default_posture();
+    const RowValues rv{spec_, params};
+    for (const auto& name : all_names()) {
+      double k = 1.0;
+      const int qi = posture_parameter(model, name, &k);
+      if (qi >= 0) w.q[qi] = rv.get(name, 0.0) * k;
+    }
+    compute_muscle_paths(model, *w.data, w.q);
+    int k = 0;
+    double gmed_abd = 0.0;
+    for (int m : muscles_) {
+      for (int d : dofs_) out[k++] = w.data->moment_arm(m, d);
+      if (model.muscles[m].group == "gluteus_medius") gmed_abd += -w.data->moment_arm(m, dofs_[1]);
+    }
+    out[k] = n_gmed_ == 0 ? std::nan("") : gmed_abd / n_gmed_;
+  }
+
+ private:
+  std::vector<std::string> all_names() const {
+    std::vector<std::string> n = spec_.parameters;
+    for (const auto& [k, v] : spec_.options) n.push_back(k);
+    return n;
+  }
+  static void check_parameter(const Model& generic, const std::string& name) {
+    if (subject_parameters().count(name) || posture_parameter(generic, name) >= 0) return;
+    throw InvalidArgument("sweep target moment_arms: expected a subject parameter or <coordinate>_deg, got '" + name + "'");
+  }
+  SweepSpec spec_;
+  std::vector<int> dofs_, muscles_;
+  int n_gmed_ = 0;
+  std::vector<std::string> dof_names_, names_;
+};
+
+// ---- target: single-leg stance (the seesaw)
+
+const std::set<std::string>& stance_parameters() {
+  static const std::set<std::string> s{"trunk_lean_deg",     "hand_load_contralateral_kg", "hand_load_ipsilateral_kg",
+                                       "cane_force_bw",      "pelvic_obliquity_deg",       "belt_load_kg",
+                                       "stance_hip_adduction_deg", "swing_hip_flexion_deg"};
+  return s;
+}
+
+class StanceTarget : public SweepTarget {
+ public:
+  StanceTarget(const Model& generic, const SweepSpec& spec) : spec_(spec) {
+    auto check = [&](const std::string& name) {
+      if (subject_parameters().count(name) || stance_parameters().count(name)) return;
+      throw InvalidArgument("sweep target single_leg_stance: expected a subject or stance parameter, got '" + name + "'");
+    };
+    for (const auto& n : spec.parameters) check(n);
+    for (const auto& [n, v] : spec.options) check(n);
+    if (spec.side != 'r' && spec.side != 'l')
+      throw InvalidArgument(std::string("sweep: expected side 'r' or 'l', got '") + spec.side + "'");
+    (void)generic;
+  }
+  std::vector<SweepOutput> outputs() const override {
+    return {{"abductor_force_n", "N"},        {"abductor_force_bw", "BW"},      {"hip_contact_force_n", "N"},
+            {"hip_contact_force_bw", "BW"},   {"contact_angle_deg", "deg"},     {"abductor_moment_nm", "N m"},
+            {"abductor_lever_m", "m"},        {"body_weight_lever_m", "m"},     {"reserve_torque_nm", "N m"},
+            {"feasible", "1"},                {"equilibrium_residual_nm", "N m"}, {"gmed_force_n", "N"},
+            {"gmin_force_n", "N"},            {"tfl_force_n", "N"}};
+  }
+  std::unique_ptr<Workspace> make_workspace() const override { return std::make_unique<Workspace>(); }
+  void evaluate(const Model& model, const double* params, double* out, Workspace&) const override {
+    const RowValues rv{spec_, params};
+    StanceOptions o;
+    o.stance_side = spec_.side;
+    o.trunk_lean = rv.get("trunk_lean_deg", 0.0) * kDeg;
+    o.hand_load_contralateral = rv.get("hand_load_contralateral_kg", 0.0);
+    o.hand_load_ipsilateral = rv.get("hand_load_ipsilateral_kg", 0.0);
+    o.cane_force = rv.get("cane_force_bw", 0.0) * model.total_mass() * -model.gravity.y();
+    o.pelvic_obliquity = rv.get("pelvic_obliquity_deg", 0.0) * kDeg;
+    o.belt_load = rv.get("belt_load_kg", 0.0);
+    o.stance_hip_adduction = rv.get("stance_hip_adduction_deg", 0.0) * kDeg;
+    if (rv.has("swing_hip_flexion_deg")) o.swing_hip_flexion = rv.get("swing_hip_flexion_deg", 0.0) * kDeg;
+    const StanceResult r = single_leg_stance(model, o);
+    double gmed = 0, gmin = 0, tfl = 0;
+    for (size_t i = 0; i < r.muscle_names.size(); ++i) {
+      const std::string& g = r.muscle_groups[i];
+      if (g == "gluteus_medius") gmed += r.muscle_force[static_cast<Eigen::Index>(i)];
+      if (g == "gluteus_minimus") gmin += r.muscle_force[static_cast<Eigen::Index>(i)];
+      if (g == "tfl") tfl += r.muscle_force[static_cast<Eigen::Index>(i)];
+    }
+    const double v[] = {r.abductor_force_n,   r.abductor_force_bw, r.hip_contact_force_n, r.hip_contact_force_bw,
+                        r.contact_angle / kDeg, r.abductor_moment_nm, r.abductor_lever_m, r.body_weight_lever_m,
+                        r.reserve_torque_nm, r.feasible ? 1.0 : 0.0, r.equilibrium_residual_nm, gmed, gmin, tfl};
+    std::copy(std::begin(v), std::end(v), out);
+  }
+
+ private:
+  SweepSpec spec_;
+};
+
+const bool registered_builtin = [] {
+  register_sweep_target("moment_arms", [](const Model& g, const SweepSpec& s) {
+    return std::unique_ptr<SweepTarget>(new MomentArmTarget(g, s));
+  });
+  register_sweep_target("single_leg_stance", [](const Model& g, const SweepSpec& s) {
+    return std::unique_ptr<SweepTarget>(new StanceTarget(g, s));
+  });
+  return true;
+}();
+
+std::unique_ptr<SweepTarget> make_target(const Model& generic, const SweepSpec& spec) {
+  (void)registered_builtin;
+  auto it = registry().find(spec.target);
+  if (it == registry().end()) {
+    std::string known;
+    for (const auto& [k, f] : registry()) known += (known.empty() ? "" : ", ") + k;
+    throw InvalidArgument("sweep: expected a target among " + known + ", got '" + spec.target + "'");
+  }
+  std::set<std::string> seen;
+  for (const auto& p : spec.parameters) {
+    if (!seen.insert(p).second) throw InvalidArgument("sweep: parameter '" + p + "' given twice");
+    if (spec.options.count(p)) throw InvalidArgument("sweep: parameter '" + p + "' is both swept and fixed");
+  }
+  return it->second(generic, spec);
+}
+
+// Range check of one value; posture parameters against the model's coordinate range.
+void check_value(const Model& generic, const std::string& name, double v, Eigen::Index row) {
+  const std::string where = " (row " + std::to_string(row) + ", parameter '" + name + "')";
+  if (!std::isfinite(v)) throw InvalidArgument("sweep: expected a finite value, got " + num(v) + where);
+  if (const SweepParameterInfo* p = find_info(name)) {
+    if (v < p->min || v > p->max)
+      throw InvalidArgument("sweep: expected " + name + " in [" + num(p->min) + ", " + num(p->max) + "] " + p->units +
+                            ", got " + num(v) + where);
+    if (name == "sex" && v != 0.0 && v != 1.0)
+      throw InvalidArgument("sweep: expected sex 0 (male) or 1 (female), got " + num(v) + where);
+    return;
+  }
+  double k = 1.0;
+  const int q = posture_parameter(generic, name, &k);
+  if (q >= 0) {
+    const Coordinate& c = generic.coordinates[generic.independent[q]];
+    if (v * k < c.range_min - 1e-12 || v * k > c.range_max + 1e-12)
+      throw InvalidArgument("sweep: expected " + name + " in [" + num(c.range_min / k) + ", " + num(c.range_max / k) +
+                            "], got " + num(v) + where);
+  }
+}
+
+}  // namespace
+
+const std::vector<SweepParameterInfo>& sweep_parameter_info() {
+  // Ranges: what a model of an adult can represent, not population norms.
+  static const std::vector<SweepParameterInfo> info{
+      {"sex", "1", 0, 1, "0 = male, 1 = female (sex-specific defaults and segment parameters)"},
+      {"mass_kg", "kg", 20, 250, "body mass"},
+      {"height_m", "m", 1.0, 2.3, "body height"},
+      {"pelvis_width_m", "m", 0.15, 0.40, "inter-ASIS distance"},
+      {"neck_shaft_angle_deg", "deg", 90, 170, "femoral neck-shaft angle"},
+      {"gmed_strength_pct", "%", 0, 200, "gluteus medius strength, % of the model's"},
+      {"band_stiffness_n_per_m", "N/m", 0, 5000, "stiffness of every elastic band of the exercise"},
+      {"cuff_mass_kg", "kg", 0, 30, "mass of every cuff weight of the exercise"},
+      {"trunk_lean_deg", "deg", -45, 45, "trunk lean, + toward the stance side"},
+      {"hand_load_contralateral_kg", "kg", 0, 100, "load in the swing-side hand"},
+      {"hand_load_ipsilateral_kg", "kg", 0, 100, "load in the stance-side hand"},
+      {"cane_force_bw", "BW", 0, 1, "cane push in the swing-side hand, body weights"},
+      {"pelvic_obliquity_deg", "deg", -30, 30, "+ = swing side drops"},
+      {"belt_load_kg", "kg", 0, 100, "belt load at the pelvis"},
+      {"stance_hip_adduction_deg", "deg", -30, 30, "stance femur adduction"},
+      {"swing_hip_flexion_deg", "deg", -30, 120, "swing hip flexion"},
+  };
+  return info;
+}
+
+bool register_sweep_target(const std::string& name, SweepTargetFactory factory) {
+  registry()[name] = std::move(factory);
+  return true;
+}
+
+std::vector<std::string> sweep_targets() {
+  (void)registered_builtin;
+  std::vector<std::string> out;
+  for (const auto& [k, f] : registry()) out.push_back(k);
+  return out;
+}
+
+std::vector<SweepOutput> sweep_outputs(const Model& generic, const SweepSpec& spec) {
+  return make_target(generic, spec)->outputs();
+}
+
+Subject sweep_subject(const Model& generic, const SweepSpec& spec, const double* params) {
+  const RowValues rv{spec, params};
+  Subject s = spec.base_subject.value_or(generic.subject);
+  if (rv.has("sex")) s.sex = rv.get("sex", 0.0) >= 0.5 ? Sex::female : Sex::male;
+  if (rv.has("mass_kg")) s.mass = rv.get("mass_kg", s.mass);
+  if (rv.has("height_m")) s.height = rv.get("height_m", s.height);
+  if (rv.has("pelvis_width_m")) s.pelvis_width = rv.get("pelvis_width_m", 0.0);
+  if (rv.has("neck_shaft_angle_deg")) s.neck_shaft_angle = rv.get("neck_shaft_angle_deg", 0.0) * kDeg;
+  if (rv.has("gmed_strength_pct")) {
+    const double f = rv.get("gmed_strength_pct", 100.0) / 100.0;
+    // combine with any scale the base subject already has
+    auto it = s.strength_scale.find("gluteus_medius");
+    s.strength_scale["gluteus_medius"] = (it == s.strength_scale.end() ? 1.0 : it->second) * f;
+  }
+  return s;
+}
+
+void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<const RowMatrixXd>& params,
+                 Eigen::Ref<RowMatrixXd> out, int n_threads) {
+  const auto target = make_target(generic, spec);
+  const auto outputs = target->outputs();
+  const Eigen::Index n = params.rows();
+  const auto p = static_cast<Eigen::Index>(spec.parameters.size());
+  if (params.cols() != p)
+    throw InvalidArgument("sweep_chunk: expected " + std::to_string(p) + " parameter columns, got " +
+                          std::to_string(params.cols()));
+  if (out.rows() != n || out.cols() != static_cast<Eigen::Index>(outputs.size()))
+    throw InvalidArgument("sweep_chunk: expected an output block of " + std::to_string(n) + " x " +
+                          std::to_string(outputs.size()) + ", got " + std::to_string(out.rows()) + " x " +
+                          std::to_string(out.cols()));
+  if (n_threads < 0) throw InvalidArgument("sweep_chunk: expected n_threads >= 0, got " + std::to_string(n_threads));
+  // check every value before any work
+  for (Eigen::Index r = 0; r < n; ++r)
+    for (Eigen::Index c = 0; c < p; ++c) check_value(generic, spec.parameters[c], params(r, c), r);
+  for (const auto& [k, v] : spec.options) check_value(generic, k, v, -1);
+
+  bool subject_swept = false, subject_fixed = false;
+  for (const auto& name : spec.parameters) subject_swept |= subject_parameters().count(name) > 0;
+  for (const auto& [name, v] : spec.options) subject_fixed |= subject_parameters().count(name) > 0;
+  // no subject parameter swept: one model for every row (scaled once when some are fixed)
+  std::unique_ptr<Model> fixed;
+  const Model* shared = nullptr;
+  if (!subject_swept) {
+    if (subject_fixed) {
+      const Eigen::VectorXd none = Eigen::VectorXd::Constant(std::max<Eigen::Index>(p, 1), std::nan(""));
+      fixed = std::make_unique<Model>(scale_model(generic, sweep_subject(generic, spec, none.data())));
+      shared = fixed.get();
+    } else {
+      shared = &generic;
+    }
+  }
+
+  int threads = n_threads == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : n_threads;
+  threads = static_cast<int>(std::min<Eigen::Index>(threads, std::max<Eigen::Index>(n, 1)));
+  std::atomic<Eigen::Index> next{0};
+  std::atomic<bool> stop{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    auto ws = target->make_workspace();
+    Eigen::VectorXd row(p);
+    while (!stop.load()) {
+      const Eigen::Index r = next.fetch_add(1);
+      if (r >= n) break;
+      try {
+        row = params.row(r).transpose();
+        if (shared) {
+          target->evaluate(*shared, row.data(), &out(r, 0), *ws);
+        } else {
+          const Model scaled = scale_model(generic, sweep_subject(generic, spec, row.data()));
+          target->evaluate(scaled, row.data(), &out(r, 0), *ws);
+        }
+      } catch (const std::exception& e) {
+        std::lock_guard lock(error_mutex);
+        if (!error) {
+          std::string ctx = "sweep: row " + std::to_string(r) + " (";
+          for (Eigen::Index c = 0; c < p; ++c)
+            ctx += (c ? ", " : "") + spec.parameters[c] + "=" + num(params(r, c));
+          error = std::make_exception_ptr(InvalidArgument(ctx + "): " + e.what()));
+        }
+        stop = true;
+      }
+    }
+  };
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+    for (auto& th : pool) th.join();
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace biomech
