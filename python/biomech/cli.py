@@ -35,7 +35,7 @@ from typing import Any, Callable
 # Domain modules that define subcommands, in the order they appear in --help.
 # Adding a subcommand module: one line here.
 COMMAND_MODULES = [
-    # "biomech.model",  # model, moment-arms
+    "biomech.model",  # model, moment-arms
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
