@@ -116,7 +116,17 @@ Model scale_model(const Model& generic, const Subject& subject) {
   for (int b = 0; b < nb; ++b) {
     const std::string& n = generic.bodies[b].name;
     if (starts_with(n, "pelvis")) factor[b].z() = *s.pelvis_width / *ref.pelvis_width;
-    if (starts_with(n, "femur")) factor[b].y() = *s.femur_length / *ref.femur_length;
+    if (starts_with(n, "femur")) {
+      // femur length is the hip-to-knee distance: scale y so that this distance grows by
+      // femur_length / reference femur_length while x and z take the overall factor
+      const FemurGeometry fg = femur_geometry(generic, b);
+      const Vec3 c = fg.knee - fg.head;
+      const double L = fg.length * *s.femur_length / *ref.femur_length;
+      const double y2 = L * L - k * k * (c.x() * c.x() + c.z() * c.z());
+      if (!(y2 > 0.0) || c.y() == 0.0)
+        throw InvalidArgument("scale_model: femur_length " + std::to_string(*s.femur_length) + " m is too short for this subject's height");
+      factor[b].y() = std::sqrt(y2) / std::abs(c.y());
+    }
   }
   const auto S = [&](int body) -> Eigen::DiagonalMatrix<double, 3> {
     return body < 0 ? Eigen::DiagonalMatrix<double, 3>(1, 1, 1) : Eigen::DiagonalMatrix<double, 3>(factor[body]);
