@@ -1,0 +1,444 @@
+// Single-leg stance: see seesaw.hpp for the model.
+#include "biomech/seesaw.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "biomech/anthropometry.hpp"
+#include "biomech/data.hpp"
+#include "biomech/errors.hpp"
+#include "biomech/hill_muscle.hpp"
+#include "biomech/inverse_dynamics.hpp"
+#include "biomech/kinematics.hpp"
+#include "biomech/muscle_path.hpp"
+
+namespace biomech {
+namespace {
+
+constexpr double kFeasibleReserve = 1e-3;  // N m
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+void check_finite(double v, const char* name) {
+  if (!std::isfinite(v)) throw InvalidArgument(std::string("single_leg_stance: expected a finite ") + name + ", got " + std::to_string(v));
+}
+void check_nonneg(double v, const char* name) {
+  check_finite(v, name);
+  if (v < 0.0) throw InvalidArgument(std::string("single_leg_stance: expected ") + name + " >= 0, got " + std::to_string(v));
+}
+
+int need_coordinate(const Model& m, const std::string& name) {
+  const int k = m.posture_coordinate(name);
+  if (k < 0) throw InvalidArgument("single_leg_stance: expected the model to have coordinate '" + name + "', it has not");
+  return k;
+}
+int need_body(const Model& m, const std::string& name) {
+  const int b = m.body_index(name);
+  if (b < 0) throw InvalidArgument("single_leg_stance: expected the model to have body '" + name + "', it has not");
+  return b;
+}
+
+// Sign of the x component of the rotation axis that coordinate `name` drives in its joint
+// (+1 when a positive value rotates the child about +x, as hip_adduction_r does in OpenSim).
+double x_axis_sign(const Model& m, const std::string& name) {
+  const int c = m.coordinate_index(name);
+  for (const Joint& j : m.joints)
+    for (const TransformAxis& ax : j.rotations)
+      if (ax.coordinate == c && std::abs(ax.axis.x()) > 0.5) return ax.axis.x() > 0 ? 1.0 : -1.0;
+  throw InvalidArgument("single_leg_stance: coordinate '" + name + "' does not rotate about the x (antero-posterior) axis");
+}
+
+struct Loads {
+  std::vector<ExternalLoad> external;  // carried loads and the cane, without the ground reaction
+  double carried_weight = 0.0;         // N
+};
+
+// Whole posture from the options. Frontal-plane angles compose about the ground x
+// axis: list rotates the pelvis, hip adduction the femur relative to it.
+Eigen::VectorXd stance_posture(const Model& m, const StanceOptions& o, Data& data) {
+  const std::string s(1, o.stance_side), w(1, o.stance_side == 'r' ? 'l' : 'r');
+  const double sigma = o.stance_side == 'r' ? 1.0 : -1.0;
+  Eigen::VectorXd q = m.default_posture();
+  const auto set = [&](const std::string& name, double v) {
+    const int k = need_coordinate(m, name);
+    const Coordinate& c = m.coordinates[m.independent[k]];
+    if (v < c.range_min - 1e-12 || v > c.range_max + 1e-12)
+      throw InvalidArgument("single_leg_stance: the options put coordinate '" + name + "' at " +
+                            std::to_string(v * 180 / M_PI) + " deg, outside its range [" +
+                            std::to_string(c.range_min * 180 / M_PI) + ", " + std::to_string(c.range_max * 180 / M_PI) + "] deg");
+    q[k] = v;
+  };
+  for (const char* root : {"pelvis_tilt", "pelvis_list", "pelvis_rotation"})
+    if (m.posture_coordinate(root) >= 0) q[m.posture_coordinate(root)] = 0.0;
+  // swing side drops: the pelvis turns about +x by -sigma * drop (right stance: left side down)
+  const double list = -sigma * o.pelvic_obliquity;
+  set("pelvis_list", list);
+  const auto hip_frontal = [&](const std::string& side, double world_adduction) {
+    const double side_sign = side == "r" ? 1.0 : -1.0;
+    const std::string name = "hip_adduction_" + side;
+    need_coordinate(m, name);
+    set(name, (side_sign * world_adduction - list) / x_axis_sign(m, name));
+  };
+  hip_frontal(s, o.stance_hip_adduction);
+  hip_frontal(w, o.swing_hip_adduction);
+  set("hip_flexion_" + s, o.stance_hip_flexion);
+  set("hip_rotation_" + s, o.stance_hip_rotation);
+  set("knee_angle_" + s, 0.0);
+  set("hip_flexion_" + w, o.swing_hip_flexion);
+  set("knee_angle_" + w, -o.swing_knee_flexion);  // OpenSim knee_angle: flexion negative
+
+  // trunk: world lean toward the stance side; the lumbar joint takes what the pelvis does not
+  const bool has_bending = m.posture_coordinate("lumbar_bending") >= 0;
+  if (has_bending) {
+    set("lumbar_bending", (sigma * o.trunk_lean - list) / x_axis_sign(m, "lumbar_bending"));
+  } else if (o.trunk_lean != 0.0 || o.pelvic_obliquity != 0.0) {
+    need_coordinate(m, "lumbar_bending");
+  }
+  const int ext = m.posture_coordinate("lumbar_extension");
+  const int torso = m.body_index("torso");
+  if (ext >= 0 && torso >= 0) {
+    // trunk centre of mass at trunk_sagittal_offset in front of the hip centres (secant on lumbar_extension)
+    const int fr = need_body(m, "femur_r"), fl = need_body(m, "femur_l");
+    const auto offset = [&](double e) {
+      q[ext] = e;
+      forward_kinematics(m, data, q);
+      const Vec3 com = center_of_mass(m, data, {torso});
+      const double hip_x = 0.5 * (data.body_pose[fr].translation().x() + data.body_pose[fl].translation().x());
+      return com.x() - hip_x - o.trunk_sagittal_offset;
+    };
+    double e0 = 0.0, f0 = offset(e0), e1 = -0.1, f1 = offset(e1);
+    for (int it = 0; it < 50 && std::abs(f1) > 1e-12; ++it) {
+      if (f1 == f0) break;
+      const double e2 = e1 - f1 * (e1 - e0) / (f1 - f0);
+      e0 = e1, f0 = f1, e1 = e2, f1 = offset(e1);
+    }
+    if (!(std::abs(f1) < 1e-9)) throw InvalidArgument("single_leg_stance: no lumbar extension puts the trunk centre of mass at the requested sagittal offset");
+    set("lumbar_extension", e1);
+  } else if (o.trunk_sagittal_offset != 0.0) {
+    need_coordinate(m, "lumbar_extension");
+  }
+  return q;
+}
+
+// Shoulder-level point of the trunk midline (torso frame): 0.425 m above the back joint for
+// the 1.80 m reference (Rajagopal et al. 2016 acromion markers RACR/LACR, torso y = 0.425 m),
+// scaled with height.
+Vec3 shoulder_midline(const Model& m, const Data& d, int torso) {
+  const double k = m.subject.height / 1.80;
+  return d.body_pose[torso] * Vec3(0.0, 0.425 * k, 0.0);
+}
+
+Loads carried_loads(const Model& m, const Data& d, const StanceOptions& o) {
+  Loads L;
+  const double g = m.gravity.norm();
+  const Vec3 down = m.gravity.normalized();
+  const double sigma = o.stance_side == 'r' ? 1.0 : -1.0;
+  const int pelvis = need_body(m, "pelvis");
+  const int torso = m.body_index("torso") >= 0 ? m.body_index("torso") : pelvis;
+  const Vec3 shoulder = torso == pelvis ? d.body_pose[pelvis].translation() : shoulder_midline(m, d, torso);
+  const Vec3 lateral = Vec3::UnitZ() * sigma;  // toward the stance side, ground frame
+  const auto weight = [&](int body, const Vec3& point, double kg) {
+    if (kg == 0.0) return;
+    L.external.push_back(ExternalLoad{body, point, kg * g * down, Vec3::Zero()});
+    L.carried_weight += kg * g;
+  };
+  weight(torso, shoulder - o.hand_lateral_distance * lateral, o.hand_load_contralateral);
+  weight(torso, shoulder + o.hand_lateral_distance * lateral, o.hand_load_ipsilateral);
+  weight(pelvis, d.body_pose[pelvis].translation(), o.belt_load);
+  if (o.backpack_load != 0.0) {
+    const Vec3 c = center_of_mass(m, d, {torso}) - o.backpack_offset * (d.body_pose[torso].linear() * Vec3::UnitX());
+    weight(torso, c, o.backpack_load);
+  }
+  if (o.cane_force != 0.0) {
+    const double side = o.cane_contralateral ? -1.0 : 1.0;
+    L.external.push_back(ExternalLoad{torso, shoulder + side * o.cane_lateral_distance * lateral, -o.cane_force * down, Vec3::Zero()});
+  }
+  return L;
+}
+
+// The support: a weld at the stance ankle centre carrying what statics needs.
+ExternalLoad ground_reaction(const Model& m, const Data& d, const std::vector<Vec3>& fi, const std::vector<Vec3>& mi,
+                             const std::vector<ExternalLoad>& loads, int tibia, char side) {
+  Vec3 F = Vec3::Zero(), M = Vec3::Zero();
+  for (size_t b = 0; b < fi.size(); ++b) F += fi[b], M += mi[b];
+  for (const ExternalLoad& l : loads) F -= l.force, M -= l.point.cross(l.force) + l.moment;
+  const int lm = m.landmark_index(std::string("ankle_centre_") + side);
+  const Vec3 p = lm >= 0 ? landmark_position(m, d, m.landmarks[lm].name)
+                         : point_in_ground(d, tibia, Vec3(0.0, -0.43 * m.subject.height / 1.80, 0.0));
+  return ExternalLoad{tibia, p, F, M - p.cross(F)};
+}
+
+struct MuscleCapacity {
+  double active = 0.0;   // N at full activation, along the tendon
+  double passive = 0.0;  // N
+};
+
+MuscleCapacity capacity(const Muscle& mu, double length) {
+  static const HillParameters hp{};
+  const MuscleTendonParameters p = muscle_tendon_parameters(mu);
+  if (p.max_isometric_force <= 0.0) return {};
+  const HillState full = rigid_tendon_state(p, hp, 1.0, length, 0.0);
+  const HillState none = rigid_tendon_state(p, hp, 0.0, length, 0.0);
+  return {std::max(0.0, full.tendon_force - none.tendon_force), std::max(0.0, none.tendon_force)};
+}
+
+}  // namespace
+
+LeverResult lever_model(const LeverInput& in) {
+  const auto positive = [](double v, const char* name) {
+    if (!std::isfinite(v) || v <= 0.0)
+      throw InvalidArgument(std::string("lever_model: expected ") + name + " > 0, got " + std::to_string(v));
+  };
+  positive(in.partial_weight, "partial_weight");
+  positive(in.body_weight_lever, "body_weight_lever");
+  positive(in.abductor_lever, "abductor_lever");
+  if (!std::isfinite(in.body_weight) || in.body_weight < 0.0)
+    throw InvalidArgument("lever_model: expected body_weight >= 0 (0 = estimate), got " + std::to_string(in.body_weight));
+  if (!std::isfinite(in.abductor_angle) || in.abductor_angle < 0.0 || in.abductor_angle >= M_PI / 2)
+    throw InvalidArgument("lever_model: expected abductor_angle in [0, 90) deg, got " + std::to_string(in.abductor_angle * 180 / M_PI) + " deg");
+  LeverResult r;
+  r.body_weight = in.body_weight > 0.0 ? in.body_weight : in.partial_weight / (1.0 - 0.1986);
+  // moments about the femoral head: W_p d_w = F_a d_a
+  r.abductor_force = in.partial_weight * in.body_weight_lever / in.abductor_lever;
+  // pelvis-side free body: W_p down, F_a down and lateral (toward the trochanter), R from the
+  // head. The force on the femoral head is -R = W_p + F_a (down, lateral).
+  const double fa = r.abductor_force, th = in.abductor_angle;
+  r.contact_force = Vec3(0.0, -(in.partial_weight + fa * std::cos(th)), fa * std::sin(th));
+  r.contact_force_n = r.contact_force.norm();
+  r.abductor_force_bw = r.abductor_force / r.body_weight;
+  r.contact_force_bw = r.contact_force_n / r.body_weight;
+  r.contact_angle = std::atan2(std::hypot(r.contact_force.x(), r.contact_force.z()), -r.contact_force.y());
+  return r;
+}
+
+std::vector<int> abductor_muscles(const Model& model, char side) {
+  static const char* groups[] = {"gluteus_medius", "gluteus_minimus", "tfl"};
+  std::vector<int> out;
+  bool model_has_groups = false;
+  for (const Muscle& mu : model.muscles)
+    for (const char* g : groups) model_has_groups |= mu.group == g;
+  if (model_has_groups) {
+    for (int i = 0; i < model.n_muscles(); ++i)
+      for (const char* g : groups)
+        if (model.muscles[i].side == side && model.muscles[i].group == g) out.push_back(i);
+    return out;
+  }
+  Data d(model);
+  compute_muscle_paths(model, d, model.default_posture());
+  const int add = model.posture_coordinate(std::string("hip_adduction_") + side);
+  if (add < 0) return out;
+  for (int i = 0; i < model.n_muscles(); ++i)
+    if (model.muscles[i].side == side && d.moment_arm(i, add) < 0.0) out.push_back(i);
+  return out;
+}
+
+StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
+  // ---- checks
+  if (o.stance_side != 'r' && o.stance_side != 'l')
+    throw InvalidArgument(std::string("single_leg_stance: expected stance_side 'r' or 'l', got '") + o.stance_side + "'");
+  for (auto [v, n] : {std::pair{o.trunk_lean, "trunk_lean"}, {o.trunk_sagittal_offset, "trunk_sagittal_offset"},
+                      {o.pelvic_obliquity, "pelvic_obliquity"}, {o.stance_hip_adduction, "stance_hip_adduction"},
+                      {o.stance_hip_flexion, "stance_hip_flexion"}, {o.stance_hip_rotation, "stance_hip_rotation"},
+                      {o.swing_hip_flexion, "swing_hip_flexion"}, {o.swing_hip_adduction, "swing_hip_adduction"},
+                      {o.swing_knee_flexion, "swing_knee_flexion"}})
+    check_finite(v, n);
+  for (auto [v, n] : {std::pair{o.hand_load_contralateral, "hand_load_contralateral (kg)"},
+                      {o.hand_load_ipsilateral, "hand_load_ipsilateral (kg)"}, {o.hand_lateral_distance, "hand_lateral_distance (m)"},
+                      {o.cane_force, "cane_force (N)"}, {o.cane_lateral_distance, "cane_lateral_distance (m)"},
+                      {o.belt_load, "belt_load (kg)"}, {o.backpack_load, "backpack_load (kg)"},
+                      {o.abductor_strength_scale, "abductor_strength_scale"}})
+    check_nonneg(v, n);
+  check_finite(o.backpack_offset, "backpack_offset");
+  const std::string s(1, o.stance_side);
+  const int pelvis = need_body(m, "pelvis"), femur = need_body(m, "femur_" + s), tibia = need_body(m, "tibia_" + s);
+  const int hip_joint = m.bodies[femur].joint;
+  const int kq[3] = {need_coordinate(m, "hip_flexion_" + s), need_coordinate(m, "hip_adduction_" + s),
+                     need_coordinate(m, "hip_rotation_" + s)};
+
+  // ---- posture and kinematics
+  Data d(m);
+  StanceResult r;
+  r.posture = stance_posture(m, o, d);
+  forward_kinematics(m, d, r.posture);
+  compute_muscle_paths(m, d, r.posture);
+  const Vec3 H = d.body_pose[femur].translation() + d.body_pose[femur].linear() * m.joints[hip_joint].child_offset.translation();
+  r.hip_centre = H;
+
+  // ---- loads and the hip moments the muscles must make
+  std::vector<Vec3> fi, mi;
+  body_inertial_loads(m, d, {}, fi, mi);
+  const Loads carried = carried_loads(m, d, o);
+  std::vector<ExternalLoad> loads = carried.external;
+  loads.push_back(ground_reaction(m, d, fi, mi, carried.external, tibia, o.stance_side));
+  const Eigen::VectorXd tau = generalized_forces(m, d, {}, loads);
+  for (int j = 0; j < 3; ++j) r.hip_moment[j] = tau[kq[j]];
+  // whole-body statics: the root's generalized forces must vanish with the support in place
+  double root_residual = 0.0;
+  for (int k = 0; k < m.nq(); ++k)
+    if (m.joints[m.bodies[pelvis].joint].parent < 0) {
+      const Joint& rj = m.joints[m.bodies[pelvis].joint];
+      for (const auto* axes : {&rj.rotations, &rj.translations})
+        for (const TransformAxis& ax : *axes)
+          if (ax.coordinate >= 0 && m.posture_index[ax.coordinate] == k) root_residual = std::max(root_residual, std::abs(tau[k]));
+    }
+
+  const double g = m.gravity.norm();
+  r.body_weight_n = m.total_mass() * g;
+  double wp_mass = 0.0;
+  Vec3 wp_moment = Vec3::Zero();
+  for (int b = 0; b < static_cast<int>(m.bodies.size()); ++b)
+    if (!is_in_subtree(m, b, femur)) {
+      wp_mass += m.bodies[b].mass;
+      wp_moment += m.bodies[b].mass * center_of_mass(m, d, {b});
+    }
+  r.superincumbent_weight_n = wp_mass * g;
+  r.superincumbent_com = wp_moment / wp_mass;
+  r.load_weight_n = carried.carried_weight;
+
+  // ---- muscles of the stance side that cross the hip
+  std::vector<int> idx;
+  for (int i = 0; i < m.n_muscles(); ++i) {
+    if (m.muscles[i].side != o.stance_side) continue;
+    bool crosses = false;
+    for (int k : kq) crosses |= std::abs(d.moment_arm(i, k)) > 1e-9;
+    if (crosses) idx.push_back(i);
+  }
+  const int n = static_cast<int>(idx.size());
+  if (n == 0) throw InvalidArgument("single_leg_stance: the model has no " + s + " muscle crossing the hip");
+  std::vector<int> abd = abductor_muscles(m, o.stance_side);
+  Eigen::MatrixXd R(3, n);
+  Eigen::VectorXd Fmax(n), Fpas(n);
+  r.muscle_moment_arm.resize(n, 3);
+  r.is_abductor.assign(n, false);
+  for (int c = 0; c < n; ++c) {
+    const Muscle& mu = m.muscles[idx[c]];
+    for (int j = 0; j < 3; ++j) R(j, c) = r.muscle_moment_arm(c, j) = d.moment_arm(idx[c], kq[j]);
+    const MuscleCapacity cap = capacity(mu, d.muscle_length[idx[c]]);
+    const bool is_abd = std::find(abd.begin(), abd.end(), idx[c]) != abd.end();
+    const double scale = is_abd ? o.abductor_strength_scale : 1.0;
+    Fmax[c] = cap.active * scale;
+    Fpas[c] = cap.passive * scale;
+    r.muscle_names.push_back(mu.name);
+    r.muscle_groups.push_back(mu.group);
+    r.is_abductor[c] = is_abd;
+  }
+  const Eigen::Vector3d tau_active = r.hip_moment - R * Fpas;
+  RecruitmentWorkspace work;
+  RecruitmentResult rec;
+  solve_recruitment(R, Fmax, tau_active, o.recruitment, work, rec);
+  r.muscle_activation = rec.activation;
+  r.muscle_max_force = Fmax;
+  r.muscle_force = rec.force + Fpas;
+  r.reserve = rec.reserve;
+  r.reserve_torque_nm = rec.reserve.norm();
+  r.feasible = r.reserve_torque_nm < kFeasibleReserve;
+
+  // ---- abductors: force, lever, and the body-weight lever
+  const int add = 1;
+  r.abductor_moment_nm = -r.hip_moment[add];
+  double fsum = 0.0, msum = 0.0;
+  for (int c = 0; c < n; ++c)
+    if (r.is_abductor[c]) {
+      fsum += r.muscle_force[c];
+      msum += -R(add, c) * r.muscle_force[c];
+    }
+  r.abductor_force_n = fsum;
+  r.abductor_force_bw = fsum / r.body_weight_n;
+  r.abductor_lever_m = fsum > 0.0 ? msum / fsum : kNaN;
+  {
+    // gravity alone on the pelvis side, about the stance hip's adduction axis
+    Vec3 w_add = Vec3::Zero();
+    for (const MotionTerm& t : d.motion_terms)
+      if (t.joint == hip_joint && t.posture_index == kq[add]) w_add = t.w;
+    Vec3 mg = Vec3::Zero();
+    for (int b = 0; b < static_cast<int>(m.bodies.size()); ++b)
+      if (!is_in_subtree(m, b, femur)) mg += (center_of_mass(m, d, {b}) - H).cross(m.bodies[b].mass * m.gravity);
+    // tau_add from gravity = w . M_H(rest gravity); the abductors must supply minus that
+    r.body_weight_lever_m = -w_add.dot(mg) / r.superincumbent_weight_n;
+  }
+
+  // ---- muscle loads, hip contact force and an independent equilibrium check
+  Eigen::VectorXd tension = Eigen::VectorXd::Zero(m.n_muscles());
+  for (int c = 0; c < n; ++c) tension[idx[c]] = r.muscle_force[c];
+  std::vector<Vec3> fm, mm;
+  muscle_loads_on_bodies(m, d, tension, fm, mm);
+  r.hip_contact_force = joint_reaction_force(m, d, hip_joint, fi, loads, fm);
+  r.hip_contact_force_pelvis = d.body_pose[pelvis].linear().transpose() * r.hip_contact_force;
+  r.hip_contact_force_femur = d.body_pose[femur].linear().transpose() * r.hip_contact_force;
+  r.hip_contact_force_n = r.hip_contact_force.norm();
+  r.hip_contact_force_bw = r.hip_contact_force_n / r.body_weight_n;
+  const Vec3 up = -m.gravity.normalized();
+  r.contact_angle = std::atan2((r.hip_contact_force - r.hip_contact_force.dot(up) * up).norm(), -r.hip_contact_force.dot(up));
+
+  // Newton-Euler on the pelvis side about H: gravity + carried loads + muscles, projected on
+  // each hip axis, equals the reserve (virtual rotation of the pelvis side, femur held).
+  Vec3 Mrest = Vec3::Zero();
+  for (int b = 0; b < static_cast<int>(m.bodies.size()); ++b)
+    if (!is_in_subtree(m, b, femur)) {
+      // body_inertial_loads gives m(a - g) = -m g; the load of gravity is its negative
+      Mrest += -(mi[b] - H.cross(fi[b]));
+      Mrest += mm[b] - H.cross(fm[b]);
+    }
+  for (const ExternalLoad& l : carried.external)
+    if (!is_in_subtree(m, l.body, femur)) Mrest += (l.point - H).cross(l.force) + l.moment;
+  double ne_residual = 0.0;
+  for (int j = 0; j < 3; ++j) {
+    Vec3 w = Vec3::Zero();
+    for (const MotionTerm& t : d.motion_terms)
+      if (t.joint == hip_joint && t.posture_index == kq[j]) w = t.w;
+    ne_residual = std::max(ne_residual, std::abs(w.dot(Mrest) - r.reserve[j]));
+  }
+  r.equilibrium_residual_nm = std::max({rec.residual.cwiseAbs().maxCoeff(), ne_residual, root_residual});
+  return r;
+}
+
+WeaknessResult abductor_weakness(const Model& model, double strength_scale, const StanceOptions& base, double max_lean,
+                                 double max_drop) {
+  if (!std::isfinite(strength_scale) || strength_scale < 0.0)
+    throw InvalidArgument("abductor_weakness: expected a strength scale >= 0, got " + std::to_string(strength_scale));
+  if (!(max_lean > 0.0) || !(max_drop > 0.0)) throw InvalidArgument("abductor_weakness: expected positive search limits");
+  WeaknessResult w;
+  w.strength_scale = strength_scale;
+  w.passive_model =
+      "pelvis rotates about the stance hip (trunk kept vertical, swing leg as posed); held by the stance hip muscles' "
+      "active capacity plus their passive fibre force (Thelen 2003 passive force-length, rigid tendon); no ligaments";
+  StanceOptions o = base;
+  o.abductor_strength_scale = strength_scale;
+  o.pelvic_obliquity = 0.0;
+  const StanceResult level = single_leg_stance(model, o);
+  w.level_feasible = level.feasible;
+  w.level_reserve_nm = level.reserve_torque_nm;
+  if (level.feasible) return w;
+  // feasible(x) is monotone in the search variable for these models; bisection to 0.01 deg
+  const auto search = [&](auto&& feasible_at, double hi) {
+    if (!feasible_at(hi)) return kNaN;
+    double lo = 0.0;
+    while (hi - lo > 0.01 * M_PI / 180.0) {
+      const double mid = 0.5 * (lo + hi);
+      (feasible_at(mid) ? hi : lo) = mid;
+    }
+    return hi;
+  };
+  w.compensating_trunk_lean = search(
+      [&](double lean) {
+        StanceOptions t = o;
+        t.trunk_lean = lean;
+        return single_leg_stance(model, t).feasible;
+      },
+      max_lean);
+  w.pelvic_drop = search(
+      [&](double drop) {
+        StanceOptions t = o;
+        t.pelvic_obliquity = drop;
+        t.trunk_lean = 0.0;
+        try {
+          return single_leg_stance(model, t).feasible;
+        } catch (const InvalidArgument&) {
+          return false;  // a posture outside the coordinate ranges
+        }
+      },
+      max_drop);
+  return w;
+}
+
+}  // namespace biomech
