@@ -16,3 +16,4 @@ pybind11::handle file_error_type();
 void bind_subject(pybind11::module_& m);     // Subject, Sex
 void bind_model(pybind11::module_& m);       // Model (read-only), Data, kinematics, muscle paths, loaders
 void bind_recruitment(pybind11::module_& m);  // static optimisation (solve_recruitment[_batch])
+void bind_seesaw(pybind11::module_& m);      // seesaw (lever model, single-leg stance, weakness), Q-angle

@@ -61,4 +61,5 @@ PYBIND11_MODULE(_core, m) {
   bind_subject(m);
   bind_model(m);
   bind_recruitment(m);
+  bind_seesaw(m);
 }
