@@ -62,4 +62,6 @@ PYBIND11_MODULE(_core, m) {
   bind_model(m);
   bind_recruitment(m);
   bind_seesaw(m);
+  bind_hdf5(m);
+  bind_sweep(m);
 }
