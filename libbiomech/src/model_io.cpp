@@ -290,6 +290,11 @@ Subject read_subject(const Reader& rd, const YAML::Node& n, const std::string& f
     }
   }
   if (Reader::has(n, "source")) rd.text(n["source"], field + ".source");
+  try {
+    validate(s);
+  } catch (const InvalidArgument& e) {
+    rd.fail(n, field, e.what());
+  }
   return s;
 }
 

@@ -129,6 +129,7 @@ WrapResult wrap_cylinder(const WrapCylinder& cyl, const Vec3& p, const Vec3& s) 
     if (std::abs(out.t1.z()) > half && std::abs(out.t2.z()) > half) return WrapResult{};
   }
   out.wrapped = true;
+  out.intersects = cuts;
   return out;
 }
 
