@@ -1,0 +1,177 @@
+// Muscle strength at a posture: active force-length scaling of maximal force,
+// the maximal isometric hip abduction strength curve, the model's MVIC test
+// (the reference of the EMG-style %MVIC estimate), the gluteus medius weakness
+// table and muscle lengths in stretches and postures.
+//
+// Muscle model (documented in docs/emg_estimate.md):
+//   - rigid tendon: the tendon is always at its slack length L_ts, so the fibres
+//     take up the rest of the muscle-tendon length L_mt along the tendon line;
+//   - constant-height pennation (as OpenSim's Thelen 2003 muscle):
+//     l sin(alpha) = l_opt sin(alpha_opt) = h, l cos(alpha) = L_mt - L_ts, so
+//     l = sqrt((L_mt - L_ts)^2 + h^2) and cos(alpha) = (L_mt - L_ts) / l;
+//   - active force-length curve of Thelen (2003), J Biomech Eng 125:70-77 (the
+//     Gaussian of OpenSim's Thelen2003Muscle, KshapeActive = 0.45):
+//     f_L(l~) = exp(-(l~ - 1)^2 / gamma), gamma = 0.45, l~ = l / l_opt;
+//   - the maximal isometric force along the tendon is F_max f_L(l~) cos(alpha).
+//     Passive fibre force is not modelled (no contribution to strength or recruitment).
+#pragma once
+#include <Eigen/Core>
+#include <string>
+#include <vector>
+
+#include "biomech/data.hpp"
+#include "biomech/model.hpp"
+#include "biomech/recruitment.hpp"
+
+namespace biomech {
+
+// Thelen (2003) shape factor of the active force-length Gaussian.
+inline constexpr double kThelenForceLengthGamma = 0.45;
+
+// f_L of a normalised fibre length l~ (dimensionless, 1 = optimal); 1 at l~ = 1.
+// Throws InvalidArgument for a non-finite or negative length.
+double active_force_length(double normalized_fiber_length);
+
+struct FiberState {
+  double length = 0.0;             // m, fibre length l
+  double normalized_length = 0.0;  // l / l_opt
+  double cos_pennation = 1.0;      // cos(alpha); 0 when L_mt <= L_ts (slack muscle-tendon unit)
+  double force_length = 0.0;       // f_L(l~)
+  double max_force = 0.0;          // N, F_max f_L cos(alpha) along the tendon
+};
+
+// Fibre state of `muscle` at muscle-tendon length `muscle_tendon_length` (m).
+FiberState fiber_state(const Muscle& muscle, double muscle_tendon_length);
+
+// (n_muscles) N: maximal isometric force along each tendon at the posture of the
+// last compute_muscle_paths (data.muscle_length), F_max f_L(l~) cos(alpha).
+Eigen::VectorXd effective_max_force(const Model& model, const Data& data);
+// (n_muscles) normalised fibre lengths l / l_opt at the same posture.
+Eigen::VectorXd normalized_fiber_length(const Model& model, const Data& data);
+
+// Posture indices of one hip's coordinates ('r' or 'l') and of its knee.
+// Throws InvalidArgument when the model lacks hip_{flexion,adduction,rotation}_<side>.
+struct HipCoordinates {
+  int flexion = -1, adduction = -1, rotation = -1;
+  int knee = -1;  // knee_angle_<side>, -1 when absent
+  // +1 when the knee coordinate is positive in flexion, -1 when negative (gait2392)
+  double knee_flexion_sign = -1.0;
+};
+HipCoordinates hip_coordinates(const Model& model, char side);
+
+// Posture vector (nq): the model's default posture with one hip and knee set
+// (rad; knee_flexion positive in flexion whatever the model's knee sign).
+Eigen::VectorXd hip_posture(const Model& model, char side, double hip_flexion, double hip_adduction,
+                            double hip_rotation, double knee_flexion = 0.0);
+
+// ---------------------------------------------------------------- strength curve
+// Maximal isometric hip abduction torque (every abductor fully active): at each
+// abduction angle (rad, abduction = -hip_adduction), standing (hip flexion and
+// rotation 0, knee extended, the rest at default), the sum over the muscles of
+// `side` with a positive abduction moment arm of F_eff r_abd.
+struct StrengthCurve {
+  char side = 'r';
+  double body_mass = 0.0;              // kg (model.total_mass())
+  Eigen::VectorXd abduction_angle;     // (k) rad
+  Eigen::VectorXd torque;              // (k) N m
+  Eigen::VectorXd torque_per_kg;       // (k) N m / kg
+  Eigen::MatrixXd muscle_torque;       // (k x n_muscles) N m, each muscle's share (0 if not abducting)
+  double peak_angle = 0.0;             // rad, where the torque is largest (vertex of a parabola through the best samples)
+  double peak_torque = 0.0;            // N m
+  double peak_torque_per_kg = 0.0;     // N m / kg
+};
+// Angles from min_abduction_deg to max_abduction_deg (default -10 = 10 deg
+// adduction, to 40 deg abduction) in `samples` steps.
+StrengthCurve strength_curve(const Model& model, char side, double min_abduction_deg = -10.0,
+                             double max_abduction_deg = 40.0, int samples = 51);
+
+// ---------------------------------------------------------------- MVIC test
+// The model's maximal voluntary isometric contraction (MVIC) test for hip
+// abduction: standing, hip flexion and rotation 0, knee extended, hip at the
+// strength curve's peak angle; a maximal abduction effort, every muscle of
+// `side` with an abduction moment arm there fully active (a = 1) and every
+// other muscle at rest. The reference of muscle i is its activation in that
+// test: %MVIC_i = 100 a_i / a_mvic_i, defined where a_mvic_i > 0 (all gluteus
+// medius and minimus segments and TFL in the default model). See docs/emg_estimate.md.
+struct MvicReference {
+  char side = 'r';
+  double abduction_angle = 0.0;  // rad
+  Eigen::VectorXd posture;       // (nq)
+  Eigen::VectorXd activation;    // (n_muscles) 1 for the abductors of `side`, else 0
+  Eigen::VectorXd force;         // (n_muscles) N, their force in the test
+  double torque = 0.0;           // N m, the maximal abduction torque
+};
+MvicReference mvic_test(const Model& model, char side);
+
+// (n_muscles) 100 a_i / a_mvic_i; NaN where the muscle does not take part in the test.
+Eigen::VectorXd percent_mvic(const MvicReference& mvic, const Eigen::Ref<const Eigen::VectorXd>& activation);
+
+// %MVIC of a group (optionally one segment) of `mvic.side`: the max-force
+// weighted mean activation over its muscles divided by the same in the test
+// (what a surface electrode over the whole muscle would see). NaN if the group
+// has no muscle in the test. Throws InvalidArgument if no muscle matches.
+double group_percent_mvic(const Model& model, const MvicReference& mvic,
+                          const Eigen::Ref<const Eigen::VectorXd>& activation, const std::string& group,
+                          const std::string& segment = "");
+
+// ---------------------------------------------------------------- weakness table
+// Static optimisation of one hip at `posture` (nq) for the required muscle
+// moments `hip_moments` (3: flexion, adduction, rotation; N m) with the
+// strength of `weakened_group` scaled by each level (1.0 -> 0.3 by default),
+// force-length scaled forces, the muscles of `side` that cross that hip. The
+// knee is not balanced. Shares are each group's part of the required adduction-
+// axis moment (the abduction moment in stance): sum_{i in g} r_i F_i a_i / tau_add,
+// so they add up to 1 minus the reserve's share; antagonists give negative shares.
+struct WeaknessTable {
+  char side = 'r';
+  std::string weakened_group;
+  Eigen::VectorXd strength;                 // (levels) scale of the weakened group's max force
+  std::vector<std::string> groups;          // muscle groups of `side` crossing the hip, in model order
+  Eigen::MatrixXd moment_share;             // (levels x groups)
+  Eigen::MatrixXd mean_activation;          // (levels x groups) max-force weighted mean activation
+  Eigen::MatrixXd reserve;                  // (levels x 3) N m
+  Eigen::VectorXd reserve_share;            // (levels) reserve's part of the adduction-axis moment
+  Eigen::MatrixXd activation;               // (levels x n_muscles) 0 for muscles not in the problem
+};
+WeaknessTable weakness_table(const Model& model, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+                             const Eigen::Ref<const Eigen::VectorXd>& hip_moments,
+                             const std::vector<double>& strength_levels = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3},
+                             const std::string& weakened_group = "gluteus_medius",
+                             const RecruitmentOptions& options = {});
+
+// ---------------------------------------------------------------- stretches and postures
+// A static posture of one hip (and knee), read from models/postures.yaml.
+struct Posture {
+  std::string name;
+  std::string kind;         // "stretch" or "habit"
+  std::string description;  // what the body does
+  std::string source;       // the seed passage that describes it
+  double hip_flexion = 0.0, hip_adduction = 0.0, hip_rotation = 0.0;  // rad (internal rotation +)
+  double knee_flexion = 0.0;                                           // rad, positive in flexion
+  std::vector<std::string> inferred;  // angle fields inferred from the text (not stated in the source)
+};
+
+// Reads a postures file (schema in docs/emg_estimate.md). Throws FileNotFound /
+// FileError(file, line, field, ...) (implemented in strength_io.cpp, biomech::io).
+std::vector<Posture> load_postures(const std::string& path);
+// The shipped postures file: postures.yaml beside the default model file.
+std::string default_postures_path();
+
+// Lengths of the muscles of `group` and `side` in each posture, relative to
+// neutral standing (every hip angle and the knee at 0), ranked by the mean
+// relative change of muscle-tendon length over the group, longest first.
+struct StretchTable {
+  char side = 'r';
+  std::vector<std::string> postures;  // ranked
+  std::vector<std::string> muscles;   // the group's muscles of `side`
+  std::vector<std::string> segments;  // their segment names
+  Eigen::MatrixXd length;             // (postures x muscles) m, muscle-tendon length
+  Eigen::MatrixXd length_ratio;       // (postures x muscles) L / L(neutral)
+  Eigen::MatrixXd fiber_length;       // (postures x muscles) l / l_opt (rigid tendon)
+  Eigen::VectorXd mean_change;        // (postures) mean of (L / L_neutral - 1) over the muscles
+  Eigen::VectorXd neutral_length;     // (muscles) m
+};
+StretchTable stretch_table(const Model& model, const std::vector<Posture>& postures, char side = 'r',
+                           const std::string& group = "gluteus_medius");
+
+}  // namespace biomech

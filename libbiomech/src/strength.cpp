@@ -1,0 +1,356 @@
+// Force-length scaling, hip abduction strength curve, MVIC test, weakness
+// table and stretch lengths. The muscle model is described in strength.hpp.
+#include "biomech/strength.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "biomech/errors.hpp"
+#include "biomech/muscle_path.hpp"
+
+namespace biomech {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string num(double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+void check_side(char side, const char* fn) {
+  if (side != 'r' && side != 'l')
+    throw InvalidArgument(std::string(fn) + ": expected side 'r' or 'l', got '" + std::string(1, side) + "'");
+}
+
+bool in_group(const Muscle& mu, char side, const std::string& group, const std::string& segment = "") {
+  return mu.side == side && mu.group == group && (segment.empty() || mu.segment == segment);
+}
+
+}  // namespace
+
+double active_force_length(double l) {
+  if (!(std::isfinite(l) && l >= 0.0))
+    throw InvalidArgument("active_force_length: expected a finite normalised fibre length >= 0, got " + num(l));
+  return std::exp(-(l - 1.0) * (l - 1.0) / kThelenForceLengthGamma);
+}
+
+FiberState fiber_state(const Muscle& mu, double mt_length) {
+  if (!(mu.optimal_fiber_length > 0.0))
+    throw InvalidArgument("fiber_state: expected optimal_fiber_length > 0 for muscle '" + mu.name + "', got " +
+                          num(mu.optimal_fiber_length));
+  if (!std::isfinite(mt_length))
+    throw InvalidArgument("fiber_state: expected a finite muscle-tendon length for '" + mu.name + "'");
+  FiberState s;
+  const double h = mu.optimal_fiber_length * std::sin(mu.pennation_angle);  // constant fibre height
+  const double x = mt_length - mu.tendon_slack_length;                      // fibre length along the tendon
+  if (x <= 0.0) {
+    // shorter than the tendon: the fibres cannot pull along the tendon line
+    s.length = std::abs(h);
+    s.cos_pennation = 0.0;
+  } else {
+    s.length = std::sqrt(x * x + h * h);
+    s.cos_pennation = x / s.length;
+  }
+  s.normalized_length = s.length / mu.optimal_fiber_length;
+  s.force_length = active_force_length(s.normalized_length);
+  s.max_force = mu.max_isometric_force * s.force_length * s.cos_pennation;
+  return s;
+}
+
+Eigen::VectorXd effective_max_force(const Model& model, const Data& data) {
+  if (data.muscle_length.size() != model.n_muscles())
+    throw InvalidArgument("effective_max_force: expected data.muscle_length of size " +
+                          std::to_string(model.n_muscles()) + " (run compute_muscle_paths first), got " +
+                          std::to_string(data.muscle_length.size()));
+  Eigen::VectorXd f(model.n_muscles());
+  for (int i = 0; i < model.n_muscles(); ++i) f[i] = fiber_state(model.muscles[i], data.muscle_length[i]).max_force;
+  return f;
+}
+
+Eigen::VectorXd normalized_fiber_length(const Model& model, const Data& data) {
+  if (data.muscle_length.size() != model.n_muscles())
+    throw InvalidArgument("normalized_fiber_length: expected data.muscle_length of size " +
+                          std::to_string(model.n_muscles()) + " (run compute_muscle_paths first), got " +
+                          std::to_string(data.muscle_length.size()));
+  Eigen::VectorXd l(model.n_muscles());
+  for (int i = 0; i < model.n_muscles(); ++i)
+    l[i] = fiber_state(model.muscles[i], data.muscle_length[i]).normalized_length;
+  return l;
+}
+
+HipCoordinates hip_coordinates(const Model& model, char side) {
+  check_side(side, "hip_coordinates");
+  const std::string s(1, side);
+  HipCoordinates h;
+  h.flexion = model.posture_coordinate("hip_flexion_" + s);
+  h.adduction = model.posture_coordinate("hip_adduction_" + s);
+  h.rotation = model.posture_coordinate("hip_rotation_" + s);
+  if (h.flexion < 0 || h.adduction < 0 || h.rotation < 0)
+    throw InvalidArgument("hip_coordinates: expected a model with hip_flexion_" + s + ", hip_adduction_" + s +
+                          " and hip_rotation_" + s + ", got model '" + model.name + "' without them");
+  h.knee = model.posture_coordinate("knee_angle_" + s);
+  if (h.knee >= 0) {
+    // OpenSim models differ: gait2392's knee_angle is negative in flexion (range
+    // -120..10 deg), Rajagopal's positive. The range says which.
+    const Coordinate& c = model.coordinates[model.independent[h.knee]];
+    h.knee_flexion_sign = (-c.range_min > c.range_max) ? -1.0 : 1.0;
+  }
+  return h;
+}
+
+Eigen::VectorXd hip_posture(const Model& model, char side, double flexion, double adduction, double rotation,
+                            double knee_flexion) {
+  const HipCoordinates h = hip_coordinates(model, side);
+  for (double v : {flexion, adduction, rotation, knee_flexion})
+    if (!std::isfinite(v)) throw InvalidArgument("hip_posture: expected finite angles, got " + num(v));
+  Eigen::VectorXd q = model.default_posture();
+  q[h.flexion] = flexion;
+  q[h.adduction] = adduction;
+  q[h.rotation] = rotation;
+  if (h.knee >= 0) q[h.knee] = h.knee_flexion_sign * knee_flexion;
+  return q;
+}
+
+StrengthCurve strength_curve(const Model& model, char side, double min_deg, double max_deg, int samples) {
+  check_side(side, "strength_curve");
+  if (!(std::isfinite(min_deg) && std::isfinite(max_deg) && min_deg < max_deg))
+    throw InvalidArgument("strength_curve: expected finite min_abduction_deg < max_abduction_deg, got " +
+                          num(min_deg) + ", " + num(max_deg));
+  if (samples < 3) throw InvalidArgument("strength_curve: expected samples >= 3, got " + std::to_string(samples));
+  const HipCoordinates h = hip_coordinates(model, side);
+  StrengthCurve c;
+  c.side = side;
+  c.body_mass = model.total_mass();
+  const double deg = M_PI / 180.0;
+  c.abduction_angle = Eigen::VectorXd::LinSpaced(samples, min_deg * deg, max_deg * deg);
+  c.torque.setZero(samples);
+  c.muscle_torque.setZero(samples, model.n_muscles());
+  Data data(model);
+  for (int k = 0; k < samples; ++k) {
+    compute_muscle_paths(model, data, hip_posture(model, side, 0.0, -c.abduction_angle[k], 0.0, 0.0));
+    const Eigen::VectorXd f = effective_max_force(model, data);
+    for (int i = 0; i < model.n_muscles(); ++i) {
+      const double r_abd = -data.moment_arm(i, h.adduction);
+      if (model.muscles[i].side != side || !(r_abd > 0.0)) continue;
+      c.muscle_torque(k, i) = f[i] * r_abd;
+    }
+    c.torque[k] = c.muscle_torque.row(k).sum();
+  }
+  c.torque_per_kg = c.torque / c.body_mass;
+  Eigen::Index best = 0;
+  c.peak_torque = c.torque.maxCoeff(&best);
+  c.peak_angle = c.abduction_angle[best];
+  if (best > 0 && best + 1 < samples) {
+    // vertex of the parabola through the best sample and its neighbours (equal spacing)
+    const double y0 = c.torque[best - 1], y1 = c.torque[best], y2 = c.torque[best + 1];
+    const double den = y0 - 2.0 * y1 + y2;
+    if (den < 0.0) {
+      const double t = 0.5 * (y0 - y2) / den;  // in (-1, 1) samples
+      const double step = c.abduction_angle[1] - c.abduction_angle[0];
+      c.peak_angle += t * step;
+      c.peak_torque = y1 - 0.25 * (y0 - y2) * t;
+    }
+  }
+  c.peak_torque_per_kg = c.peak_torque / c.body_mass;
+  return c;
+}
+
+MvicReference mvic_test(const Model& model, char side) {
+  check_side(side, "mvic_test");
+  const HipCoordinates h = hip_coordinates(model, side);
+  const StrengthCurve curve = strength_curve(model, side);
+  MvicReference r;
+  r.side = side;
+  r.abduction_angle = curve.peak_angle;
+  r.posture = hip_posture(model, side, 0.0, -r.abduction_angle, 0.0, 0.0);
+  Data data(model);
+  compute_muscle_paths(model, data, r.posture);
+  const Eigen::VectorXd f = effective_max_force(model, data);
+  r.activation.setZero(model.n_muscles());
+  r.force.setZero(model.n_muscles());
+  for (int i = 0; i < model.n_muscles(); ++i) {
+    const double r_abd = -data.moment_arm(i, h.adduction);
+    if (model.muscles[i].side != side || !(r_abd > 0.0)) continue;
+    r.activation[i] = 1.0;
+    r.force[i] = f[i];
+    r.torque += f[i] * r_abd;
+  }
+  return r;
+}
+
+Eigen::VectorXd percent_mvic(const MvicReference& mvic, const Eigen::Ref<const Eigen::VectorXd>& a) {
+  if (a.size() != mvic.activation.size())
+    throw InvalidArgument("percent_mvic: expected activation of size " + std::to_string(mvic.activation.size()) +
+                          ", got " + std::to_string(a.size()));
+  Eigen::VectorXd p(a.size());
+  for (Eigen::Index i = 0; i < a.size(); ++i)
+    p[i] = mvic.activation[i] > 0.0 ? 100.0 * a[i] / mvic.activation[i] : kNaN;
+  return p;
+}
+
+double group_percent_mvic(const Model& model, const MvicReference& mvic, const Eigen::Ref<const Eigen::VectorXd>& a,
+                          const std::string& group, const std::string& segment) {
+  if (a.size() != model.n_muscles() || mvic.activation.size() != model.n_muscles())
+    throw InvalidArgument("group_percent_mvic: expected activation and MVIC reference of size " +
+                          std::to_string(model.n_muscles()) + ", got " + std::to_string(a.size()) + " and " +
+                          std::to_string(mvic.activation.size()));
+  double num_ = 0.0, den = 0.0;
+  int found = 0;
+  for (int i = 0; i < model.n_muscles(); ++i) {
+    const Muscle& mu = model.muscles[i];
+    if (!in_group(mu, mvic.side, group, segment)) continue;
+    ++found;
+    num_ += mu.max_isometric_force * a[i];
+    den += mu.max_isometric_force * mvic.activation[i];
+  }
+  if (found == 0)
+    throw InvalidArgument("group_percent_mvic: expected a muscle group of side '" + std::string(1, mvic.side) +
+                          "', got group '" + group + "'" + (segment.empty() ? "" : " segment '" + segment + "'") +
+                          " with no muscle");
+  return den > 0.0 ? 100.0 * num_ / den : kNaN;
+}
+
+WeaknessTable weakness_table(const Model& model, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+                             const Eigen::Ref<const Eigen::VectorXd>& hip_moments,
+                             const std::vector<double>& levels, const std::string& weakened_group,
+                             const RecruitmentOptions& options) {
+  check_side(side, "weakness_table");
+  const HipCoordinates h = hip_coordinates(model, side);
+  if (posture.size() != model.nq())
+    throw InvalidArgument("weakness_table: expected posture of size " + std::to_string(model.nq()) + ", got " +
+                          std::to_string(posture.size()));
+  if (hip_moments.size() != 3 || !hip_moments.allFinite())
+    throw InvalidArgument("weakness_table: expected 3 finite hip moments (flexion, adduction, rotation; N m), got " +
+                          std::to_string(hip_moments.size()) + " values");
+  if (levels.empty()) throw InvalidArgument("weakness_table: expected at least one strength level, got none");
+  for (double s : levels)
+    if (!(std::isfinite(s) && s > 0.0))
+      throw InvalidArgument("weakness_table: expected strength levels > 0, got " + num(s));
+
+  Data data(model);
+  compute_muscle_paths(model, data, posture);
+  const Eigen::VectorXd f_eff = effective_max_force(model, data);
+  const int dofs[3] = {h.flexion, h.adduction, h.rotation};
+
+  // Muscles of this side that cross this hip, and their groups in model order.
+  std::vector<int> muscles;
+  WeaknessTable t;
+  t.side = side;
+  t.weakened_group = weakened_group;
+  for (int i = 0; i < model.n_muscles(); ++i) {
+    if (model.muscles[i].side != side) continue;
+    double arm = 0.0;
+    for (int d : dofs) arm = std::max(arm, std::abs(data.moment_arm(i, d)));
+    if (arm < 1e-9) continue;
+    muscles.push_back(i);
+    if (std::find(t.groups.begin(), t.groups.end(), model.muscles[i].group) == t.groups.end())
+      t.groups.push_back(model.muscles[i].group);
+  }
+  if (std::find(t.groups.begin(), t.groups.end(), weakened_group) == t.groups.end())
+    throw InvalidArgument("weakness_table: expected a muscle group crossing the " + std::string(1, side) +
+                          " hip, got '" + weakened_group + "'");
+  const int n = static_cast<int>(muscles.size()), L = static_cast<int>(levels.size()),
+            G = static_cast<int>(t.groups.size());
+  Eigen::MatrixXd R(3, n);
+  Eigen::VectorXd F(n);
+  std::vector<int> group_of(n);
+  for (int k = 0; k < n; ++k) {
+    for (int d = 0; d < 3; ++d) R(d, k) = data.moment_arm(muscles[k], dofs[d]);
+    group_of[k] = static_cast<int>(std::find(t.groups.begin(), t.groups.end(), model.muscles[muscles[k]].group) -
+                                   t.groups.begin());
+  }
+  t.strength = Eigen::Map<const Eigen::VectorXd>(levels.data(), L);
+  t.moment_share.setZero(L, G);
+  t.mean_activation.setZero(L, G);
+  t.reserve.setZero(L, 3);
+  t.reserve_share.setZero(L);
+  t.activation.setZero(L, model.n_muscles());
+  RecruitmentWorkspace work;
+  RecruitmentResult res;
+  const double tau_add = hip_moments[1];
+  for (int l = 0; l < L; ++l) {
+    for (int k = 0; k < n; ++k)
+      F[k] = f_eff[muscles[k]] * (model.muscles[muscles[k]].group == weakened_group ? levels[l] : 1.0);
+    solve_recruitment(R, F, hip_moments, options, work, res);
+    Eigen::VectorXd weight = Eigen::VectorXd::Zero(G);
+    for (int k = 0; k < n; ++k) {
+      const int g = group_of[k];
+      const double fmax = model.muscles[muscles[k]].max_isometric_force;
+      t.activation(l, muscles[k]) = res.activation[k];
+      t.mean_activation(l, g) += fmax * res.activation[k];
+      weight[g] += fmax;
+      t.moment_share(l, g) += R(1, k) * res.force[k];
+    }
+    t.mean_activation.row(l).array() /= weight.transpose().array();
+    t.reserve.row(l) = res.reserve.transpose();
+    if (std::abs(tau_add) > 1e-12) {
+      t.moment_share.row(l) /= tau_add;
+      t.reserve_share[l] = res.reserve[1] / tau_add;
+    } else {
+      t.moment_share.row(l).setConstant(kNaN);
+      t.reserve_share[l] = kNaN;
+    }
+  }
+  return t;
+}
+
+StretchTable stretch_table(const Model& model, const std::vector<Posture>& postures, char side,
+                           const std::string& group) {
+  check_side(side, "stretch_table");
+  StretchTable t;
+  t.side = side;
+  std::vector<int> muscles;
+  for (int i = 0; i < model.n_muscles(); ++i)
+    if (in_group(model.muscles[i], side, group)) {
+      muscles.push_back(i);
+      t.muscles.push_back(model.muscles[i].name);
+      t.segments.push_back(model.muscles[i].segment);
+    }
+  if (muscles.empty())
+    throw InvalidArgument("stretch_table: expected a muscle group with muscles on side '" + std::string(1, side) +
+                          "', got '" + group + "'");
+  const int P = static_cast<int>(postures.size()), M = static_cast<int>(muscles.size());
+  Data data(model);
+  compute_muscle_paths(model, data, hip_posture(model, side, 0.0, 0.0, 0.0, 0.0));
+  t.neutral_length.resize(M);
+  for (int k = 0; k < M; ++k) t.neutral_length[k] = data.muscle_length[muscles[k]];
+
+  Eigen::MatrixXd length(P, M), ratio(P, M), fiber(P, M);
+  Eigen::VectorXd mean(P);
+  for (int p = 0; p < P; ++p) {
+    const Posture& ps = postures[p];
+    compute_muscle_paths(model, data,
+                         hip_posture(model, side, ps.hip_flexion, ps.hip_adduction, ps.hip_rotation, ps.knee_flexion));
+    for (int k = 0; k < M; ++k) {
+      const int i = muscles[k];
+      length(p, k) = data.muscle_length[i];
+      ratio(p, k) = data.muscle_length[i] / t.neutral_length[k];
+      fiber(p, k) = fiber_state(model.muscles[i], data.muscle_length[i]).normalized_length;
+    }
+    mean[p] = ratio.row(p).mean() - 1.0;
+  }
+  // rank: longest (largest mean relative change) first; ties keep the file order
+  std::vector<int> order(P);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return mean[a] > mean[b]; });
+  t.length.resize(P, M);
+  t.length_ratio.resize(P, M);
+  t.fiber_length.resize(P, M);
+  t.mean_change.resize(P);
+  for (int r = 0; r < P; ++r) {
+    const int p = order[r];
+    t.postures.push_back(postures[p].name);
+    t.length.row(r) = length.row(p);
+    t.length_ratio.row(r) = ratio.row(p);
+    t.fiber_length.row(r) = fiber.row(p);
+    t.mean_change[r] = mean[p];
+  }
+  return t;
+}
+
+}  // namespace biomech
