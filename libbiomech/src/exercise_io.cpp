@@ -158,7 +158,7 @@ class Reader {
   void read(const YAML::Node& root) {
     if (!root.IsMap()) fail(root, "", "expected a mapping at the top of the exercise file");
     keys(root, "", {"id", "name", "description", "sources", "statics", "legs", "motion", "contacts", "loads", "dose",
-                    "assumptions"});
+                    "assumptions", "balance"});
     ex_.id = text(required(root, "", "id"), "id");
     for (char c : ex_.id)
       if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
@@ -193,6 +193,7 @@ class Reader {
 
     read_motion(required(root, "", "motion"));
     read_contacts(root["contacts"]);
+    read_balance(root["balance"]);
     read_loads(root["loads"]);
     read_dose(required(root, "", "dose"));
     read_assumptions(root["assumptions"]);
@@ -251,6 +252,25 @@ class Reader {
       if (c["active_s"].IsDefined()) spec.active = window(c["active_s"], f + ".active_s");
       ex_.contacts.push_back(std::move(spec));
     }
+  }
+
+  void read_balance(const YAML::Node& b) {
+    if (!b.IsDefined() || b.IsNull()) return;
+    note(b, "balance");
+    keys(b, "balance", {"over", "sagittal", "frontal"});
+    Balance& bal = ex_.balance;
+    bal.over = text(required(b, "balance", "over"), "balance.over");
+    bool found = false;
+    for (const auto& c : ex_.contacts)
+      if (c.name == bal.over) {
+        found = c.kind != ContactSpec::Kind::support;
+        if (!found) fail(b["over"], "balance.over", "balance needs a ground contact, '" + bal.over + "' is a support");
+      }
+    if (!found) fail(b["over"], "balance.over", "no contact named '" + bal.over + "'");
+    if (b["sagittal"].IsDefined()) values(b["sagittal"], "balance.sagittal", 1.0, bal.sagittal);
+    if (b["frontal"].IsDefined()) values(b["frontal"], "balance.frontal", 1.0, bal.frontal);
+    if (bal.sagittal.empty() && bal.frontal.empty())
+      fail(b, "balance", "give the coordinates that balance: sagittal and/or frontal");
   }
 
   void read_loads(const YAML::Node& ls) {

@@ -114,6 +114,18 @@ struct Assumption {
   std::string reason;
 };
 
+// Static balance over one ground contact: per frame, the named coordinates
+// move by gain * s (sagittal) and gain * f (frontal), s and f solved so that
+// the contact's free moment about the horizontal ground axes is zero under
+// gravity and the known loads: the centre of pressure sits at the contact
+// point (for gravity alone, the centre of mass is above it). The file's
+// angles are the posture before balancing.
+struct Balance {
+  std::string over;                          // a ground contact, empty = no balancing
+  std::map<std::string, double> sagittal;    // coordinate -> gain (moment about ground z)
+  std::map<std::string, double> frontal;     // coordinate -> gain (moment about ground x)
+};
+
 struct AnalysedLeg {
   char side = 'r';
   std::string role;    // stance, moving, alternating
@@ -127,6 +139,7 @@ struct Exercise {
   std::vector<Citation> sources;
   std::string statics;              // the whole-body statics assumption (how the weight is shared)
   Motion motion;
+  Balance balance;
   std::vector<ContactSpec> contacts;
   std::vector<LoadSpec> loads;
   std::vector<AnalysedLeg> legs;
@@ -161,8 +174,10 @@ struct LegResult {
   Eigen::MatrixXd force;                  // (n x actuators) N (lumped knee actuators: N m)
   Eigen::MatrixXd reserve;                // (n x 4) N m
   Eigen::MatrixXd residual;               // (n x 4) N m, moment - R F a - reserve
-  Eigen::MatrixXd percent_mvic;           // (n x actuators) activation / MVIC reference activation x 100 (NaN: none)
-  Eigen::MatrixXd gmed_percent_mvic;      // (n x 4) anterior, middle, posterior, total
+  // EMG-style activation: activation over the activation in the model's MVIC
+  // test (strength.hpp mvic_test), x 100; groups are max-force weighted.
+  Eigen::MatrixXd percent_mvic;           // (n x actuators) NaN for actuators outside the test
+  Eigen::MatrixXd gmed_percent_mvic;      // (n x 4) gluteus medius anterior, middle, posterior, whole
   Eigen::VectorXd tfl_percent_mvic;       // (n)
   Eigen::MatrixXd hip_contact_force;      // (n x 3) N, pelvis on femur, in ground
   Eigen::VectorXd hip_contact_force_bw;   // (n) |F| / body weight
@@ -184,8 +199,9 @@ struct SimulationResult {
   double body_mass = 0.0;                 // kg
 };
 
-// Posture (nq) of `exercise` at time t (s), with first and second time
-// derivatives; coordinates not named keep the model default. Throws
+// Posture (nq) of `exercise` at time t (s) as the file writes it, before any
+// balancing (SimulationResult::posture holds the balanced postures), with first
+// and second time derivatives; coordinates not named keep the model default. Throws
 // InvalidArgument for a name the model does not have and for a value outside
 // a joint coordinate's range (the root joint's orientation is free).
 void exercise_posture(const Model& model, const Exercise& exercise, double t, Eigen::VectorXd& q,
@@ -219,9 +235,5 @@ struct ExerciseSummary {
   double abductor_impulse_nms = 0.0;       // per set: integral of max(0, abduction moment) dt x mid reps
 };
 std::vector<ExerciseSummary> summarize(const Exercise& exercise, const SimulationResult& result);
-
-// Muscle and force groups the comparison reports.
-bool is_gluteus_medius(const Muscle& m);
-bool is_tfl(const Muscle& m);
 
 }  // namespace biomech
