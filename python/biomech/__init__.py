@@ -6,6 +6,8 @@ plots, sweeps and the ``biomech`` command-line program.
     >>> import biomech
     >>> model = biomech.Model.default()
     >>> model.moment_arms(biomech.posture_deg(model, hip_flexion_r=90))
+
+Domain modules re-export their public names here, one import line each.
 """
 from __future__ import annotations
 
@@ -14,6 +16,20 @@ from ._paths import data_path
 
 __version__ = _core.__version__
 
+# Errors: FileError (a ValueError with .file, .line, .field) for a bad model or
+# exercise file; FileNotFoundError for a missing one; ValueError for bad arguments.
 FileError = _core.FileError
 
-__all__ = ["__version__", "data_path", "FileError"]
+# ---- domains (one line per domain module)
+from .model import Model, posture_deg  # noqa: E402
+from ._core import Sex, Subject  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "data_path",
+    "FileError",
+    "Model",
+    "Subject",
+    "Sex",
+    "posture_deg",
+]
