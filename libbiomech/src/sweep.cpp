@@ -347,7 +347,7 @@ void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<c
   std::unique_ptr<Model> fixed;
   const Model* shared = nullptr;
   if (!subject_swept) {
-    if (subject_fixed) {
+    if (subject_fixed || spec.base_subject) {
       const Eigen::VectorXd none = Eigen::VectorXd::Constant(std::max<Eigen::Index>(p, 1), std::nan(""));
       fixed = std::make_unique<Model>(scale_model(generic, sweep_subject(generic, spec, none.data())));
       shared = fixed.get();

@@ -23,6 +23,8 @@ FileError = _core.FileError
 # ---- domains (one line per domain module)
 from .model import Model, posture_deg  # noqa: E402
 from ._core import Sex, Subject  # noqa: E402
+from .results import load_results, save_results  # noqa: E402
+from .sweep import sweep, sweep_parameters  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -32,4 +34,8 @@ __all__ = [
     "Subject",
     "Sex",
     "posture_deg",
+    "save_results",
+    "load_results",
+    "sweep",
+    "sweep_parameters",
 ]

@@ -36,6 +36,7 @@ from typing import Any, Callable
 # Adding a subcommand module: one line here.
 COMMAND_MODULES = [
     "biomech.model",  # model, moment-arms
+    "biomech.sweep",  # sweep
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2

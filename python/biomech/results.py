@@ -232,8 +232,15 @@ def write_tree(w, path: str, obj: Any, units: Mapping[str, str] | None = None) -
     w.set_attribute(path, "keys", keys)
 
 
-def _is_model(obj: Any) -> bool:
-    return isinstance(obj, getattr(_core, "Model", ()))
+def _core_model(obj: Any) -> Any:
+    """The compiled model of a ``biomech.Model`` or ``_core.Model``, else None."""
+    cls = getattr(_core, "Model", None)
+    if cls is None:
+        return None
+    if isinstance(obj, cls):
+        return obj
+    core = getattr(obj, "core", None)
+    return core if isinstance(core, cls) else None
 
 
 def _is_subject(obj: Any) -> bool:
@@ -268,7 +275,8 @@ def save_results(path: str | os.PathLike, *, model: Any = None, subject: Any = N
         w.write_provenance(package_version=_core.__version__, git_commit=git_commit(),
                            options=json.dumps(dict(options or {}), default=str, sort_keys=True), producer=producer)
         if model is not None:
-            if _is_model(model):
+            if _core_model(model) is not None:
+                model = _core_model(model)
                 _core.hdf5_write_model(w, model)
                 to_yaml = getattr(_core, "model_to_yaml", None)
                 if to_yaml is not None:
@@ -331,6 +339,8 @@ def _read_column(ds) -> np.ndarray | list:
     kind = _attr(ds, "dtype", "")
     if kind == "bool":
         return data.astype(bool)
+    if kind == "category_codes":
+        return pd.Categorical.from_codes(data.astype(int), categories=list(_attr(ds, "labels", [])))
     return data
 
 

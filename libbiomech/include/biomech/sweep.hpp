@@ -45,8 +45,9 @@ struct SweepSpec {
   std::string target = "single_leg_stance";
   std::vector<std::string> parameters;     // column names of the parameter matrix
   // The subject the swept subject parameters modify; empty = the model's own
-  // subject (model.subject). When no subject parameter is swept or fixed in
-  // `options`, the model is used as given (no scaling).
+  // subject (model.subject). With a base subject every row scales the model;
+  // without one, and with no subject parameter swept or fixed in `options`, the
+  // model is used as given (no scaling).
   std::optional<Subject> base_subject;
   char side = 'r';                         // stance side / side of the moment arms
   std::map<std::string, double> options;   // target options by name (SI/deg as the name says), e.g. stance
