@@ -12,6 +12,7 @@
 
 #include "biomech/data.hpp"
 #include "biomech/errors.hpp"
+#include "biomech/exercise.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/scaling.hpp"
 #include "biomech/seesaw.hpp"
@@ -215,7 +216,90 @@ class StanceTarget : public SweepTarget {
   SweepSpec spec_;
 };
 
+// ---- target: an exercise's summary (exercise.hpp)
+
+class ExerciseTarget : public SweepTarget {
+ public:
+  ExerciseTarget(const Model& generic, const SweepSpec& spec) : spec_(spec) {
+    if (!spec.exercise) throw InvalidArgument("sweep target exercise: expected an exercise, got none");
+    const Exercise& ex = *spec.exercise;
+    for (const auto& l : ex.loads) {
+      if (l.kind == LoadSpec::Kind::band) ++n_bands_;
+      if (l.kind == LoadSpec::Kind::weight && l.name.find("cuff") != std::string::npos) ++n_cuffs_;
+    }
+    auto check = [&](const std::string& name) {
+      if (subject_parameters().count(name)) return;
+      if (name == "band_stiffness_n_per_m") {
+        if (n_bands_ == 0) throw InvalidArgument("sweep: exercise " + ex.id + " has no elastic band for band_stiffness_n_per_m");
+        return;
+      }
+      if (name == "cuff_mass_kg") {
+        if (n_cuffs_ == 0) throw InvalidArgument("sweep: exercise " + ex.id + " has no cuff weight for cuff_mass_kg");
+        return;
+      }
+      throw InvalidArgument("sweep target exercise: expected a subject parameter, band_stiffness_n_per_m or "
+                            "cuff_mass_kg, got '" + name + "'");
+    };
+    for (const auto& n : spec.parameters) check(n);
+    for (const auto& [n, v] : spec.options) check(n);
+    if (ex.legs.empty()) throw InvalidArgument("sweep: exercise " + ex.id + " analyses no leg");
+    check_exercise(generic, ex);
+    std::map<std::string, int> roles;
+    for (const auto& l : ex.legs) ++roles[l.role];
+    for (const auto& l : ex.legs) {
+      std::string prefix;
+      if (ex.legs.size() > 1) prefix = (roles[l.role] > 1 ? l.role + "_" + std::string(1, l.side) : l.role) + "_";
+      prefixes_.push_back(prefix);
+    }
+  }
+  std::vector<SweepOutput> outputs() const override {
+    static const std::vector<SweepOutput> per_leg{
+        {"gmed_anterior_peak_percent_mvic", "%MVIC"}, {"gmed_middle_peak_percent_mvic", "%MVIC"},
+        {"gmed_posterior_peak_percent_mvic", "%MVIC"}, {"gmed_peak_percent_mvic", "%MVIC"},
+        {"gmed_mean_percent_mvic", "%MVIC"},          {"tfl_peak_percent_mvic", "%MVIC"},
+        {"gmed_tfl_ratio", "1"},                      {"peak_hip_contact_force_bw", "BW"},
+        {"peak_abduction_moment_nm_per_kg", "N m/kg"}, {"max_reserve_nm", "N m"},
+        {"time_under_tension_s", "s"},                {"abductor_impulse_nms", "N m s"}};
+    std::vector<SweepOutput> o;
+    for (const auto& p : prefixes_)
+      for (const auto& x : per_leg) o.push_back({p + x.name, x.units});
+    return o;
+  }
+  std::unique_ptr<Workspace> make_workspace() const override { return std::make_unique<Workspace>(); }
+  void evaluate(const Model& model, const double* params, double* out, Workspace&) const override {
+    const RowValues rv{spec_, params};
+    Exercise ex = *spec_.exercise;
+    const bool band = rv.has("band_stiffness_n_per_m"), cuff = rv.has("cuff_mass_kg");
+    for (auto& l : ex.loads) {
+      if (band && l.kind == LoadSpec::Kind::band) l.stiffness_n_per_m = rv.get("band_stiffness_n_per_m", 0.0);
+      if (cuff && l.kind == LoadSpec::Kind::weight && l.name.find("cuff") != std::string::npos)
+        l.mass_kg = rv.get("cuff_mass_kg", 0.0);
+    }
+    const SimulationResult r = simulate(model, ex);
+    const auto sums = summarize(ex, r);
+    if (sums.size() != prefixes_.size())
+      throw InvalidArgument("sweep: expected " + std::to_string(prefixes_.size()) + " leg summaries, got " +
+                            std::to_string(sums.size()));
+    int k = 0;
+    for (const auto& s : sums) {
+      const double v[] = {s.gmed_peak_percent_mvic[0], s.gmed_peak_percent_mvic[1], s.gmed_peak_percent_mvic[2],
+                          s.gmed_peak_percent_mvic[3], s.gmed_mean_percent_mvic[3], s.tfl_peak_percent_mvic,
+                          s.gmed_tfl_ratio,            s.peak_hip_contact_force_bw, s.peak_abduction_moment_nm_per_kg,
+                          s.max_reserve_nm,            s.time_under_tension_s,      s.abductor_impulse_nms};
+      for (double x : v) out[k++] = x;
+    }
+  }
+
+ private:
+  SweepSpec spec_;
+  int n_bands_ = 0, n_cuffs_ = 0;
+  std::vector<std::string> prefixes_;
+};
+
 const bool registered_builtin = [] {
+  register_sweep_target("exercise", [](const Model& g, const SweepSpec& s) {
+    return std::unique_ptr<SweepTarget>(new ExerciseTarget(g, s));
+  });
   register_sweep_target("moment_arms", [](const Model& g, const SweepSpec& s) {
     return std::unique_ptr<SweepTarget>(new MomentArmTarget(g, s));
   });

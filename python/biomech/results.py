@@ -140,11 +140,15 @@ def _write_table(w, group: str, df: pd.DataFrame, units: Mapping[str, str] | Non
     w.set_attribute(group, "columns", names)
     w.set_attribute(group, "n_rows", int(len(df)))
     if not (isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1):
-        if isinstance(df.index, pd.MultiIndex):
-            raise ValueError(f"results: table {group!r}: a MultiIndex is not supported; reset_index() first")
-        iname = df.index.name
-        _write_column(w, f"{group}/_index", df.index.to_series(), units.get(str(iname), units_for(str(iname or ""))))
-        w.set_attribute(group, "index_name", "" if iname is None else str(iname))
+        # index levels as _index0, _index1, ... (a plain index is one level)
+        names = []
+        for k in range(df.index.nlevels):
+            level = df.index.get_level_values(k)
+            iname = level.name
+            _write_column(w, f"{group}/_index{k}", pd.Series(np.asarray(level), dtype=level.dtype),
+                          units.get(str(iname)) or units_for(str(iname or "")))
+            names.append("" if iname is None else str(iname))
+        w.set_attribute(group, "index_names", names)
     other = {k: v for k, v in df.attrs.items() if k != "units"}
     if other:
         w.set_attribute(group, "df_attrs", json.dumps(other, default=str))
@@ -349,8 +353,13 @@ def _read_table(g) -> pd.DataFrame:
     data = {c: _read_column(g[c]) for c in columns}
     n = int(_attr(g, "n_rows", 0))
     index = None
-    if "_index" in g:
-        index = pd.Index(_read_column(g["_index"]), name=(_attr(g, "index_name", "") or None))
+    if "index_names" in g.attrs:
+        names = [n or None for n in _attr(g, "index_names")]
+        levels = [_read_column(g[f"_index{k}"]) for k in range(len(names))]
+        if len(levels) == 1:
+            index = pd.Index(levels[0], name=names[0])
+        else:
+            index = pd.MultiIndex.from_arrays(levels, names=names)
     df = pd.DataFrame(data, columns=columns, index=index if index is not None else pd.RangeIndex(n))
     units = {c: _attr(g[c], "units") for c in columns}
     df.attrs["units"] = units

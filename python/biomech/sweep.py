@@ -309,15 +309,17 @@ def validate_sweep_config(cfg: Mapping[str, Any], source: str = "sweep config") 
 
     targets = list(_core.sweep_targets())
     if "target" in cfg:
-        if cfg["target"] not in targets and cfg["target"] != "exercise":
+        if cfg["target"] not in targets:
             raise SweepConfigError("target", f"expected one of {', '.join(targets)}, got {cfg['target']!r}", source)
         plan.target = cfg["target"]
-    if plan.target == "exercise" and "exercise" not in targets:
-        raise SweepConfigError("target", "the exercise target is not available in this build yet", source)
     if plan.target == "exercise":
         if not isinstance(cfg.get("exercise"), str) or not cfg["exercise"]:
             raise SweepConfigError("exercise", f"expected an exercise id or file, got {cfg.get('exercise')!r}", source)
         plan.exercise = cfg["exercise"]
+        try:
+            _load_exercise(plan.exercise)
+        except (OSError, ValueError) as e:
+            raise SweepConfigError("exercise", str(e).splitlines()[0], source) from None
     elif "exercise" in cfg:
         raise SweepConfigError("exercise", f"only for target 'exercise', not {plan.target!r}", source)
     if "side" in cfg:
@@ -386,7 +388,8 @@ def validate_sweep_config(cfg: Mapping[str, Any], source: str = "sweep config") 
     # the target's own check (parameter / target compatibility), still before any work
     try:
         model, _ = _load_generic(plan.model)
-        _core.sweep_outputs(model, plan.target, plan.names, plan.fixed, plan.side, _subject(plan))
+        _core.sweep_outputs(model, plan.target, plan.names, plan.fixed, plan.side, _subject(plan),
+                            _load_exercise(plan.exercise))
     except ValueError as e:
         raise SweepConfigError("target", str(e), source) from None
     return plan
@@ -440,6 +443,21 @@ def _load_generic(model: Any) -> tuple[Any, Any]:
         return _MODELS[key]
 
 
+_EXERCISES: dict[str, Any] = {}
+
+
+def _load_exercise(ref: str | None):
+    """The compiled exercise of an id or file (cached per process), or None."""
+    if ref is None:
+        return None
+    with _MODELS_LOCK:
+        if ref not in _EXERCISES:
+            from .exercise import Exercise
+
+            _EXERCISES[ref] = Exercise.load(ref).core
+        return _EXERCISES[ref]
+
+
 def _subject(plan: _Plan):
     if plan.subject is not None:
         return _core.Subject(**plan.subject)
@@ -460,7 +478,7 @@ def _evaluate_chunk(task: dict) -> np.ndarray:
         res = task["evaluate"](params, **task["fixed"])
         return np.asarray(pd.DataFrame(res)[task["outputs"]].to_numpy(dtype=float))
     return _core.sweep_chunk(model, task["target"], task["names"], task["params"], task["n_jobs"],
-                             task["fixed"], task["side"], subject)
+                             task["fixed"], task["side"], subject, _load_exercise(task.get("exercise")))
 
 
 def _n_workers(executor: Any) -> int:
@@ -505,6 +523,8 @@ class _SweepWriter:
         w.set_attribute("/sweep", "kind", "table")
         w.set_attribute("/sweep", "columns", self.columns)
         w.set_attribute("/sweep", "target", plan.target)
+        if plan.exercise:
+            w.set_attribute("/sweep", "exercise", plan.exercise)
         w.set_attribute("/sweep", "parameters", plan.names)
         w.set_attribute("/sweep", "outputs", [n for n, _ in outputs])
         w.set_attribute("/sweep", "n_rows", 0)
@@ -585,7 +605,7 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
         out_spec = [(o, "1") for o in outputs]
     else:
         out_spec = [tuple(o) for o in _core.sweep_outputs(generic, plan.target, plan.names, plan.fixed,
-                                                          plan.side, base)]
+                                                          plan.side, base, _load_exercise(plan.exercise))]
     out_names = [n for n, _ in out_spec]
     if out is not None:
         out = Path(out)
@@ -595,7 +615,7 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
     model_ref = plan.model if _is_model(plan.model) and executor is None else _model_ref(plan.model)
     task_base = {"model": model_ref, "subject": base.to_dict() if base is not None else None,
                  "target": plan.target, "names": plan.names, "fixed": plan.fixed, "side": plan.side,
-                 "n_jobs": plan.n_jobs, "evaluate": evaluate, "outputs": out_names}
+                 "n_jobs": plan.n_jobs, "evaluate": evaluate, "outputs": out_names, "exercise": plan.exercise}
     n_rows = plan.n_rows
     starts = range(0, n_rows, plan.chunk_size)
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "biomech/errors.hpp"
+#include "biomech/exercise.hpp"
 #include "biomech/sweep.hpp"
 #include "bindings.hpp"
 
@@ -21,7 +22,8 @@ namespace {
 
 biomech::SweepSpec make_spec(const std::string& target, const std::vector<std::string>& parameters,
                              const std::map<std::string, double>& options, const std::string& side,
-                             const std::optional<biomech::Subject>& base_subject) {
+                             const std::optional<biomech::Subject>& base_subject,
+                             const biomech::Exercise* exercise) {
   if (side != "r" && side != "l") throw biomech::InvalidArgument("sweep: expected side 'r' or 'l', got '" + side + "'");
   biomech::SweepSpec s;
   s.target = target;
@@ -29,6 +31,7 @@ biomech::SweepSpec make_spec(const std::string& target, const std::vector<std::s
   s.options = options;
   s.side = side[0];
   s.base_subject = base_subject;
+  if (exercise) s.exercise = std::make_shared<const biomech::Exercise>(*exercise);
   return s;
 }
 
@@ -45,20 +48,20 @@ void bind_sweep(py::module_& m) {
   m.def("sweep_outputs",
         [](const biomech::Model& model, const std::string& target, const std::vector<std::string>& parameters,
            const std::map<std::string, double>& options, const std::string& side,
-           const std::optional<biomech::Subject>& base_subject) {
+           const std::optional<biomech::Subject>& base_subject, const biomech::Exercise* exercise) {
           std::vector<std::pair<std::string, std::string>> out;
-          for (const auto& o : biomech::sweep_outputs(model, make_spec(target, parameters, options, side, base_subject)))
+          for (const auto& o : biomech::sweep_outputs(model, make_spec(target, parameters, options, side, base_subject, exercise)))
             out.emplace_back(o.name, o.units);
           return out;
         },
         "model"_a, "target"_a, "parameters"_a, "options"_a = std::map<std::string, double>{}, "side"_a = "r",
-        "base_subject"_a = py::none(), "[(name, units)] of the outputs the target gives for these parameters.");
+        "base_subject"_a = py::none(), "exercise"_a = py::none(), "[(name, units)] of the outputs the target gives for these parameters.");
   m.def("sweep_chunk",
         [](const biomech::Model& model, const std::string& target, const std::vector<std::string>& parameters,
            const py::array_t<double, py::array::c_style | py::array::forcecast>& params, int n_threads,
            const std::map<std::string, double>& options, const std::string& side,
-           const std::optional<biomech::Subject>& base_subject) {
-          const biomech::SweepSpec spec = make_spec(target, parameters, options, side, base_subject);
+           const std::optional<biomech::Subject>& base_subject, const biomech::Exercise* exercise) {
+          const biomech::SweepSpec spec = make_spec(target, parameters, options, side, base_subject, exercise);
           if (params.ndim() != 2)
             throw biomech::InvalidArgument("sweep_chunk: expected a 2-D parameter array (n, " +
                                            std::to_string(parameters.size()) + "), got " + std::to_string(params.ndim()) + "-D");
@@ -74,7 +77,7 @@ void bind_sweep(py::module_& m) {
           return out;
         },
         "model"_a, "target"_a, "parameters"_a, "params"_a, "n_threads"_a = 1,
-        "options"_a = std::map<std::string, double>{}, "side"_a = "r", "base_subject"_a = py::none(),
+        "options"_a = std::map<std::string, double>{}, "side"_a = "r", "base_subject"_a = py::none(), "exercise"_a = py::none(),
         "Evaluates `target` for every row of params (n, len(parameters)) with n_threads C++ threads\n"
         "(GIL released); returns (n, n_outputs) float64 in the order of sweep_outputs().");
 }

@@ -20,7 +20,8 @@
 //                        force and angle, levers, reserve, feasibility;
 //   "exercise"           an exercise's summary (exercise.hpp, summarize()):
 //                        gluteus medius %MVIC per segment, TFL, contact force...
-//                        (registered by sweep_exercise.cpp when exercises exist).
+//                        one block of outputs per analysed leg, prefixed with
+//                        the leg's role when the exercise analyses several.
 // New targets register themselves with register_sweep_target().
 #pragma once
 #include <Eigen/Core>
