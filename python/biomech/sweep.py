@@ -623,7 +623,8 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
 
     show = not quiet and sys.stderr.isatty()
     bar = tqdm(total=n_rows, disable=not show, unit="eval", desc=f"sweep {plan.target}", file=sys.stderr)
-    writer = _SweepWriter(out, plan, out_spec, generic, base) if out is not None else None
+    writer = (_SweepWriter(out, plan, out_spec, generic, base if base is not None else generic.subject)
+              if out is not None else None)
     frames: list[pd.DataFrame] = []
 
     def take(params: np.ndarray, result: np.ndarray) -> None:

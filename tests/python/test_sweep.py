@@ -1,0 +1,190 @@
+"""Sweeps (issue 6): identical results locally, with C++ threads, on a thread pool and on a
+Dask LocalCluster with two workers; streaming to HDF5; configs checked before any work."""
+from __future__ import annotations
+
+import concurrent.futures
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+import biomech
+from biomech.sweep import SweepConfigError, validate_sweep_config
+
+POPULATION = {
+    "target": "single_leg_stance",
+    "population": {
+        "mass_kg": {"distribution": "normal", "mean": 75, "sd": 12, "min": 45, "max": 120},
+        "sex": {"distribution": "choice", "values": ["male", "female"]},
+    },
+    "samples": 6,
+    "grid": {"gmed_strength_pct": [40, 100], "trunk_lean_deg": {"min": 0, "max": 10, "num": 2}},
+    "seed": 11,
+    "chunk_size": 5,
+}
+
+
+@pytest.fixture(scope="module")
+def local():
+    return biomech.sweep(POPULATION, quiet=True)
+
+
+def test_rows_and_physics(local):
+    assert len(local) == 6 * 2 * 2
+    assert list(local.columns[:4]) == ["mass_kg", "sex", "gmed_strength_pct", "trunk_lean_deg"]
+    assert set(local["sex"]) <= {"male", "female"}
+    assert np.isfinite(local["abductor_force_n"]).all()
+    # grid inner, population outer: each sample repeats over the 4 grid points
+    assert (local["mass_kg"].to_numpy().reshape(6, 4) == local["mass_kg"].to_numpy()[::4, None]).all()
+    # lean toward the stance side lowers the abductor force for every subject and strength
+    upright = local[local.trunk_lean_deg == 0]["abductor_force_n"].to_numpy()
+    lean = local[local.trunk_lean_deg == 10]["abductor_force_n"].to_numpy()
+    assert (lean < upright).all()
+    assert local.attrs["units"]["abductor_force_n"] == "N"
+
+
+def test_same_rows_whatever_the_chunking_and_threads(local):
+    other = biomech.sweep({**POPULATION, "chunk_size": 3, "n_jobs": 2}, quiet=True)
+    pd.testing.assert_frame_equal(other, local)
+
+
+def test_thread_pool_executor_gives_identical_results(local):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+        pooled = biomech.sweep(POPULATION, executor=ex, quiet=True)
+    pd.testing.assert_frame_equal(pooled, local)
+
+
+def test_dask_local_cluster_with_two_workers_gives_identical_results(local, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        assert len(client.scheduler_info()["workers"]) == 2
+        remote = biomech.sweep(POPULATION, executor=client, quiet=True)
+        streamed = biomech.sweep(POPULATION, executor=client, quiet=True, out=tmp_path / "dask.h5")
+    pd.testing.assert_frame_equal(remote, local)
+    back = biomech.load_results(streamed).sweep
+    np.testing.assert_array_equal(back["abductor_force_n"], local["abductor_force_n"])
+
+
+def test_streaming_to_hdf5(local, tmp_path):
+    path = biomech.sweep(POPULATION, quiet=True, out=tmp_path / "s.h5")
+    r = biomech.load_results(path)
+    pd.testing.assert_frame_equal(r.sweep, local, check_categorical=False)
+    assert list(r.sweep["sex"]) == list(local["sex"])
+    assert r.options["seed"] == 11
+    with h5py.File(path, "r") as f:
+        g = f["sweep"]
+        assert g.attrs["n_rows"] == len(local)
+        assert g.attrs["target"] == "single_leg_stance"
+        for name in g:
+            assert "units" in g[name].attrs
+            assert g[name].maxshape == (None,)  # appendable
+        assert g["mass_kg"].attrs["units"] == "kg"
+        assert "muscles" in f and "model" in f and "subject" in f
+
+
+def test_custom_evaluate_function(local):
+    def double_mass(params, **fixed):
+        return pd.DataFrame({"twice_mass_kg": 2 * params["mass_kg"]})
+
+    df = biomech.sweep(POPULATION, evaluate=double_mass, outputs=["twice_mass_kg"], quiet=True)
+    np.testing.assert_array_equal(df["twice_mass_kg"], 2 * local["mass_kg"])
+
+
+def test_moment_arm_target_over_postures():
+    df = biomech.sweep(target="moment_arms", grid={"hip_flexion_r_deg": {"min": 0, "max": 90, "num": 10}},
+                       quiet=True)
+    arm = df["gmed_abduction_moment_arm_m"].to_numpy()
+    assert (arm > 0).all() and arm[0] > arm[-1]  # abduction arm shrinks as the hip flexes
+
+
+def test_weaker_gluteus_medius_needs_more_reserve():
+    df = biomech.sweep(grid={"gmed_strength_pct": [30, 50, 75, 100]}, fixed={"hand_load_contralateral_kg": 10},
+                       quiet=True)
+    reserve = df["reserve_torque_nm"].to_numpy()
+    assert (np.diff(reserve) <= 1e-9).all()
+    gmed = df["gmed_force_n"].to_numpy()
+    assert gmed[0] <= gmed[-1]
+
+
+def test_exercise_target_cuff_mass():
+    df = biomech.sweep(target="exercise", exercise="side_lying_hip_abduction_cuff_ankle",
+                       grid={"cuff_mass_kg": [0.0, 2.0, 4.0]}, quiet=True)
+    peak = df["gmed_peak_percent_mvic"].to_numpy()
+    assert (np.diff(peak) > 0).all()
+
+
+# ---- malformed configs: a clear error naming the field, before any work
+
+BAD = [
+    ({"grid": {"shoe_size_eu": [40, 42]}}, "grid.shoe_size_eu", "unknown parameter"),
+    ({"grid": {"mass_kg": {"min": 90, "max": 60, "num": 3}}}, "grid.mass_kg", "empty range"),
+    ({"grid": {"mass_kg": []}}, "grid.mass_kg", "empty list"),
+    ({"grid": {"mass_kg": ["heavy"]}}, "grid.mass_kg[0]", "expected a number"),
+    ({"grid": {"mass_kg": {"min": 60, "max": 90, "num": 2.5}}}, "grid.mass_kg.num", "positive integer"),
+    ({"grid": {"mass_kg": 70}}, "grid.mass_kg", "fixed"),
+    ({"grid": {"gmed_strength_pct": [30, 500]}}, "grid.gmed_strength_pct[1]", "[0, 200]"),
+    ({"grid": {"sex": ["male", "other"]}}, "grid.sex[1]", "male"),
+    ({"population": {"mass_kg": {"distribution": "normal", "mean": 70, "sd": -1}}, "samples": 3},
+     "population.mass_kg.sd", "positive"),
+    ({"population": {"mass_kg": {"distribution": "uniform", "min": 70, "max": 70}}, "samples": 3},
+     "population.mass_kg", "empty range"),
+    ({"population": {"mass_kg": {"distribution": "gamma"}}, "samples": 3}, "population.mass_kg.distribution", "uniform"),
+    ({"population": {"mass_kg": {"distribution": "uniform", "min": 50, "max": 90}}}, "samples", "missing"),
+    ({"grid": {"mass_kg": [60]}, "samples": "ten"}, "samples", "integer"),
+    ({"grid": {"mass_kg": [60]}, "n_jobs": -1}, "n_jobs", "integer"),
+    ({"grid": {"mass_kg": [60]}, "colour": "red"}, "colour", "unknown setting"),
+    ({"grid": {"mass_kg": [60]}, "target": "juggling"}, "target", "expected one of"),
+    ({"grid": {"mass_kg": [60]}, "fixed": {"mass_kg": 70}}, "fixed.mass_kg", "already given"),
+    ({"grid": {"cuff_mass_kg": [1, 2]}}, "target", "cuff_mass_kg"),
+    ({"target": "exercise", "exercise": "no_such_exercise", "grid": {"mass_kg": [60]}}, "exercise", ""),
+    ({}, "grid", "nothing to sweep"),
+]
+
+
+@pytest.mark.parametrize("cfg,field,words", BAD, ids=[b[1] + ":" + b[2] for b in BAD])
+def test_malformed_config_fails_before_any_work(cfg, field, words):
+    calls = []
+
+    def evaluate(params, **fixed):
+        calls.append(len(params))
+        return pd.DataFrame({"x": np.zeros(len(params))})
+
+    with pytest.raises(SweepConfigError) as e:
+        biomech.sweep(cfg, evaluate=evaluate, outputs=["x"], quiet=True)
+    assert e.value.field == field
+    assert f"field '{field}'" in str(e.value) and words in str(e.value)
+    assert calls == []
+
+
+def test_cli_sweep(tmp_path):
+    cfg = tmp_path / "sweep.yaml"
+    cfg.write_text("# seesaw over strength\ntarget: single_leg_stance\ngrid:\n  gmed_strength_pct: {min: 30, max: 100, num: 4}\n"
+                   "fixed: {trunk_lean_deg: 5}\n")
+    out = tmp_path / "sweep.h5"
+    r = subprocess.run([sys.executable, "-m", "biomech", "sweep", str(cfg), "--out", str(out), "--quiet", "--json"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert '"rows": 4' in r.stdout
+    assert len(biomech.load_results(out).sweep) == 4
+    assert r.stderr == ""  # no progress bar when not on a terminal
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("grid:\n  gmed_strength_pct: {min: 100, max: 30, num: 4}\n")
+    r = subprocess.run([sys.executable, "-m", "biomech", "sweep", str(bad), "--out", str(tmp_path / "bad.h5")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "grid.gmed_strength_pct" in r.stderr and "empty range" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "bad.h5").exists()
+
+
+def test_validate_returns_a_plan_without_running():
+    plan = validate_sweep_config(POPULATION)
+    assert plan.n_rows == 24
+    assert plan.names == ["mass_kg", "sex", "gmed_strength_pct", "trunk_lean_deg"]
+    rows = plan.rows(0, 24)
+    np.testing.assert_array_equal(rows[3:10], plan.rows(3, 10))
