@@ -37,6 +37,7 @@ from typing import Any, Callable
 COMMAND_MODULES = [
     "biomech.model",  # model, moment-arms
     "biomech.sweep",  # sweep
+    "biomech.plots",  # plot
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2

@@ -1,0 +1,252 @@
+"""Plots (matplotlib, Agg backend): exercise ranking, one repetition, the seesaw diagram and
+sweep response curves; ``biomech plot results.h5 --out DIR`` draws what a results file holds.
+
+Every function writes ``path`` when given (PNG, SVG or PDF by the suffix) and returns the
+matplotlib Figure (closed when it was written to a file).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .cli import argument, command
+
+__all__ = ["ranking", "repetition", "seesaw", "sweep_response", "plot_results"]
+
+GMED_SEGMENTS = ("anterior", "middle", "posterior")
+SEGMENT_COLORS = ("#4c72b0", "#55a868", "#c44e52")
+
+
+def _plt():
+    import matplotlib
+
+    if matplotlib.get_backend().lower() != "agg" and not os.environ.get("DISPLAY"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _finish(fig, path):
+    if path is not None:
+        fig.savefig(os.fspath(path), dpi=120)
+        _plt().close(fig)
+    return fig
+
+
+def ranking(table: pd.DataFrame, path: str | os.PathLike | None = None, top: int | None = None):
+    """Exercise ranking by peak gluteus medius %MVIC, the anterior, middle and posterior
+    segments stacked (each bar split in proportion to the segments' peaks).
+
+    table: ``biomech.compare(...)`` (columns exercise, leg, role, gmed_peak_percent_mvic and
+    gmed_<segment>_peak_percent_mvic). top: only the first ``top`` rows by peak.
+    """
+    need = ["exercise", "gmed_peak_percent_mvic"] + [f"gmed_{g}_peak_percent_mvic" for g in GMED_SEGMENTS]
+    missing = [c for c in need if c not in table]
+    if missing:
+        raise ValueError(f"ranking: expected a comparison table with columns {need}, missing {missing}")
+    plt = _plt()
+    t = table.sort_values("gmed_peak_percent_mvic", ascending=False).head(top or len(table)).iloc[::-1]
+    labels = [" ".join(str(x) for x in (e, f"({leg}, {r})" if "leg" in t else "") if x)
+              for e, leg, r in zip(t["exercise"], t.get("leg", [""] * len(t)), t.get("role", [""] * len(t)))]
+    seg = np.nan_to_num(np.column_stack([t[f"gmed_{g}_peak_percent_mvic"].to_numpy(float) for g in GMED_SEGMENTS]))
+    total = np.nan_to_num(t["gmed_peak_percent_mvic"].to_numpy(float))
+    sums = seg.sum(axis=1)
+    share = np.divide(seg, sums[:, None], out=np.zeros_like(seg), where=sums[:, None] > 0) * total[:, None]
+    fig, ax = plt.subplots(figsize=(9, 0.3 * len(t) + 1.6))
+    left = np.zeros(len(t))
+    for k, g in enumerate(GMED_SEGMENTS):
+        ax.barh(labels, share[:, k], left=left, color=SEGMENT_COLORS[k], label=f"gluteus medius, {g}")
+        left += share[:, k]
+    for y, v in enumerate(total):
+        ax.text(v + 0.5, y, f"{v:.0f}", va="center", fontsize=7)
+    ax.set_xlabel("peak gluteus medius activation (% of the model's MVIC), split by segment")
+    ax.set_title("Gluteus medius exercises ranked (model estimate, static optimisation)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlim(0, max(10.0, float(total.max(initial=0)) * 1.12))
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def repetition(series: pd.DataFrame, path: str | os.PathLike | None = None, leg: str | None = None,
+               title: str | None = None):
+    """Activation of the gluteus medius segments and TFL (%MVIC, top) and hip contact force
+    (body weights, bottom) over one repetition.
+
+    series: ``biomech.simulate(...)`` (index (leg, time_s), columns gmed_<segment>_percent_mvic,
+    gmed_percent_mvic, tfl_percent_mvic, hip_contact_force_bw). leg: 'r' or 'l' (all legs when None).
+    """
+    if "hip_contact_force_bw" not in series:
+        raise ValueError("repetition: expected a simulate() table with hip_contact_force_bw, got columns "
+                         f"{list(series.columns)[:8]}...")
+    plt = _plt()
+    df = series
+    legs = [None]
+    if isinstance(df.index, pd.MultiIndex) and "leg" in df.index.names:
+        legs = [leg] if leg is not None else list(dict.fromkeys(df.index.get_level_values("leg")))
+    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(8, 6))
+    styles = ["-", "--", ":"]
+    for i, lg in enumerate(legs):
+        d = df.xs(lg, level="leg") if lg is not None else df
+        t = d["time_s"].to_numpy(float) if "time_s" in d else np.asarray(d.index.get_level_values(-1), dtype=float)
+        tag = f" ({lg})" if lg is not None and len(legs) > 1 else ""
+        ls = styles[i % len(styles)]
+        for k, g in enumerate(GMED_SEGMENTS):
+            c = f"gmed_{g}_percent_mvic"
+            if c in d:
+                ax1.plot(t, d[c], ls, color=SEGMENT_COLORS[k], label=f"gluteus medius {g}{tag}")
+        if "gmed_percent_mvic" in d:
+            ax1.plot(t, d["gmed_percent_mvic"], ls, color="black", lw=2, label=f"gluteus medius{tag}")
+        if "tfl_percent_mvic" in d:
+            ax1.plot(t, d["tfl_percent_mvic"], ls, color="#8172b2", label=f"TFL{tag}")
+        ax2.plot(t, d["hip_contact_force_bw"], ls, color="#dd8452", label=f"hip contact force{tag}")
+    ax1.set_ylabel("activation (% MVIC)")
+    ax1.legend(fontsize=7, ncol=2)
+    ax2.set_ylabel("hip contact force (BW)")
+    ax2.set_xlabel("time (s)")
+    ax2.legend(fontsize=7)
+    ax1.set_title(title or f"One repetition: {series.attrs.get('exercise', '')}")
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def seesaw(result: Any = None, path: str | os.PathLike | None = None, **options):
+    """The frontal-plane seesaw (free-body diagram), drawn by ``biomech.plot_free_body_diagram``.
+
+    result: a StanceResult / LeverResult, or None to compute ``biomech.single_leg_stance(**options)``.
+    """
+    from . import seesaw as _seesaw
+
+    if result is None:
+        result = _seesaw.single_leg_stance(**options)
+    fig = _seesaw.plot_free_body_diagram(result)
+    return _finish(fig, path)
+
+
+def sweep_response(table: pd.DataFrame, x: str, y: str | Sequence[str], by: str | None = None,
+                   path: str | os.PathLike | None = None, band: tuple[float, float] = (0.1, 0.9)):
+    """Response curves of a sweep: the median of ``y`` against ``x`` (one line per value of
+    ``by``), with the ``band`` quantiles shaded when several rows share an ``x`` (populations).
+    Units come from ``table.attrs["units"]`` when present."""
+    ys = [y] if isinstance(y, str) else list(y)
+    for c in [x, *ys] + ([by] if by else []):
+        if c not in table:
+            raise ValueError(f"sweep_response: no column {c!r} (columns: {', '.join(map(str, table.columns))})")
+    plt = _plt()
+    units = table.attrs.get("units", {}) if isinstance(table.attrs.get("units"), Mapping) else {}
+    fig, axes = plt.subplots(len(ys), 1, sharex=True, figsize=(7, 2.8 * len(ys) + 0.6), squeeze=False)
+    groups = [(None, table)] if by is None else list(table.groupby(by, observed=True, sort=True))
+    cmap = plt.get_cmap("viridis")
+    for ax, yc in zip(axes[:, 0], ys):
+        for i, (key, g) in enumerate(groups):
+            stats = g.groupby(x, sort=True)[yc].agg(["median", lambda s: s.quantile(band[0]),
+                                                     lambda s: s.quantile(band[1]), "size"])
+            stats.columns = ["median", "lo", "hi", "n"]
+            color = cmap(i / max(1, len(groups) - 1)) if by else "#4c72b0"
+            label = f"{by} = {key:g}" if by and isinstance(key, (int, float)) else (f"{by} = {key}" if by else None)
+            ax.plot(stats.index.to_numpy(float), stats["median"], "-o", ms=3, color=color, label=label)
+            if (stats["n"] > 1).any():
+                ax.fill_between(stats.index.to_numpy(float), stats["lo"], stats["hi"], color=color, alpha=0.2)
+        u = units.get(yc)
+        ax.set_ylabel(f"{yc}" + (f" ({u})" if u and u != "1" else ""), fontsize=8)
+        if by:
+            ax.legend(fontsize=7)
+    u = units.get(x)
+    axes[-1, 0].set_xlabel(f"{x}" + (f" ({u})" if u and u != "1" else ""))
+    axes[0, 0].set_title(f"Sweep response ({len(table)} evaluations" +
+                         (f", median and {band[0]:.0%}-{band[1]:.0%} band)" if len(table) > len(set(table[x])) else ")"))
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def _stance_from(d: Mapping):
+    from . import seesaw as _seesaw
+
+    fields = {f.name for f in dataclasses.fields(_seesaw.StanceResult)}
+    if not fields <= set(d):
+        return None
+    return _seesaw.StanceResult(**{k: d[k] for k in fields})
+
+
+KEY_OUTPUTS = ("abductor_force_bw", "hip_contact_force_bw", "reserve_torque_nm", "gmed_peak_percent_mvic",
+               "peak_hip_contact_force_bw", "gmed_abduction_moment_arm_m")
+
+
+def plot_results(path: str | os.PathLike, out: str | os.PathLike) -> list[Path]:
+    """Draws everything a results file holds into directory ``out`` and returns the files:
+    ranking.png (comparison), repetition_<id>.png (each simulation with a time series),
+    seesaw_<name>.png (stored stance results), sweep_<output>.png (sweep response curves of
+    the main outputs against each swept parameter)."""
+    from .results import load_results
+
+    r = load_results(path)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if isinstance(r.comparison, pd.DataFrame) and "gmed_peak_percent_mvic" in r.comparison:
+        p = out / "ranking.png"
+        ranking(r.comparison, p)
+        written.append(p)
+    for key, sim in (r.simulations or {}).items():
+        if isinstance(sim, pd.DataFrame) and "hip_contact_force_bw" in sim:
+            p = out / f"repetition_{_safe(key)}.png"
+            repetition(sim, p, title=f"One repetition: {key}")
+            written.append(p)
+    for key, obj in (r.extra or {}).items():
+        if isinstance(obj, Mapping):
+            stance = _stance_from(obj)
+            if stance is not None:
+                p = out / f"seesaw_{_safe(key)}.png"
+                seesaw(stance, p)
+                written.append(p)
+    if isinstance(r.sweep, pd.DataFrame) and len(r.sweep):
+        with _h5_attrs(path, "sweep") as attrs:
+            params = list(attrs.get("parameters", []))
+            outputs = list(attrs.get("outputs", []))
+        params = [c for c in params if c in r.sweep and c != "sex"] or [r.sweep.columns[0]]
+        outputs = [c for c in outputs if c in r.sweep] or [c for c in r.sweep.columns if c not in params]
+        chosen = [c for c in KEY_OUTPUTS if c in outputs] or outputs[:3]
+        by = "sex" if "sex" in r.sweep and r.sweep["sex"].nunique() > 1 else None
+        for x in params:
+            p = out / f"sweep_{_safe(x)}.png"
+            sweep_response(r.sweep, x, chosen, by=by, path=p)
+            written.append(p)
+    return written
+
+
+class _h5_attrs:
+    def __init__(self, path, group):
+        self.path, self.group = path, group
+
+    def __enter__(self):
+        import h5py
+
+        from .results import _attr
+
+        with h5py.File(self.path, "r") as f:
+            g = f[self.group]
+            return {k: _attr(g, k) for k in g.attrs}
+
+    def __exit__(self, *exc):
+        return False
+
+
+@command("plot", help="Draw the plots of a results file (ranking, repetitions, seesaw, sweep curves).")
+@argument("results", help="HDF5 results file (biomech compare --out, biomech sweep --out, save_results)")
+@argument("--out", required=True, help="directory for the PNG files (created when missing)")
+def _plot_cmd(args):
+    files = plot_results(args.results, args.out)
+    if not files:
+        raise ValueError(f"{args.results}: nothing to plot (no comparison, time series, stance result or sweep)")
+    return {"written": [str(p) for p in files]}
