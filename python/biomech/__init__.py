@@ -25,6 +25,7 @@ from .model import Model, posture_deg  # noqa: E402
 from ._core import Sex, Subject  # noqa: E402
 from .results import load_results, save_results  # noqa: E402
 from .sweep import sweep, sweep_parameters  # noqa: E402
+from .seesaw import abductor_weakness, lever_model, plot_free_body_diagram, q_angle, single_leg_stance  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -38,4 +39,9 @@ __all__ = [
     "load_results",
     "sweep",
     "sweep_parameters",
+    "lever_model",
+    "single_leg_stance",
+    "abductor_weakness",
+    "q_angle",
+    "plot_free_body_diagram",
 ]

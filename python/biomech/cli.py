@@ -38,6 +38,7 @@ COMMAND_MODULES = [
     "biomech.model",  # model, moment-arms
     "biomech.sweep",  # sweep
     "biomech.plots",  # plot
+    "biomech.seesaw",  # stance, q-angle
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
