@@ -86,7 +86,7 @@ def main(argv=None):
     failed = 0
     for i in range(k):
         a, _, res = solve_recruitment_slsqp(arms[i].T, force, tau[i], p=args.p)
-        failed += not res.success
+        failed += not res.converged
         worst = max(worst, float(np.abs(a - out["activation"][i]).max()))
     scipy_cpu = k / (time.process_time() - c0)
 

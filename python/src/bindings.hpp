@@ -16,6 +16,7 @@ pybind11::handle file_error_type();
 void bind_subject(pybind11::module_& m);     // Subject, Sex
 void bind_model(pybind11::module_& m);       // Model (read-only), Data, kinematics, muscle paths, loaders
 void bind_recruitment(pybind11::module_& m);  // static optimisation (solve_recruitment[_batch])
+void bind_strength(pybind11::module_& m);    // force-length, strength curve, MVIC, weakness table, stretches
 void bind_seesaw(pybind11::module_& m);      // seesaw (lever model, single-leg stance, weakness), Q-angle
 void bind_hdf5(pybind11::module_& m);        // HDF5 results writer (hdf5_results.hpp)
 void bind_sweep(pybind11::module_& m);       // sweep_chunk: parallel sweeps (sweep.hpp)

@@ -61,6 +61,7 @@ PYBIND11_MODULE(_core, m) {
   bind_subject(m);
   bind_model(m);
   bind_recruitment(m);
+  bind_strength(m);
   bind_seesaw(m);
   bind_hdf5(m);
   bind_sweep(m);

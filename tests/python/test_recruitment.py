@@ -1,5 +1,6 @@
 """Static optimisation: agreement with scipy.optimize (SLSQP), KKT conditions,
-batch == single frame, reserves, bad input (issue 4, acceptance 2)."""
+batch == single frame, reserves, bad input (issue 4, acceptance 2: 1,000 frames of
+the default model; random matrices as a model-free check)."""
 from __future__ import annotations
 
 import numpy as np
@@ -57,15 +58,15 @@ def kkt_violation(R, F, tau, activation, reserve, p=2.0, reserve_weight=1e4, res
     return max(v)
 
 
-def test_agrees_with_scipy_slsqp_on_1000_random_frames():
+def test_agrees_with_scipy_slsqp_on_random_matrices():
     rng = np.random.default_rng(20240601)
-    R, F, tau = random_frames(rng, 1000)
+    R, F, tau = random_frames(rng, 300)
     worst = 0.0
     for k in range(len(tau)):
         ours = solve_recruitment(R[k], F[k], tau[k])
         assert ours.converged
         ref, ref_reserve, res = solve_recruitment_slsqp(R[k], F[k], tau[k])
-        assert res.success, res.message
+        assert res.converged, res.message
         worst = max(worst, np.abs(ours.activation - ref).max())
         assert np.abs(ours.reserve - ref_reserve).max() < 1e-6
     assert worst < 1e-6, worst
@@ -78,7 +79,7 @@ def test_agrees_with_scipy_slsqp_on_default_model_frames():
     assert out["converged"].all()
     for k in range(len(tau)):
         ref, _, res = solve_recruitment_slsqp(arms[k].T, F, tau[k])
-        assert res.success, res.message
+        assert res.converged, res.message
         assert np.abs(out["activation"][k] - ref).max() < 1e-6, k
 
 
@@ -99,7 +100,7 @@ def test_p3_agrees_with_scipy():
     for k in range(len(tau)):
         r = solve_recruitment(R[k], F[k], tau[k], p=3.0)
         ref, _, res = solve_recruitment_slsqp(R[k], F[k], tau[k], p=3.0)
-        assert res.success
+        assert res.converged
         assert np.abs(r.activation - ref).max() < 1e-6
 
 

@@ -1,0 +1,91 @@
+"""Sweep benchmark (issue 6): a population sweep streamed to HDF5, its peak resident memory
+and its throughput with n_jobs = 1 and 2 C++ threads.
+
+Each run is a fresh subprocess (so its peak RSS, from resource.getrusage, belongs to that
+sweep alone): the single-leg-stance seesaw over a random population of subjects (sex, mass,
+height, pelvis width, neck-shaft angle, gluteus medius strength 30-100 %), so every
+evaluation scales the model to its subject and balances it. Prints one JSON object.
+
+    python bench/bench_sweep.py                 # 100,000 evaluations (a few minutes on 2 cores)
+    python bench/bench_sweep.py --n 10000       # quicker
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+CHILD = r"""
+import json, os, resource, sys, time
+import biomech
+n, n_jobs, out, chunk = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+cfg = {
+    "target": "single_leg_stance",
+    "population": {
+        "sex": {"distribution": "choice", "values": ["male", "female"]},
+        "mass_kg": {"distribution": "normal", "mean": 72, "sd": 13, "min": 45, "max": 130},
+        "height_m": {"distribution": "normal", "mean": 1.72, "sd": 0.09, "min": 1.5, "max": 2.0},
+        "pelvis_width_m": {"distribution": "uniform", "min": 0.21, "max": 0.29},
+        "neck_shaft_angle_deg": {"distribution": "normal", "mean": 128, "sd": 5, "min": 115, "max": 145},
+        "gmed_strength_pct": {"distribution": "uniform", "min": 30, "max": 100},
+    },
+    "samples": n, "seed": 2024, "chunk_size": chunk, "n_jobs": n_jobs, "compression": 4,
+}
+rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0, c0 = time.perf_counter(), time.process_time()
+biomech.sweep(cfg, out=out, quiet=True)
+wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+print(json.dumps({"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss / 1024, "rss_before_sweep_mb": rss0 / 1024,
+                  "file_mb": os.path.getsize(out) / 2**20}))
+"""
+
+
+def run(n: int, n_jobs: int, chunk: int, out: str) -> dict:
+    r = subprocess.run([sys.executable, "-c", CHILD, str(n), str(n_jobs), out, str(chunk)],
+                       capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        raise SystemExit(f"bench_sweep: child failed: {r.stderr.strip().splitlines()[-1:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100_000, help="evaluations per run (default 100000)")
+    ap.add_argument("--chunk", type=int, default=2048, help="rows per chunk (default 2048)")
+    args = ap.parse_args()
+    import h5py
+
+    with tempfile.TemporaryDirectory() as d:
+        runs = {}
+        for n_jobs in (1, 2):
+            out = os.path.join(d, f"sweep_{n_jobs}.h5")
+            runs[n_jobs] = run(args.n, n_jobs, args.chunk, out)
+            with h5py.File(out, "r") as f:
+                runs[n_jobs]["rows_in_file"] = int(f["sweep"].attrs["n_rows"])
+        with h5py.File(os.path.join(d, "sweep_1.h5"), "r") as a, h5py.File(os.path.join(d, "sweep_2.h5"), "r") as b:
+            identical = all((a["sweep"][k][...] == b["sweep"][k][...]).all() for k in a["sweep"])
+    r1, r2 = runs[1], runs[2]
+    peak = max(r1["peak_rss_mb"], r2["peak_rss_mb"])
+    print(json.dumps({
+        "benchmark": "sweep",
+        "what": "single-leg-stance seesaw over a random population (model scaled per evaluation), streamed to HDF5",
+        "evaluations": args.n,
+        "chunk_rows": args.chunk,
+        "cpu_count": os.cpu_count(),
+        "n_jobs_1": {**r1, "evaluations_per_s": args.n / r1["wall_s"]},
+        "n_jobs_2": {**r2, "evaluations_per_s": args.n / r2["wall_s"]},
+        "speedup_2_vs_1": r1["wall_s"] / r2["wall_s"],
+        "results_identical_1_vs_2": bool(identical),
+        "peak_rss_mb": peak,
+        "target": "peak RSS < 500 MB for 100,000 evaluations; throughput rises with n_jobs",
+        "meets_target": bool(peak < 500 and r2["wall_s"] < r1["wall_s"] and args.n >= 100_000),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
