@@ -11,13 +11,22 @@ import pytest
 import biomech
 from biomech import _core
 from biomech._paths import data_path, shared_path
-from biomech.strength import effective_max_force, load_postures
+from biomech.model import Model, posture_deg
+from biomech.strength import (
+    effective_max_force,
+    load_postures,
+    mvic_test,
+    percent_mvic,
+    strength_curve,
+    stretches,
+    weakness_table,
+)
 
 
 @pytest.fixture(scope="module")
 def model():
     try:
-        return biomech.Model.default()
+        return Model.default()
     except FileNotFoundError as e:  # the default model file is not in this tree yet
         pytest.skip(f"default model not available: {e}")
 
@@ -30,7 +39,7 @@ def test_active_force_length_is_thelen_gaussian():
 
 
 def test_strength_curve_is_finite_positive_and_peaks_near_neutral(model):
-    df = biomech.strength_curve(model)
+    df = strength_curve(model)
     assert isinstance(df, pd.DataFrame)
     assert df.index[0] == pytest.approx(-10.0) and df.index[-1] == pytest.approx(40.0)
     assert np.isfinite(df.to_numpy()).all()
@@ -40,18 +49,18 @@ def test_strength_curve_is_finite_positive_and_peaks_near_neutral(model):
     assert -10.0 < df.attrs["peak_abduction_deg"] < 25.0
     assert df.attrs["peak_torque_nm"] >= df["torque_nm"].max() - 1e-9
     # per-muscle contributions add up to the total
-    dm = biomech.strength_curve(model, muscles=True)
+    dm = strength_curve(model, muscles=True)
     muscle_cols = [c for c in dm.columns if c not in ("torque_nm", "torque_nm_per_kg")]
     np.testing.assert_allclose(dm[muscle_cols].sum(axis=1), dm["torque_nm"], rtol=1e-12)
     assert {"glut_med1_r", "glut_med2_r", "glut_med3_r", "tfl_r"} <= set(muscle_cols)
 
 
 def test_strength_curve_left_equals_right(model):
-    r = biomech.strength_curve(model, "r")
-    l = biomech.strength_curve(model, "l")
+    r = strength_curve(model, "r")
+    l = strength_curve(model, "l")
     np.testing.assert_allclose(r["torque_nm"], l["torque_nm"], rtol=1e-9)
     with pytest.raises(ValueError, match="side"):
-        biomech.strength_curve(model, "x")
+        strength_curve(model, "x")
 
 
 def test_strength_curve_peak_beside_published_strength(model):
@@ -65,8 +74,8 @@ def test_strength_curve_peak_beside_published_strength(model):
     for sex in ("male", "female"):
         subject = _core.Subject(name=sex, sex=sex, mass=70.0 if sex == "male" else 60.0,
                                 height=1.75 if sex == "male" else 1.63)
-        m = biomech.Model.default(subject)
-        peak = biomech.strength_curve(m).attrs["peak_torque_nm_per_kg"]
+        m = Model.default(subject)
+        peak = strength_curve(m).attrs["peak_torque_nm_per_kg"]
         print(f"{sex}: model peak {peak:.2f} N m/kg vs Sugimoto 2014 {ref.loc[sex, 'torque_nm_per_kg']:.2f}"
               f" +- {ref.loc[sex, 'sd']:.2f}")
         assert 0.5 < peak < 4.0
@@ -76,18 +85,18 @@ def test_force_length_scaling_changes_with_posture(model):
     neutral = effective_max_force(model)
     fmax = np.array([m.max_isometric_force for m in model.core.muscles])
     assert (neutral.to_numpy() <= fmax + 1e-9).all() and (neutral.to_numpy() >= 0).all()
-    flexed = effective_max_force(model, biomech.posture_deg(model, hip_flexion_r=90))
+    flexed = effective_max_force(model, posture_deg(model, hip_flexion_r=90))
     assert not np.allclose(neutral["glut_max1_r"], flexed["glut_max1_r"])
     assert neutral["glut_max1_l"] == pytest.approx(flexed["glut_max1_l"])  # other side untouched
 
 
 def test_mvic_reference_covers_every_gmed_segment_and_tfl(model):
-    mv = biomech.mvic_test(model)
+    mv = mvic_test(model)
     names = model.muscle_names
     act = np.asarray(mv.activation)
     for name in ("glut_med1_r", "glut_med2_r", "glut_med3_r", "tfl_r"):
         assert act[names.index(name)] == 1.0
-    pm = biomech.percent_mvic(model, 0.4 * act, mvic=mv)
+    pm = percent_mvic(model, 0.4 * act, mvic=mv)
     assert pm["glut_med2_r"] == pytest.approx(40.0)
     assert pm["gluteus_medius"] == pytest.approx(40.0)
     assert pm["gluteus_medius_posterior"] == pytest.approx(40.0)
@@ -97,23 +106,23 @@ def test_mvic_reference_covers_every_gmed_segment_and_tfl(model):
 
 def test_weakness_moves_load_to_tfl_and_gluteus_minimus(model):
     tau = [0.0, -60.0, 0.0]  # an abduction moment, N m
-    df = biomech.weakness_table(model, tau, biomech.posture_deg(model))
+    df = weakness_table(model, tau, posture_deg(model))
     assert list(df.index) == pytest.approx([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3])
     # seed 001: with a weak gluteus medius, TFL (and gluteus minimus) take over
     assert (np.diff(df["gluteus_medius"]) < 0).all()
     assert (np.diff(df["gluteus_minimus"]) > 0).all()
     assert (np.diff(df["tfl"]) > 0).all()
     np.testing.assert_allclose(df.sum(axis=1), 1.0, atol=1e-9)
-    act = biomech.weakness_table(model, tau, biomech.posture_deg(model), value="mean_activation")
+    act = weakness_table(model, tau, posture_deg(model), value="mean_activation")
     assert (np.diff(act["tfl"]) > 0).all()
     with pytest.raises(ValueError):
-        biomech.weakness_table(model, [1.0, 2.0], biomech.posture_deg(model))
+        weakness_table(model, [1.0, 2.0], posture_deg(model))
 
 
 def test_weakness_table_defaults_to_single_leg_stance(model):
     if not hasattr(_core, "single_leg_stance"):
         pytest.skip("single_leg_stance not built")
-    df = biomech.weakness_table(model)
+    df = weakness_table(model)
     assert df.attrs["moments_from"] == "single_leg_stance"
     assert df.attrs["hip_moments_nm"][1] < 0  # stance needs an abduction moment
     assert df.loc[1.0, "gluteus_medius"] > df.loc[0.3, "gluteus_medius"]
@@ -129,7 +138,7 @@ def test_postures_file_cites_the_seeds():
 
 
 def test_stretch_ranking(model):
-    df = biomech.stretches(model)
+    df = stretches(model)
     assert len(df) == 10
     assert list(df["rank"]) == list(range(1, 11))
     assert (np.diff(df["mean_change_pct"]) <= 0).all()  # ranked longest first
@@ -141,11 +150,11 @@ def test_stretch_ranking(model):
     assert ch["standing_weight_shifted"] > 0 and ch["standing_side_bend"] > 0
     assert (df.loc[df["kind"] == "stretch", "mean_change_pct"] > 0).all()
     # left/right symmetry
-    dl = biomech.stretches(model, side="l")
+    dl = stretches(model, side="l")
     pd.testing.assert_series_equal(df["mean_change_pct"], dl["mean_change_pct"], rtol=1e-9)
     # a posture built in code: pure adduction lengthens all three segments
     add = _core.Posture("adduction_15", hip_adduction=math.radians(15))
-    one = biomech.stretches(model, postures=[add])
+    one = stretches(model, postures=[add])
     assert (one[["anterior_change_pct", "middle_change_pct", "posterior_change_pct"]] > 0).all(axis=None)
 
 
