@@ -63,6 +63,7 @@ void validate(const MuscleTendonParameters& m) {
 }
 
 double active_force_length(double l, const HillParameters& p) {
+  if (p.active_shape == kThelenForceLengthGamma && l >= 0.0) return active_force_length(l);  // the shared curve
   const double d = l - 1.0;
   return std::exp(-d * d / p.active_shape);
 }
@@ -129,27 +130,38 @@ double min_fiber_length(const MuscleTendonParameters& m, const HillParameters& p
   return std::max(pennation_height(m) / std::sin(p.max_pennation), 0.01 * m.optimal_fiber_length);
 }
 
+double rigid_tendon_force(const MuscleTendonParameters& m, double h, double lmin, const HillParameters& p, double a,
+                          double mt_length, double mt_velocity, double* fiber_length, HillState* state) {
+  const double l0 = m.optimal_fiber_length;
+  // projected fibre length along the tendon; a slack muscle keeps its minimum length
+  const double x_min = std::sqrt(std::max(lmin * lmin - h * h, 0.0));
+  const double x = std::max(mt_length - m.tendon_slack_length, x_min);
+  const double lm = h > 0.0 ? std::sqrt(x * x + h * h) : x;
+  const double cos_a = x / lm;
+  // l dl = x dx: fibre velocity = MT velocity * cos(alpha) (zero while clamped slack)
+  const double vm = (mt_length - m.tendon_slack_length > x_min) ? mt_velocity * cos_a : 0.0;
+  const double ln = lm / l0;
+  const double fl = active_force_length(ln, p);
+  const double fv = force_velocity(vm / (l0 * p.max_contraction_velocity), a, p);
+  const double fpe = passive_force_length(ln, p);
+  const double f = m.max_isometric_force * (a * fl * fv + fpe) * cos_a;
+  if (fiber_length) *fiber_length = lm;
+  if (state) {
+    state->tendon_force = f;
+    state->fiber_length = lm;
+    state->fiber_velocity = vm;
+    state->pennation = std::atan2(h, x);
+    state->active_fl = fl;
+    state->fv = fv;
+    state->passive = fpe;
+  }
+  return f;
+}
+
 HillState rigid_tendon_state(const MuscleTendonParameters& m, const HillParameters& p, double a, double mt_length,
                              double mt_velocity) {
   HillState s;
-  const double l0 = m.optimal_fiber_length;
-  const double h = pennation_height(m);
-  // projected fibre length along the tendon; a slack muscle keeps its minimum length
-  const double lmin = min_fiber_length(m, p);
-  const double x_min = std::sqrt(std::max(lmin * lmin - h * h, 0.0));
-  const double x = std::max(mt_length - m.tendon_slack_length, x_min);
-  const double lm = std::sqrt(x * x + h * h);
-  const double cos_a = x / lm;
-  s.fiber_length = lm;
-  s.pennation = std::acos(std::clamp(cos_a, -1.0, 1.0));
-  // l dl = x dx: fibre velocity = MT velocity * cos(alpha) (zero while clamped slack)
-  s.fiber_velocity = (mt_length - m.tendon_slack_length > x_min) ? mt_velocity * cos_a : 0.0;
-  const double ln = lm / l0;
-  const double vn = s.fiber_velocity / (l0 * p.max_contraction_velocity);
-  s.active_fl = active_force_length(ln, p);
-  s.fv = force_velocity(vn, a, p);
-  s.passive = passive_force_length(ln, p);
-  s.tendon_force = m.max_isometric_force * (a * s.active_fl * s.fv + s.passive) * cos_a;
+  rigid_tendon_force(m, pennation_height(m), min_fiber_length(m, p), p, a, mt_length, mt_velocity, nullptr, &s);
   return s;
 }
 

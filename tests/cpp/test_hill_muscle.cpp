@@ -76,9 +76,7 @@ TEST(HillMuscle, ForceVelocityInvertsThelenEquation6) {
   for (double v = -0.9; v <= 1.5; v += 0.05) {
     const double vn = v * (0.25 + 0.75 * a);
     const double f = a * fl * force_velocity(vn, a, P);
-    double b;
-    if (f <= a * fl) b = a * fl + f / Af;
-    else b = (2 + 2 / Af) * (a * fl * Flen - f) / (Flen - 1);
+    const double b = f <= a * fl ? a * fl + f / Af : (2 + 2 / Af) * (a * fl * Flen - f) / (Flen - 1);
     const double v_thelen = (0.25 + 0.75 * a) * (f - a * fl) / b;  // normalised by l_opt v_max
     EXPECT_NEAR(v_thelen, vn, 1e-12) << "v = " << v;
   }
@@ -108,7 +106,9 @@ TEST(HillMuscle, ActivationStepResponseMatchesClosedForm) {
     const double k1 = f(a), k2 = f(a + 0.5 * h * k1), k3 = f(a + 0.5 * h * k2), k4 = f(a + h * k3);
     a += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
     t += h;
-    if (k % 500 == 499) EXPECT_NEAR(P.activation_time * (-1.5 * a - 2 * std::log(1 - a)), t, 1e-9);
+    if (k % 500 == 499) {
+      EXPECT_NEAR(P.activation_time * (-1.5 * a - 2 * std::log(1 - a)), t, 1e-9);
+    }
   }
   // deactivation is slower than activation at the same distance from the target
   EXPECT_GT(std::abs(activation_rate(1.0, 0.5, P)), std::abs(activation_rate(0.0, 0.5, P)));

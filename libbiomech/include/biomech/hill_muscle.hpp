@@ -18,19 +18,23 @@
 //     (damped equilibrium for the compliant tendon, fibre damping 0.1).
 #pragma once
 #include "biomech/model.hpp"
+#include "biomech/strength.hpp"
 
 namespace biomech {
 
-// Dimensionless curve parameters and activation time constants. Defaults are
-// the Thelen2003Muscle values of every muscle in the gait2392 model file
+// Dimensionless curve parameters and activation time constants. The active
+// force-length curve is the code base's one curve, active_force_length() of
+// strength.hpp (Thelen 2003 Gaussian, gamma = kThelenForceLengthGamma = 0.45);
+// the gait2392 file itself uses KshapeActive 0.5. The other defaults are the
+// Thelen2003Muscle values of every muscle in the gait2392 model file
 // (opensim-models Gait2392_Simbody/gait2392_thelen2003muscle.osim, which the
-// default model derives from): KshapeActive 0.5, KshapePassive 4,
+// default model derives from): KshapePassive 4,
 // FmaxMuscleStrain 0.6, Af 0.3, Flen 1.8, max_contraction_velocity 10,
 // FmaxTendonStrain 0.033, activation / deactivation time constants 0.010 /
 // 0.040 s (OpenSim's documented defaults, citing Thelen 2003 and Winters 1995).
 // The tendon toe shape 3 and toe force 0.33 (normalised) are Thelen 2003 eq. 5.
 struct HillParameters {
-  double active_shape = 0.5;                 // gamma: width of the Gaussian active force-length curve
+  double active_shape = kThelenForceLengthGamma;  // gamma: width of the Gaussian active force-length curve
   double passive_shape = 4.0;                // k_PE: exponential shape of the passive curve
   double passive_strain = 0.6;               // eps0_M: fibre strain at which passive force = max isometric force
   double fv_shape = 0.3;                     // A_f: force-velocity curvature
@@ -59,7 +63,8 @@ MuscleTendonParameters muscle_tendon_parameters(const Muscle& m);
 void validate(const MuscleTendonParameters& m);
 
 // Normalised curves (Thelen 2003).
-// Active force-length: exp(-(l - 1)^2 / gamma).
+// Active force-length: exp(-(l - 1)^2 / gamma); with the default gamma this is
+// strength.hpp's active_force_length(l) itself.
 double active_force_length(double l_norm, const HillParameters& p);
 double active_force_length_derivative(double l_norm, const HillParameters& p);
 // Passive force-length: (exp(k_PE (l - 1) / eps0_M) - 1) / (exp(k_PE) - 1) for l > 1, 0 below.
@@ -98,6 +103,14 @@ struct HillState {
 // velocity * cos(alpha); tendon force = F_max (a f_L f_V + f_PE) cos(alpha).
 HillState rigid_tendon_state(const MuscleTendonParameters& m, const HillParameters& p, double activation,
                              double mt_length, double mt_velocity);
+
+// The same, for inner loops: the pennation height l_opt sin(alpha_opt) (m) and
+// min_fiber_length(m, p) (m) are given, the tendon force (N) returned;
+// fiber_length (m) and state are filled when not null.
+double rigid_tendon_force(const MuscleTendonParameters& m, double pennation_height, double min_length,
+                          const HillParameters& p,
+                          double activation, double mt_length, double mt_velocity, double* fiber_length = nullptr,
+                          HillState* state = nullptr);
 
 // Compliant tendon, fibre length as the state: the fibre velocity solves the
 // damped equilibrium f_T(l_T) = (a f_L f_V(v) + f_PE + beta v) cos(alpha)
