@@ -60,16 +60,16 @@ def ranking(table: pd.DataFrame, path: str | os.PathLike | None = None, top: int
     total = np.nan_to_num(t["gmed_peak_percent_mvic"].to_numpy(float))
     sums = seg.sum(axis=1)
     share = np.divide(seg, sums[:, None], out=np.zeros_like(seg), where=sums[:, None] > 0) * total[:, None]
-    fig, ax = plt.subplots(figsize=(9, 0.3 * len(t) + 1.6))
+    fig, ax = plt.subplots(figsize=(10, 0.3 * len(t) + 2.2))
     left = np.zeros(len(t))
     for k, g in enumerate(GMED_SEGMENTS):
         ax.barh(labels, share[:, k], left=left, color=SEGMENT_COLORS[k], label=f"gluteus medius, {g}")
         left += share[:, k]
     for y, v in enumerate(total):
         ax.text(v + 0.5, y, f"{v:.0f}", va="center", fontsize=7)
-    ax.set_xlabel("peak gluteus medius activation (% of the model's MVIC), split by segment")
-    ax.set_title("Gluteus medius exercises ranked (model estimate, static optimisation)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlabel("peak gluteus medius activation (% of the model's MVIC), bar split by segment")
+    ax.set_title("Exercises ranked by peak gluteus medius activation (model estimate)", pad=24)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=8, frameon=False)
     ax.set_xlim(0, max(10.0, float(total.max(initial=0)) * 1.12))
     fig.tight_layout()
     return _finish(fig, path)
