@@ -1,0 +1,91 @@
+"""Benchmark: hip-muscle moment arms batched over many postures (issue 2, item 6).
+
+Prints JSON. Target: >= 1,000,000 muscle-posture moment-arm vectors (all
+coordinates the muscles cross) per second per core. The baseline, run in the
+same process on the same postures, is the naive tendon-excursion recipe:
+central finite differences of the muscle lengths (2 length evaluations per
+coordinate).
+
+    python bench/bench_moment_arms.py [--postures 100000] [--chunk 10000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+
+import biomech
+
+
+def random_postures(model: biomech.Model, n: int, rng: np.random.Generator) -> np.ndarray:
+    coords = model.coordinates
+    q = np.tile(model.posture(None), (n, 1))
+    for name in model.moment_arm_coordinate_names:
+        k = model.coordinate_names.index(name)
+        q[:, k] = rng.uniform(coords.loc[name, "range_min"], coords.loc[name, "range_max"], n)
+    return q
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--postures", type=int, default=100_000, help="number of postures (default 100000)")
+    ap.add_argument("--chunk", type=int, default=10_000, help="postures per batch call, bounds memory (default 10000)")
+    ap.add_argument("--baseline-postures", type=int, default=5_000, help="postures for the finite-difference baseline")
+    args = ap.parse_args()
+
+    model = biomech.Model.default()
+    rng = np.random.default_rng(2392)
+    q = random_postures(model, args.postures, rng)
+    nm = len(model.muscle_names)
+    nc = len(model.moment_arm_coordinate_names)
+
+    model.moment_arms_array(q[:100])  # warm up
+    t0 = time.perf_counter()
+    for s in range(0, len(q), args.chunk):
+        model.moment_arms_array(q[s : s + args.chunk])
+    t_analytic = time.perf_counter() - t0
+    per_second = args.postures * nm / t_analytic
+
+    # baseline: central differences of lengths on a subset, same process
+    nb = min(args.baseline_postures, args.postures)
+    qb = q[:nb]
+    idx = [model.coordinate_names.index(c) for c in model.moment_arm_coordinate_names]
+    h = 1e-6
+    t0 = time.perf_counter()
+    fd = np.empty((nb, nm, nc))
+    for j, k in enumerate(idx):
+        qp, qm = qb.copy(), qb.copy()
+        qp[:, k] += h
+        qm[:, k] -= h
+        lp = model.muscle_lengths(qp).to_numpy()
+        lm = model.muscle_lengths(qm).to_numpy()
+        fd[:, :, j] = -(lp - lm) / (2 * h)
+    t_fd = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _, arms = model.moment_arms_array(qb)
+    t_an_b = time.perf_counter() - t0
+    result = {
+        "benchmark": "moment_arms_batch",
+        "model": model.name,
+        "muscles": nm,
+        "coordinates": nc,
+        "postures": args.postures,
+        "threads": 1,
+        "cpu_count": os.cpu_count(),
+        "seconds": round(t_analytic, 4),
+        "muscle_posture_vectors_per_second_per_core": round(per_second),
+        "target_per_second_per_core": 1_000_000,
+        "meets_target": per_second >= 1_000_000,
+        "baseline": "central finite differences of lengths (same batch code, same process)",
+        "baseline_postures": nb,
+        "speedup_vs_finite_differences": round(t_fd / t_an_b, 2),
+        "max_abs_difference_vs_finite_differences_m": float(np.max(np.abs(arms - fd))),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
