@@ -11,10 +11,22 @@ Domain modules re-export their public names here, one import line each.
 """
 from __future__ import annotations
 
+import os as _os
+
 from . import _core
 from ._paths import data_path
 
 __version__ = _core.__version__
+
+# The C++ loaders (default_model_path and friends) look in $BIOMECH_MODELS_DIR
+# first: point them at the model files shipped in this package (or the source
+# tree's models/), unless the user chose a directory. Child processes (Dask
+# workers) inherit it.
+if not _os.environ.get("BIOMECH_MODELS_DIR"):
+    try:
+        _os.environ["BIOMECH_MODELS_DIR"] = str(data_path())
+    except FileNotFoundError:
+        pass
 
 # Errors: FileError (a ValueError with .file, .line, .field) for a bad model or
 # exercise file; FileNotFoundError for a missing one; ValueError for bad arguments.

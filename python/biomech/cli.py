@@ -27,6 +27,7 @@ import importlib
 import json
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,8 +58,17 @@ class _Command:
 _REGISTRY: dict[str, _Command] = {}
 
 
+def _escape_percent(text: str | None) -> str | None:
+    """argparse %-formats help texts: keep '%(default)s' and friends, escape any other '%'."""
+    if text is None:
+        return None
+    return re.sub(r"%(?!\()", "%%", text.replace("%%", "%"))
+
+
 def argument(*flags, **kwargs):
     """Decorator: add an ``argparse`` argument (same signature as ``add_argument``)."""
+    if "help" in kwargs and kwargs["help"] is not argparse.SUPPRESS:
+        kwargs["help"] = _escape_percent(kwargs["help"])
 
     def deco(func):
         args = func.__dict__.setdefault("_biomech_arguments", [])
@@ -74,7 +84,7 @@ def command(name: str, *, help: str, description: str | None = None, text: Calla
     def deco(func):
         if name in _REGISTRY and _REGISTRY[name].func is not func:
             raise RuntimeError(f"biomech CLI: subcommand {name!r} registered twice")
-        _REGISTRY[name] = _Command(name, func, help, description, text,
+        _REGISTRY[name] = _Command(name, func, _escape_percent(help), _escape_percent(description), text,
                                    list(func.__dict__.get("_biomech_arguments", [])))
         return func
 

@@ -167,8 +167,8 @@ def test_to_jsonable_handles_numpy_pandas_and_nan():
 
 
 def test_registering_a_command_is_one_decorator(capsys):
-    @cli.command("_test-echo", help="echo for the test")
-    @cli.argument("--word", default="hi")
+    @cli.command("_test-echo", help="echo 100% of the word (50%% of the time)")
+    @cli.argument("--word", default="hi", help="a word, %MVIC-style percent signs are fine (default %(default)s)")
     def _echo(args):
         return {"word": args.word}
 
@@ -176,7 +176,11 @@ def test_registering_a_command_is_one_decorator(capsys):
         assert cli.main(["_test-echo", "--word", "yo", "--json"]) == 0
         assert json.loads(capsys.readouterr().out) == {"word": "yo"}
         assert cli.main(["_test-echo"]) == 0
-        assert capsys.readouterr().out.strip() == "word: yo".replace("yo", "hi")
+        assert capsys.readouterr().out.strip() == "word: hi"
+        with pytest.raises(SystemExit):
+            cli.main(["_test-echo", "--help"])
+        out = capsys.readouterr().out
+        assert "100% of the word (50% of" in out and "%MVIC-style" in out and "(default hi)" in out
     finally:
         cli._REGISTRY.pop("_test-echo", None)
 
