@@ -399,7 +399,7 @@ class Simulator {
   };
 
   const PelvisPlant& P;
-  const SimulationOptions& O;
+  const PelvisSimulationOptions& O;
   int n = 0;
   bool lean_dof = false, compliant = false, muscles_on = true;
   int ia = 0, il = 0, nx = 0;  // offsets of activations and fibre lengths
@@ -423,7 +423,7 @@ class Simulator {
   long steps = 0;
   mutable std::vector<double> ubuf, abuf, fbuf, lbuf;
 
-  Simulator(const PelvisPlant& plant, const SimulationOptions& opt) : P(plant), O(opt) {
+  Simulator(const PelvisPlant& plant, const PelvisSimulationOptions& opt) : P(plant), O(opt) {
     n = P.n_muscles();
     muscles_on = O.muscles_enabled && n > 0;
     compliant = O.tendon == TendonModel::compliant;
@@ -645,7 +645,7 @@ class Simulator {
 
 // ---------------------------------------------------------------- checks
 
-void check_options(const PelvisPlant& plant, const SimulationOptions& o) {
+void check_options(const PelvisPlant& plant, const PelvisSimulationOptions& o) {
   const std::string w = "simulate: ";
   need(finite(o.duration) && o.duration > 0, w + "expected duration_s > 0, got " + num(o.duration));
   need(finite(o.sample_rate) && o.sample_rate > 0, w + "expected sample_hz > 0, got " + num(o.sample_rate));
@@ -818,7 +818,7 @@ using ublas_mat = boost::numeric::ublas::matrix<double>;
 
 struct Recorder {
   Simulator& S;
-  SimulationResult& R;
+  PelvisSimulationResult& R;
   std::vector<double> times;  // sample times
   size_t next = 0;            // next sample index
   double thr;                 // event threshold
@@ -868,7 +868,7 @@ const double* data_of(const State& x) {
 template <class Stepper, class System, class State>
 void run(Simulator& S, Recorder& rec, Stepper& stepper, System system, State x, const std::vector<double>& breaks,
          double T) {
-  const SimulationOptions& O = S.O;
+  const PelvisSimulationOptions& O = S.O;
   const double delay = O.controller.delay;
   State xs = x;
   std::vector<double> dx(S.nx);
@@ -953,7 +953,7 @@ namespace {
 // turned into effort at nominal strength, then led by the activation time
 // constant so that activations, not excitations, follow it.
 void build_feedforward_table(Simulator& S) {
-  const SimulationOptions& O = S.O;
+  const PelvisSimulationOptions& O = S.O;
   const double dt = 0.005;
   const int k = static_cast<int>(std::ceil(O.duration / dt)) + 2;
   std::vector<double> e(k);
@@ -977,7 +977,7 @@ void build_feedforward_table(Simulator& S) {
 
 }  // namespace
 
-StaticEquilibrium static_equilibrium(const PelvisPlant& plant, const SimulationOptions& options, double obliquity,
+StaticEquilibrium static_equilibrium(const PelvisPlant& plant, const PelvisSimulationOptions& options, double obliquity,
                                      double lean) {
   check_options(plant, options);
   need(finite(obliquity) && finite(lean), "static_equilibrium: expected a finite obliquity and lean");
@@ -985,7 +985,7 @@ StaticEquilibrium static_equilibrium(const PelvisPlant& plant, const SimulationO
   return static_solve(S, S.mtp, obliquity, plant.has_trunk ? lean : 0.0);
 }
 
-double compensating_lean(const PelvisPlant& plant, const SimulationOptions& options, double effort) {
+double compensating_lean(const PelvisPlant& plant, const PelvisSimulationOptions& options, double effort) {
   check_options(plant, options);
   need(plant.has_trunk, "compensating_lean: the model has no trunk with a lumbar joint");
   need(finite(effort) && effort > 0 && effort <= 1, "compensating_lean: expected an effort in (0, 1], got " + num(effort));
@@ -993,7 +993,7 @@ double compensating_lean(const PelvisPlant& plant, const SimulationOptions& opti
   return find_compensating_lean(S, effort);
 }
 
-SimulationResult simulate(const PelvisPlant& plant, const SimulationOptions& O) {
+PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulationOptions& O) {
   check_options(plant, O);
   Simulator S(plant, O);
   const ControllerOptions& C = O.controller;
@@ -1042,7 +1042,7 @@ SimulationResult simulate(const PelvisPlant& plant, const SimulationOptions& O) 
   if (C.delay > 0.0) S.hist.push(0.0, x0[0], x0[1], 0.0);  // pre-history; replaced at t = 0 below
 
   // samples and result arrays
-  SimulationResult R;
+  PelvisSimulationResult R;
   const size_t ns = static_cast<size_t>(std::floor(O.duration * O.sample_rate + 1e-9)) + 1;
   Recorder rec{S, R, std::vector<double>(ns), 0, O.drop_threshold, false, -std::numeric_limits<double>::infinity(), 0.0, {}, {}, {}, {}, {}};
   for (size_t k = 0; k < ns; ++k) rec.times[k] = static_cast<double>(k) / O.sample_rate;
@@ -1142,8 +1142,8 @@ SimulationResult simulate(const PelvisPlant& plant, const SimulationOptions& O) 
   return R;
 }
 
-SimulationResult simulate_stance(const PelvisPlant& plant, double abductor_strength, double duration,
-                                 double sample_rate, bool compensation, SimulationOptions options) {
+PelvisSimulationResult simulate_stance(const PelvisPlant& plant, double abductor_strength, double duration,
+                                 double sample_rate, bool compensation, PelvisSimulationOptions options) {
   options.abductor_strength = abductor_strength;
   options.duration = duration;
   options.sample_rate = sample_rate;
@@ -1151,7 +1151,7 @@ SimulationResult simulate_stance(const PelvisPlant& plant, double abductor_stren
   return simulate(plant, options);
 }
 
-SimulationResult simulate_hip_hitch(const PelvisPlant& plant, const HipHitchOptions& h, SimulationOptions options) {
+PelvisSimulationResult simulate_hip_hitch(const PelvisPlant& plant, const HipHitchOptions& h, PelvisSimulationOptions options) {
   need(finite(h.amplitude) && h.amplitude > 0 && h.amplitude < 0.5 * M_PI,
        "simulate_hip_hitch: expected an amplitude in (0, 90) deg, got " + num(h.amplitude / kDeg) + " deg");
   need(finite(h.period) && h.period > 0, "simulate_hip_hitch: expected a period > 0 s, got " + num(h.period));

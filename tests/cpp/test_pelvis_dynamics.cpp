@@ -127,7 +127,7 @@ TEST(PelvisDynamics, PassivePendulumConservesEnergy) {
   };
   for (const Case& c : {Case{"rigid pendulum", false, false}, Case{"pendulum on the elastic hip", false, true},
                         Case{"double pendulum (free trunk)", true, true}}) {
-    SimulationOptions o;
+    PelvisSimulationOptions o;
     o.duration = 10.0;
     o.sample_rate = 200.0;
     o.muscles_enabled = false;
@@ -141,7 +141,7 @@ TEST(PelvisDynamics, PassivePendulumConservesEnergy) {
     o.initial_obliquity = 2.0 * kDeg;
     o.integrator.abs_tol = 1e-12;
     o.integrator.rel_tol = 1e-12;
-    const SimulationResult r = simulate(p, o);
+    const PelvisSimulationResult r = simulate(p, o);
     const double ke_max = 0.5 * (r.energy.array() - r.energy.minCoeff()).maxCoeff();  // energy scale
     const double drift = max_abs_dev(r.energy);
     // relative to the energy exchanged (kinetic energy swing) and to |E0| (zero potential at the hip centre)
@@ -159,13 +159,13 @@ TEST(PelvisDynamics, PassivePendulumConservesEnergy) {
 TEST(PelvisDynamics, InitialFallMatchesRigidBodyStatics) {
   NEED_MODEL();
   const PelvisPlant& p = plant();
-  SimulationOptions o;
+  PelvisSimulationOptions o;
   o.duration = 0.01;
   o.sample_rate = 1000.0;
   o.muscles_enabled = false;
   o.lean_dof = false;
   o.hip_passive = PassiveJointMoment::none();
-  const SimulationResult r = simulate(p, o);
+  const PelvisSimulationResult r = simulate(p, o);
   // hand computation: moment of gravity about the e axis through H, inertia about that axis
   const double m = p.mass_pelvis + p.mass_trunk;
   const Vec3 c = (p.mass_pelvis * p.com_pelvis + p.mass_trunk * p.com_trunk) / m;
@@ -185,10 +185,10 @@ TEST(PelvisDynamics, InitialFallMatchesRigidBodyStatics) {
 TEST(PelvisDynamics, FullStrengthSteadyStateEqualsStaticSolution) {
   NEED_MODEL();
   const PelvisPlant& p = plant();
-  SimulationOptions o;
+  PelvisSimulationOptions o;
   o.duration = 8.0;
   o.perturbation = {30.0, 0.5, 0.1};  // 30 N m toward drop for 0.1 s
-  const SimulationResult r = simulate(p, o);
+  const PelvisSimulationResult r = simulate(p, o);
   const StaticEquilibrium s = static_equilibrium(p, o);
   ASSERT_TRUE(s.feasible);
   EXPECT_LT(std::abs(s.residual), 1e-9);
@@ -217,19 +217,19 @@ TEST(PelvisDynamics, DropGrowsAsStrengthFallsAndLeanCompensates) {
   const PelvisPlant& p = plant();
   double prev = -1.0;
   for (double s : {1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.2, 0.1, 0.0}) {
-    const SimulationResult r = simulate_stance(p, s, 5.0, 100.0, false);
+    const PelvisSimulationResult r = simulate_stance(p, s, 5.0, 100.0, false);
     EXPECT_GT(r.max_drop, prev) << "strength " << s;
     prev = r.max_drop;
   }
-  const SimulationResult weak = simulate_stance(p, 0.3, 5.0, 100.0, false);
+  const PelvisSimulationResult weak = simulate_stance(p, 0.3, 5.0, 100.0, false);
   EXPECT_TRUE(weak.trendelenburg_positive);
   EXPECT_GT(weak.max_drop, 4.0 * kDeg);
   EXPECT_GT(weak.event_time, 0.0);
-  const SimulationResult comp = simulate_stance(p, 0.3, 5.0, 100.0, true);
+  const PelvisSimulationResult comp = simulate_stance(p, 0.3, 5.0, 100.0, true);
   EXPECT_LT(comp.max_drop, 4.0 * kDeg);
   EXPECT_FALSE(comp.trendelenburg_positive);
   EXPECT_GT(comp.final_lean, 0.0);  // toward the stance side
-  const SimulationResult strong = simulate_stance(p, 1.0, 5.0, 100.0, false);
+  const PelvisSimulationResult strong = simulate_stance(p, 1.0, 5.0, 100.0, false);
   EXPECT_FALSE(strong.trendelenburg_positive);
 }
 
@@ -240,11 +240,11 @@ TEST(PelvisDynamics, PeakDropInsensitiveToTolerances) {
   const PelvisPlant& p = plant();
   for (double s : {0.6, 0.3}) {
     for (bool comp : {false, true}) {
-      SimulationOptions o;
-      const SimulationResult a = simulate_stance(p, s, 5.0, 100.0, comp, o);
+      PelvisSimulationOptions o;
+      const PelvisSimulationResult a = simulate_stance(p, s, 5.0, 100.0, comp, o);
       o.integrator.abs_tol *= 0.5;
       o.integrator.rel_tol *= 0.5;
-      const SimulationResult b = simulate_stance(p, s, 5.0, 100.0, comp, o);
+      const PelvisSimulationResult b = simulate_stance(p, s, 5.0, 100.0, comp, o);
       EXPECT_LT(std::abs(a.max_drop - b.max_drop), 0.1 * kDeg) << "strength " << s << " compensation " << comp;
       // and far below: the solution is converged
       EXPECT_LT(std::abs(a.max_drop - b.max_drop), 1e-2 * kDeg);
@@ -265,13 +265,13 @@ TEST(PelvisDynamics, BadInputThrowsInvalidArgument) {
   EXPECT_THROW(simulate_stance(p, -0.1, 1.0, 100.0, false), InvalidArgument);
   EXPECT_THROW(simulate_stance(p, nan, 1.0, 100.0, false), InvalidArgument);
   EXPECT_THROW(simulate_stance(p, 1.0, nan, 100.0, false), InvalidArgument);
-  SimulationOptions o;
+  PelvisSimulationOptions o;
   o.initial_obliquity = nan;
   EXPECT_THROW(simulate(p, o), InvalidArgument);
-  o = SimulationOptions{};
+  o = PelvisSimulationOptions{};
   o.controller.delay = -0.01;
   EXPECT_THROW(simulate(p, o), InvalidArgument);
-  o = SimulationOptions{};
+  o = PelvisSimulationOptions{};
   o.controller.kind = ControllerKind::prescribed;
   o.controller.prescribed_time = Eigen::VectorXd::LinSpaced(3, 0.0, 1.0);
   o.controller.prescribed_excitations = Eigen::MatrixXd::Zero(3, p.n_muscles() + 1);
@@ -298,22 +298,22 @@ TEST(PelvisDynamics, BadInputThrowsInvalidArgument) {
 TEST(PelvisDynamics, NeuralDelayConvergesAndWorsensTheDrop) {
   NEED_MODEL();
   const PelvisPlant& p = plant();
-  SimulationOptions o;
+  PelvisSimulationOptions o;
   o.perturbation = {40.0, 0.2, 0.1};
-  const SimulationResult none = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
+  const PelvisSimulationResult none = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
   o.controller.delay = 0.03;
-  const SimulationResult d1 = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
+  const PelvisSimulationResult d1 = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
   o.integrator.abs_tol = o.integrator.rel_tol = 1e-11;
-  const SimulationResult d2 = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
+  const PelvisSimulationResult d2 = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
   // converged in the tolerance (the history interpolation is fourth order, like the integrator)
   EXPECT_LT((d1.obliquity - d2.obliquity).cwiseAbs().maxCoeff(), 1e-6);
   // a later reaction lets the pelvis drop further
   EXPECT_GT(d1.max_drop, none.max_drop);
   // a vanishing delay tends to the undelayed run
-  o = SimulationOptions{};
+  o = PelvisSimulationOptions{};
   o.perturbation = {40.0, 0.2, 0.1};
   o.controller.delay = 1e-4;
-  const SimulationResult tiny = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
+  const PelvisSimulationResult tiny = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
   EXPECT_LT(std::abs(tiny.max_drop - none.max_drop), 0.01 * none.max_drop);
 }
 
@@ -322,11 +322,11 @@ TEST(PelvisDynamics, NeuralDelayConvergesAndWorsensTheDrop) {
 TEST(PelvisDynamics, DropEventLocatedOnTheDenseOutput) {
   NEED_MODEL();
   const PelvisPlant& p = plant();
-  SimulationOptions o;
+  PelvisSimulationOptions o;
   o.abductor_strength = 0.2;
   o.duration = 3.0;
   o.sample_rate = 1000.0;
-  const SimulationResult r = simulate(p, o);
+  const PelvisSimulationResult r = simulate(p, o);
   ASSERT_GT(r.event_time, 0.0);
   // the samples around the event bracket the threshold
   const Eigen::Index k = static_cast<Eigen::Index>(std::floor(r.event_time * 1000.0));
@@ -335,7 +335,7 @@ TEST(PelvisDynamics, DropEventLocatedOnTheDenseOutput) {
   // stopping there: the last sample is the crossing itself to the tolerance
   o.stop_at_event = true;
   o.sample_rate = 100.0;
-  const SimulationResult s = simulate(p, o);
+  const PelvisSimulationResult s = simulate(p, o);
   EXPECT_TRUE(s.stopped_at_event);
   EXPECT_NEAR(s.event_time, r.event_time, 1e-6);
   EXPECT_LE(s.time[s.time.size() - 1], s.event_time + 1e-12);
@@ -346,13 +346,13 @@ TEST(PelvisDynamics, DropEventLocatedOnTheDenseOutput) {
 TEST(PelvisDynamics, CompliantTendonHoldsLikeTheRigidOne) {
   NEED_MODEL();
   const PelvisPlant& p = plant();
-  SimulationOptions o;
+  PelvisSimulationOptions o;
   o.duration = 1.0;
   o.sample_rate = 100.0;
   o.tendon = TendonModel::compliant;
-  const SimulationResult c = simulate(p, o);
+  const PelvisSimulationResult c = simulate(p, o);
   o.tendon = TendonModel::rigid;
-  const SimulationResult r = simulate(p, o);
+  const PelvisSimulationResult r = simulate(p, o);
   // the compliant run starts at its own static equilibrium: it stays close to level
   EXPECT_LT(c.obliquity.cwiseAbs().maxCoeff(), 1.0 * kDeg);
   const Eigen::Index last = c.time.size() - 1;
@@ -360,12 +360,33 @@ TEST(PelvisDynamics, CompliantTendonHoldsLikeTheRigidOne) {
   EXPECT_FALSE(c.integrator.empty());
 }
 
+// The stiff integrator (rosenbrock4, when this Boost has it) and dopri5 agree on a compliant-tendon run.
+TEST(PelvisDynamics, RosenbrockAndDormandPrinceAgree) {
+  NEED_MODEL();
+  const PelvisPlant& p = plant();
+  PelvisSimulationOptions o;
+  o.duration = 0.6;
+  o.sample_rate = 200.0;
+  o.tendon = TendonModel::compliant;
+  o.perturbation = {30.0, 0.1, 0.1};
+  o.integrator.method_from_tendon = false;
+  o.integrator.method = IntegratorMethod::rosenbrock4;
+  const PelvisSimulationResult ros = simulate(p, o);
+  if (ros.integrator != "rosenbrock4")
+    GTEST_SKIP() << "rosenbrock4 unavailable with this Boost (uBLAS < 1.81 under C++20): " << ros.notes.back();
+  o.integrator.method = IntegratorMethod::dopri5;
+  const PelvisSimulationResult dp = simulate(p, o);
+  EXPECT_EQ(dp.integrator, "dopri5");
+  EXPECT_LT((ros.obliquity - dp.obliquity).cwiseAbs().maxCoeff(), 1e-6);
+  EXPECT_NEAR(ros.max_drop, dp.max_drop, 1e-6);
+}
+
 // ---- prescribed excitation: physics of the extremes
 
 TEST(PelvisDynamics, PrescribedExcitationDropsOrHikes) {
   NEED_MODEL();
   const PelvisPlant& p = plant();
-  SimulationOptions o;
+  PelvisSimulationOptions o;
   o.duration = 0.3;
   o.controller.kind = ControllerKind::prescribed;
   o.controller.prescribed_excitation = 0.0;
@@ -385,12 +406,12 @@ TEST(PelvisDynamics, HipHitchTracksTheMotion) {
   h.amplitude = 8.0 * kDeg;
   h.period = 2.0;
   h.repetitions = 3;
-  const SimulationResult r = simulate_hip_hitch(p, h);
+  const PelvisSimulationResult r = simulate_hip_hitch(p, h);
   EXPECT_NEAR(r.time[r.time.size() - 1], 7.0, 1e-9);
   EXPECT_NEAR(r.obliquity.maxCoeff(), h.amplitude, 1.0 * kDeg);   // drop
   EXPECT_NEAR(r.obliquity.minCoeff(), -h.amplitude, 1.0 * kDeg);  // hike
   // hiking the swing side takes more abductor force than holding level, dropping less
-  const StaticEquilibrium level = static_equilibrium(p, SimulationOptions{});
+  const StaticEquilibrium level = static_equilibrium(p, PelvisSimulationOptions{});
   EXPECT_GT(r.abductor_force.maxCoeff(), level.abductor_force);
   EXPECT_LT(r.abductor_force.minCoeff(), level.abductor_force);
   EXPECT_LE(r.effort.maxCoeff(), 1.0);
@@ -406,8 +427,8 @@ TEST(PelvisDynamics, LeftAndRightStanceAgree) {
   const PelvisPlant& pl = plant('l');
   ASSERT_EQ(pr.n_muscles(), pl.n_muscles());
   for (double s : {0.6, 0.3}) {
-    const SimulationResult a = simulate_stance(pr, s, 2.0, 100.0, false);
-    const SimulationResult b = simulate_stance(pl, s, 2.0, 100.0, false);
+    const PelvisSimulationResult a = simulate_stance(pr, s, 2.0, 100.0, false);
+    const PelvisSimulationResult b = simulate_stance(pl, s, 2.0, 100.0, false);
     EXPECT_NEAR(a.max_drop, b.max_drop, 1e-6) << s;
     EXPECT_NEAR(a.abductor_force[a.time.size() - 1], b.abductor_force[b.time.size() - 1], 1e-3) << s;
   }

@@ -197,7 +197,7 @@ struct Perturbation {
   double duration = 0.0;  // s
 };
 
-struct SimulationOptions {
+struct PelvisSimulationOptions {
   double duration = 5.0;        // s, > 0
   double sample_rate = 100.0;   // Hz, > 0
   double abductor_strength = 1.0;  // [0, 1], scales the max isometric force of every plant muscle
@@ -234,15 +234,15 @@ struct StaticEquilibrium {
   double residual = 0.0;          // N m, sum of the three
   Vec3 hip_contact_force = Vec3::Zero();  // N, pelvis on femur head, ground
 };
-StaticEquilibrium static_equilibrium(const PelvisPlant& plant, const SimulationOptions& options,
+StaticEquilibrium static_equilibrium(const PelvisPlant& plant, const PelvisSimulationOptions& options,
                                      double obliquity = 0.0, double lean = 0.0);
 
 // Lean (rad, toward the stance side) at which the weakened abductors hold the
 // level pelvis statically at `effort`; 0 when no lean is needed, lean_max when
 // even that is not enough. Needs the trunk.
-double compensating_lean(const PelvisPlant& plant, const SimulationOptions& options, double effort);
+double compensating_lean(const PelvisPlant& plant, const PelvisSimulationOptions& options, double effort);
 
-struct SimulationResult {
+struct PelvisSimulationResult {
   std::vector<std::string> muscle_names;
   Eigen::VectorXd time;              // (ns) s
   Eigen::VectorXd obliquity;         // (ns) rad, positive = swing side dropped
@@ -288,16 +288,18 @@ struct SimulationResult {
 // Runs one simulation. Throws InvalidArgument on bad options (duration <= 0,
 // sample rate <= 0, strength outside [0, 1], non-finite numbers, compensation
 // without a trunk, prescribed table of the wrong shape).
-SimulationResult simulate(const PelvisPlant& plant, const SimulationOptions& options);
+PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulationOptions& options);
 
 // Single-leg stance hold at an abductor strength (0..1), optionally with a
 // perturbation and trunk-lean compensation: `simulate` with those options set.
-SimulationResult simulate_stance(const PelvisPlant& plant, double abductor_strength, double duration,
-                                 double sample_rate, bool compensation, SimulationOptions options = {});
+PelvisSimulationResult simulate_stance(const PelvisPlant& plant, double abductor_strength, double duration,
+                                 double sample_rate, bool compensation, PelvisSimulationOptions options = {});
 
-// Hip hitch: the pelvis tracks theta_ref(t) = -amplitude sin(2 pi t / period)
-// (hike first, then drop), smoothly started (a 0.25-period cosine ramp on the
-// amplitude), for `repetitions` periods, at full or reduced strength. The
+// Hip hitch: the pelvis tracks theta_ref(t) = amplitude w(t) sin(2 pi t / period)
+// (drop the swing side first, then hike it, as in seed 000), w a sin^2 ramp
+// from 0 to 1 over the first quarter period and back over the last, for
+// `repetitions` periods, then holds level for 1 s (duration = repetitions *
+// period + 1 s, whatever options.duration says), at full or reduced strength. The
 // controller adds to the feedback a feed-forward effort from the static
 // moment the reference needs plus its inertial term (inverse dynamics of the
 // plant, lean locked).
@@ -306,7 +308,7 @@ struct HipHitchOptions {
   double period = 2.0;                    // s per repetition (hike + drop), > 0
   int repetitions = 3;                    // >= 1
 };
-SimulationResult simulate_hip_hitch(const PelvisPlant& plant, const HipHitchOptions& hitch,
-                                    SimulationOptions options = {});
+PelvisSimulationResult simulate_hip_hitch(const PelvisPlant& plant, const HipHitchOptions& hitch,
+                                    PelvisSimulationOptions options = {});
 
 }  // namespace biomech
