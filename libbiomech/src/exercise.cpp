@@ -559,6 +559,7 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
       }
     }
     for (int k = 0; k < 4; ++k) lr.dofs.push_back(model.coordinates[model.independent[s.dof[k]]].name);
+    lr.knee_flexion_sign = s.knee_sign;
     const int na = static_cast<int>(lr.actuators.size());
     lr.moment.resize(n, 4);
     lr.activation.resize(n, na);
@@ -767,11 +768,18 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
       const Eigen::VectorXd pm = percent_mvic(mvic[li], act_all);
       for (int i = 0; i < na; ++i)
         lr.percent_mvic(f, i) = i < nm ? pm[s.muscles[i]] : std::numeric_limits<double>::quiet_NaN();
+      // A group the model lacks (a test model, an imported model without
+      // segment labels) reports NaN rather than failing the whole exercise.
+      const auto group_pct = [&](const std::string& group, const std::string& segment = "") {
+        for (const Muscle& mu : model.muscles)
+          if (mu.side == lr.side && mu.group == group && (segment.empty() || mu.segment == segment))
+            return group_percent_mvic(model, mvic[li], act_all, group, segment);
+        return std::numeric_limits<double>::quiet_NaN();
+      };
       static const char* segments[3] = {"anterior", "middle", "posterior"};
-      for (int k = 0; k < 3; ++k)
-        lr.gmed_percent_mvic(f, k) = group_percent_mvic(model, mvic[li], act_all, "gluteus_medius", segments[k]);
-      lr.gmed_percent_mvic(f, 3) = group_percent_mvic(model, mvic[li], act_all, "gluteus_medius");
-      lr.tfl_percent_mvic[f] = group_percent_mvic(model, mvic[li], act_all, "tfl");
+      for (int k = 0; k < 3; ++k) lr.gmed_percent_mvic(f, k) = group_pct("gluteus_medius", segments[k]);
+      lr.gmed_percent_mvic(f, 3) = group_pct("gluteus_medius");
+      lr.tfl_percent_mvic[f] = group_pct("tfl");
 
       // Hip contact force: every muscle tension of this leg (others zero; they
       // do not act on this leg's subtree).

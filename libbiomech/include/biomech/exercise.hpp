@@ -158,7 +158,17 @@ struct Exercise {
 // ---- mechanics
 
 struct SimulateOptions {
-  RecruitmentOptions recruitment;   // p = 2 by default
+  // p = 2 by default. Two changes from the solver's defaults: the reserve
+  // weight goes from 1e4 to 1e6 so that reserves stay below 1e-6 N m wherever
+  // the muscles can carry the moments (they come out as lambda m_ref^2 / (2 w_r),
+  // recruitment.hpp); and up to 1000 Newton iterations, because frames where the
+  // muscles saturate (reserves of several N m) can need more than 100.
+  RecruitmentOptions recruitment = [] {
+    RecruitmentOptions o;
+    o.reserve_weight = 1e6;
+    o.max_iterations = 1000;
+    return o;
+  }();
   double time_step_fd = 1e-3;       // s, for body accelerations by central differences of FK
 };
 
@@ -169,6 +179,8 @@ struct LegResult {
   std::vector<std::string> actuators;     // muscles (model names) then lumped knee actuators, if any
   std::vector<int> muscle_index;          // model index of each muscle actuator (-1 for lumped ones)
   std::vector<std::string> dofs;          // balanced coordinates: hip flexion, adduction, rotation, knee
+  double knee_flexion_sign = -1.0;        // +1 when the model's knee coordinate is positive in flexion; the
+                                          // lumped knee extensors act on the knee row with -sign, flexors +sign
   Eigen::MatrixXd moment;                 // (n x 4) N m, generalized forces the actuators must supply
   Eigen::MatrixXd activation;             // (n x actuators) 0..1
   Eigen::MatrixXd force;                  // (n x actuators) N (lumped knee actuators: N m)
