@@ -28,16 +28,3 @@ def data_path(*parts: str | os.PathLike) -> Path:
         + "); set BIOMECH_MODELS_DIR"
     )
 
-
-def shared_path(*parts: str | os.PathLike) -> Path | None:
-    """Path under the team's shared material (``$BIOMECH_SHARED`` or ``<repo>/../shared``), or None.
-
-    Only tests and tools use this; the product never needs it.
-    """
-    env = os.environ.get("BIOMECH_SHARED")
-    candidates = [Path(env)] if env else []
-    candidates.append(_PACKAGE_DIR.parents[2] / "shared")
-    for base in candidates:
-        if base.is_dir():
-            return base.joinpath(*parts)
-    return None

@@ -40,6 +40,8 @@ COMMAND_MODULES = [
     "biomech.sweep",  # sweep
     "biomech.plots",  # plot
     "biomech.seesaw",  # stance, q-angle
+    "biomech.exercise",  # exercises, simulate, compare
+    "biomech.dynamics",  # trendelenburg, hip-hitch
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -84,7 +86,7 @@ def command(name: str, *, help: str, description: str | None = None, text: Calla
     def deco(func):
         if name in _REGISTRY and _REGISTRY[name].func is not func:
             raise RuntimeError(f"biomech CLI: subcommand {name!r} registered twice")
-        _REGISTRY[name] = _Command(name, func, _escape_percent(help), _escape_percent(description), text,
+        _REGISTRY[name] = _Command(name, func, help, description, text,
                                    list(func.__dict__.get("_biomech_arguments", [])))
         return func
 
@@ -116,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
     for cmd in _REGISTRY.values():
-        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.description or cmd.help)
+        # argparse %-formats a help text but prints a description as it is
+        p = sub.add_parser(cmd.name, help=_escape_percent(cmd.help),
+                           description=(cmd.description or cmd.help).replace("%%", "%"))
         # default=SUPPRESS so that `biomech --json model` is not undone by the subparser
         p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                        help="print the result as JSON")

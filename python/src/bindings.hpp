@@ -20,3 +20,5 @@ void bind_strength(pybind11::module_& m);    // force-length, strength curve, MV
 void bind_seesaw(pybind11::module_& m);      // seesaw (lever model, single-leg stance, weakness), Q-angle
 void bind_hdf5(pybind11::module_& m);        // HDF5 results writer (hdf5_results.hpp)
 void bind_sweep(pybind11::module_& m);       // sweep_chunk: parallel sweeps (sweep.hpp)
+void bind_exercise(pybind11::module_& m);    // exercises: loader, simulate, summarize (exercise.hpp)
+void bind_dynamics(pybind11::module_& m);    // Hill muscle, pelvis forward dynamics (hill_muscle.hpp, pelvis_dynamics.hpp)

@@ -65,4 +65,6 @@ PYBIND11_MODULE(_core, m) {
   bind_seesaw(m);
   bind_hdf5(m);
   bind_sweep(m);
+  bind_exercise(m);
+  bind_dynamics(m);
 }

@@ -365,7 +365,7 @@ def test_default_model_tables(default):
     for side in "rl":
         for h in HIP:
             assert f"{h}_{side}" in t.columns
-        for m in ("glut_med1", "glut_med2", "glut_med3", "glut_min1", "tfl", "piri"):
+        for m in ("glut_med1", "glut_med2", "glut_med3", "glut_min1", "tfl", "peri"):  # gait2392 spells piriformis "peri"
             assert f"{m}_{side}" in t.index
     assert t.shape == (default.core.n_muscles, len(default.moment_arm_coordinate_names))
     assert np.all(np.isfinite(t.to_numpy()))

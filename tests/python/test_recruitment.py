@@ -77,10 +77,20 @@ def test_agrees_with_scipy_slsqp_on_default_model_frames():
     arms, F, tau = default_model_frames(rng, 1000)  # arms (frames, n, 3) as for the batch
     out = solve_recruitment_batch(arms, F, tau)
     assert out["converged"].all()
+    unsettled = 0
     for k in range(len(tau)):
         ref, _, res = solve_recruitment_slsqp(arms[k].T, F, tau[k])
-        assert res.converged, res.message
+        if not res.converged:
+            # SLSQP sometimes stalls at its iteration limit on these 20-muscle
+            # frames; the problem is convex, so our KKT conditions certify the
+            # optimum, and SLSQP's stalled point must be no cheaper than ours.
+            unsettled += 1
+            a = out["activation"][k]
+            assert kkt_violation(arms[k].T, F, tau[k], a, out["reserve"][k]) < 1e-7, k
+            assert np.sum(a**2) <= np.sum(ref**2) + 1e-9, k
+            continue
         assert np.abs(out["activation"][k] - ref).max() < 1e-6, k
+    assert unsettled <= len(tau) // 100, f"SLSQP did not settle on {unsettled} of {len(tau)} frames"
 
 
 @pytest.mark.parametrize("p", [2.0, 3.0, 1.5])

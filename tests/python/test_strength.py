@@ -10,7 +10,8 @@ import pytest
 
 import biomech
 from biomech import _core
-from biomech._paths import data_path, shared_path
+from biomech._paths import data_path
+from shared import shared_path
 from biomech.model import Model, posture_deg
 from biomech.strength import (
     effective_max_force,
