@@ -1,0 +1,68 @@
+"""Forward dynamics from Python and the CLI (issue 5): the Trendelenburg sign under
+weakness, compensation, the hip hitch, bad input. The C++ tests
+(tests/cpp/test_pelvis_dynamics.cpp) hold the energy, static-equivalence and
+tolerance checks; these check the Python front says the same physics."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import biomech
+from biomech.cli import main as cli_main
+from biomech.dynamics import TRENDELENBURG_THRESHOLD_DEG, simulate_hip_hitch, simulate_stance, static_stance
+
+
+@pytest.fixture(scope="module")
+def model():
+    return biomech.Model.default()
+
+
+def test_full_strength_holds_level_and_matches_static(model):
+    r = simulate_stance(model, abductor_strength=1.0, duration_s=3.0)
+    assert abs(r.summary["steady_obliquity_deg"]) < 2.0
+    assert not r.summary["trendelenburg_positive"]
+    s = static_stance(model, abductor_strength=1.0, obliquity_deg=r.summary["steady_obliquity_deg"],
+                      trunk_lean_deg=r.summary["final_trunk_lean_deg"])
+    assert s["feasible"] and abs(s["residual_nm"]) < 1e-6
+    assert r.summary["steady_abductor_force_n"] == pytest.approx(s["abductor_force_n"], rel=0.01)
+    ts = r.timeseries
+    assert ts.index.name == "time_s" and np.all(np.isfinite(ts["obliquity_deg"]))
+
+
+def test_drop_grows_as_strength_falls_and_lean_compensates(model):
+    drops = [simulate_stance(model, abductor_strength=a, duration_s=3.0).summary["max_drop_deg"]
+             for a in (1.0, 0.7, 0.5, 0.3)]
+    assert np.all(np.diff(drops) > 0), drops
+    weak = simulate_stance(model, abductor_strength=0.3, duration_s=3.0)
+    assert weak.summary["trendelenburg_positive"] and weak.summary["max_drop_deg"] > TRENDELENBURG_THRESHOLD_DEG
+    comp = simulate_stance(model, abductor_strength=0.3, duration_s=3.0, compensation=True)
+    assert comp.summary["max_drop_deg"] < TRENDELENBURG_THRESHOLD_DEG
+    assert comp.summary["final_trunk_lean_deg"] > 0  # toward the stance side
+
+
+def test_hip_hitch_tracks_both_ways(model):
+    r = simulate_hip_hitch(model, amplitude_deg=8.0, period_s=2.0, repetitions=2)
+    s = r.summary
+    assert s["max_obliquity_deg"] > 6.0 and s["min_obliquity_deg"] < -6.0  # drop and hike
+    assert s["tracking_max_error_deg"] < 2.0
+    assert s["peak_abductor_force_bw"] > 0.5
+
+
+@pytest.mark.parametrize("kwargs", [dict(duration_s=-1.0), dict(sample_hz=0.0), dict(abductor_strength=1.5),
+                                    dict(abductor_strength=math.nan), dict(controller="psychic")])
+def test_bad_input_is_a_clear_value_error(model, kwargs):
+    with pytest.raises(ValueError) as e:
+        simulate_stance(model, **kwargs)
+    assert str(e.value) and "\n" not in str(e.value)
+
+
+def test_cli_trendelenburg_json_and_error(capsys):
+    assert cli_main(["trendelenburg", "--strength", "0.3", "--duration-s", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["trendelenburg_positive"] is True and out["max_drop_deg"] > 4.0
+    assert cli_main(["trendelenburg", "--strength", "2"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("biomech") and len(err.splitlines()) == 1 and "Traceback" not in err
