@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import subprocess
 import sys
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 import biomech
-from biomech.sweep import SweepConfigError, validate_sweep_config
+from biomech.sweep import SweepConfigError, load_sweep_config, validate_sweep_config
 
 POPULATION = {
     "target": "single_leg_stance",
@@ -188,3 +189,11 @@ def test_validate_returns_a_plan_without_running():
     assert plan.names == ["mass_kg", "sex", "gmed_strength_pct", "trunk_lean_deg"]
     rows = plan.rows(0, 24)
     np.testing.assert_array_equal(rows[3:10], plan.rows(3, 10))
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[2] / "datasets" / "sweeps").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_shipped_sweep_configs_validate(path):
+    """Every config in datasets/sweeps/ is complete and runnable (checked, not run)."""
+    plan = validate_sweep_config(load_sweep_config(path), str(path))
+    assert plan.n_rows > 0
