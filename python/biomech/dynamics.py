@@ -34,7 +34,7 @@ import pandas as pd
 
 from . import _core
 from .cli import argument, command
-from .model import Model, model_arguments, model_from_args
+from .model import Model, as_model, finite_number, model_arguments, model_from_args
 
 DEG = math.pi / 180.0
 TRENDELENBURG_THRESHOLD_DEG = 4.0
@@ -62,16 +62,6 @@ class DynamicsResult:
 # ---- argument checks
 
 
-def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{name}: expected a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
-    return v
 
 
 def _flag(name: str, value: Any) -> bool:
@@ -87,12 +77,6 @@ def _side(value: Any) -> str:
     return v[0]
 
 
-def _core_model(model) -> _core.Model:
-    if isinstance(model, Model):
-        return model.core
-    if isinstance(model, _core.Model):
-        return model
-    raise TypeError(f"expected a biomech.Model, got {type(model).__name__}")
 
 
 def pelvis_plant(model, stance_side: str = "r") -> _core.PelvisPlant:
@@ -103,34 +87,34 @@ def pelvis_plant(model, stance_side: str = "r") -> _core.PelvisPlant:
         if side not in cache:
             cache[side] = _core.build_pelvis_plant(model.core, side)
         return cache[side]
-    return _core.build_pelvis_plant(_core_model(model), side)
+    return _core.build_pelvis_plant(as_model(model).core, side)
 
 
 def _options(plant, *, abductor_strength, duration_s, sample_hz, controller, compensation, kp, kd, delay_s,
              excitation, perturbation_nm, perturbation_start_s, perturbation_duration_s, tendon, drop_threshold_deg,
              stop_at_event, abs_tol, rel_tol, initial_obliquity_deg, lean_dof, muscles_enabled) -> _core.PelvisSimulationOptions:
     o = _core.PelvisSimulationOptions()
-    o.abductor_strength = _number("abductor_strength", abductor_strength)
-    o.duration = _number("duration_s", duration_s)
-    o.sample_rate = _number("sample_hz", sample_hz)
+    o.abductor_strength = finite_number("abductor_strength", abductor_strength)
+    o.duration = finite_number("duration_s", duration_s)
+    o.sample_rate = finite_number("sample_hz", sample_hz)
     o.controller.compensation = _flag("compensation", compensation)
     o.stop_at_event = _flag("stop_at_event", stop_at_event)
     o.lean_dof = _flag("lean_dof", lean_dof)
     o.muscles_enabled = _flag("muscles_enabled", muscles_enabled)
     if kp is not None:
-        o.controller.kp = _number("kp", kp)
+        o.controller.kp = finite_number("kp", kp)
     if kd is not None:
-        o.controller.kd = _number("kd", kd)
-    o.controller.delay = _number("delay_s", delay_s)
-    o.perturbation.torque = _number("perturbation_nm", perturbation_nm)
-    o.perturbation.start = _number("perturbation_start_s", perturbation_start_s)
-    o.perturbation.duration = _number("perturbation_duration_s", perturbation_duration_s)
-    o.drop_threshold = _number("drop_threshold_deg", drop_threshold_deg) * DEG
-    o.initial_obliquity = _number("initial_obliquity_deg", initial_obliquity_deg) * DEG
+        o.controller.kd = finite_number("kd", kd)
+    o.controller.delay = finite_number("delay_s", delay_s)
+    o.perturbation.torque = finite_number("perturbation_nm", perturbation_nm)
+    o.perturbation.start = finite_number("perturbation_start_s", perturbation_start_s)
+    o.perturbation.duration = finite_number("perturbation_duration_s", perturbation_duration_s)
+    o.drop_threshold = finite_number("drop_threshold_deg", drop_threshold_deg) * DEG
+    o.initial_obliquity = finite_number("initial_obliquity_deg", initial_obliquity_deg) * DEG
     if abs_tol is not None:
-        o.integrator.abs_tol = _number("abs_tol", abs_tol)
+        o.integrator.abs_tol = finite_number("abs_tol", abs_tol)
     if rel_tol is not None:
-        o.integrator.rel_tol = _number("rel_tol", rel_tol)
+        o.integrator.rel_tol = finite_number("rel_tol", rel_tol)
     if tendon not in ("rigid", "compliant"):
         raise ValueError(f"tendon: expected 'rigid' or 'compliant', got {tendon!r}")
     o.tendon = _core.TendonModel.rigid if tendon == "rigid" else _core.TendonModel.compliant
@@ -150,7 +134,7 @@ def _options(plant, *, abductor_strength, duration_s, sample_hz, controller, com
             o.controller.prescribed_time = np.asarray(excitation.index, dtype=float)
             o.controller.prescribed_excitations = np.asarray(excitation[names], dtype=float)
         else:
-            o.controller.prescribed_excitation = _number("excitation", excitation)
+            o.controller.prescribed_excitation = finite_number("excitation", excitation)
         o.initial_activation = -1.0
     else:
         raise ValueError(f"controller: expected 'feedback' or 'prescribed', got {controller!r}")
@@ -271,8 +255,8 @@ def simulate_hip_hitch(model, amplitude_deg: float = 8.0, period_s: float = 2.0,
     if isinstance(repetitions, bool) or not isinstance(repetitions, (int, np.integer)):
         raise ValueError(f"repetitions: expected an integer, got {repetitions!r}")
     h = _core.HipHitchOptions()
-    h.amplitude = _number("amplitude_deg", amplitude_deg) * DEG
-    h.period = _number("period_s", period_s)
+    h.amplitude = finite_number("amplitude_deg", amplitude_deg) * DEG
+    h.period = finite_number("period_s", period_s)
     h.repetitions = int(repetitions)
     o = _options(plant, abductor_strength=abductor_strength, duration_s=1.0, sample_hz=sample_hz,
                  controller="feedback", compensation=False, kp=kp, kd=kd, delay_s=delay_s, excitation=None,
@@ -309,9 +293,9 @@ def static_stance(model, abductor_strength: float = 1.0, obliquity_deg: float = 
     """Static equilibrium of the dynamic model (the state its simulations settle to)."""
     plant = pelvis_plant(model, stance_side)
     o = _core.PelvisSimulationOptions()
-    o.abductor_strength = _number("abductor_strength", abductor_strength)
-    e = _core.pelvis_static_equilibrium(plant, o, _number("obliquity_deg", obliquity_deg) * DEG,
-                                        _number("trunk_lean_deg", trunk_lean_deg) * DEG)
+    o.abductor_strength = finite_number("abductor_strength", abductor_strength)
+    e = _core.pelvis_static_equilibrium(plant, o, finite_number("obliquity_deg", obliquity_deg) * DEG,
+                                        finite_number("trunk_lean_deg", trunk_lean_deg) * DEG)
     return {
         "feasible": bool(e.feasible), "effort": e.effort,
         "abductor_force_n": e.abductor_force, "abductor_force_bw": e.abductor_force / plant.body_weight,

@@ -17,7 +17,7 @@ import difflib
 import math
 import os
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ import pandas as pd
 from . import _core
 from ._paths import data_path
 from .cli import argument, command
-from .model import Model
+from .model import Model, as_model
 
 __all__ = ["exercises", "Exercise", "simulate", "compare"]
 
@@ -128,14 +128,6 @@ def _fmt_range(r) -> str:
     return f(lo) if lo == hi else f"{f(lo)}-{f(hi)}"
 
 
-def _model(model) -> Model:
-    if model is None:
-        return Model.default()
-    if isinstance(model, Model):
-        return model
-    if isinstance(model, _core.Model):
-        return Model(model)
-    raise TypeError(f"expected a biomech.Model (or None for the default model), got {type(model).__name__}")
 
 
 def _check_p(p) -> float:
@@ -147,7 +139,7 @@ def _check_p(p) -> float:
 
 def simulate_raw(model, exercise, p: float = 2.0) -> "_core.SimulationResult":
     """The compiled per-frame result (arrays) of one exercise."""
-    m = _model(model)
+    m = as_model(model)
     ex = Exercise.load(exercise)
     return _core.simulate(m.core, ex.core, _check_p(p))
 
@@ -214,7 +206,7 @@ def compare(model=None, exercises: "Iterable[str] | None" = None, p: float = 2.0
     hip abduction moment (N m/kg), time under tension and abductor impulse
     (integral of the positive abduction moment, N m s) per set, largest reserve.
     """
-    m = _model(model)
+    m = as_model(model)
     p = _check_p(p)
     ids = exercise_ids() if exercises is None else list(exercises)
     if not ids:

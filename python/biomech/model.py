@@ -486,3 +486,30 @@ def _cmd_moment_arms(args):
         "unit": "m",
         "moment_arms_m": {m: row.to_dict() for m, row in table.iterrows()},
     }
+
+
+def as_model(model) -> "Model":
+    """``model`` as a biomech.Model: None gives the default model, a ``_core.Model`` is wrapped.
+
+    Every function that takes a model goes through here (TypeError for anything else).
+    """
+    if model is None:
+        return Model.default()
+    if isinstance(model, Model):
+        return model
+    if isinstance(model, _core.Model):
+        return Model(model)
+    raise TypeError(f"expected a biomech.Model (or None for the default model), got {type(model).__name__}")
+
+
+def finite_number(name: str, value: Any) -> float:
+    """``value`` as a finite float; ValueError naming ``name`` otherwise (booleans are not numbers)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name}: expected a number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    return v

@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import _core
 from .cli import argument, command
-from .model import Model, model_arguments, model_from_args, parse_assignments, posture_deg
+from .model import Model, as_model, finite_number, model_arguments, model_from_args, parse_assignments, posture_deg
 
 # option name -> (StanceOptions field, factor to SI); degrees become radians here
 _STANCE_OPTIONS: dict[str, tuple[str, float]] = {
@@ -49,14 +49,6 @@ _STANCE_OPTIONS: dict[str, tuple[str, float]] = {
 STANCE_OPTION_NAMES = sorted([*_STANCE_OPTIONS, "stance_side", "cane_side", "cane_force_bw"])
 
 
-def _number(name: str, value: Any) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
-    return v
 
 
 def stance_options(model: Model | None = None, **options) -> _core.StanceOptions:
@@ -68,7 +60,7 @@ def stance_options(model: Model | None = None, **options) -> _core.StanceOptions
     for name, value in options.items():
         if name in _STANCE_OPTIONS:
             attr, factor = _STANCE_OPTIONS[name]
-            setattr(o, attr, _number(name, value) * factor)
+            setattr(o, attr, finite_number(name, value) * factor)
         elif name == "stance_side":
             side = str(value).lower()[:1]
             if side not in ("r", "l") or str(value).lower() not in ("r", "l", "right", "left"):
@@ -81,7 +73,7 @@ def stance_options(model: Model | None = None, **options) -> _core.StanceOptions
         elif name == "cane_force_bw":
             if model is None:
                 raise ValueError("cane_force_bw needs a model (its body weight)")
-            o.cane_force = _number(name, value) * model.total_mass * float(np.linalg.norm(model.core.gravity))
+            o.cane_force = finite_number(name, value) * model.total_mass * float(np.linalg.norm(model.core.gravity))
         else:
             import difflib
 
@@ -121,11 +113,11 @@ def lever_model(partial_weight_n: float, body_weight_lever_m: float = 0.10, abdu
     ``body_weight_n`` defaults to W_p / (1 - 0.1986) (de Leva 1996 male leg share).
     ValueError for a non-positive weight or lever, or an angle outside [0, 90) deg.
     """
-    bw = 0.0 if body_weight_n is None else _number("body_weight_n", body_weight_n)
+    bw = 0.0 if body_weight_n is None else finite_number("body_weight_n", body_weight_n)
     if body_weight_n is not None and bw <= 0:
         raise ValueError(f"body_weight_n: expected > 0, got {body_weight_n!r}")
-    d = _core.lever_model(_number("partial_weight_n", partial_weight_n), bw, _number("body_weight_lever_m", body_weight_lever_m),
-                          _number("abductor_lever_m", abductor_lever_m), math.radians(_number("abductor_angle_deg", abductor_angle_deg)))
+    d = _core.lever_model(finite_number("partial_weight_n", partial_weight_n), bw, finite_number("body_weight_lever_m", body_weight_lever_m),
+                          finite_number("abductor_lever_m", abductor_lever_m), math.radians(finite_number("abductor_angle_deg", abductor_angle_deg)))
     return LeverResult(
         abductor_force_n=d["abductor_force_n"], abductor_force_bw=d["abductor_force_bw"],
         hip_contact_force_n=np.asarray(d["hip_contact_force"]), hip_contact_force_bw=d["hip_contact_force_bw"],
@@ -180,14 +172,6 @@ class StanceResult:
         return out
 
 
-def _model_or_default(model) -> Model:
-    if model is None:
-        return Model.default()
-    if isinstance(model, Model):
-        return model
-    if isinstance(model, _core.Model):
-        return Model(model)
-    raise TypeError(f"expected a biomech.Model, got {type(model).__name__}")
 
 
 def single_leg_stance(model: Model | None = None, **options) -> StanceResult:
@@ -202,7 +186,7 @@ def single_leg_stance(model: Model | None = None, **options) -> StanceResult:
     cane_lateral_distance_m, belt_load_kg, backpack_load_kg, backpack_offset_m,
     abductor_strength_scale. ValueError for an unknown option or a bad value.
     """
-    model = _model_or_default(model)
+    model = as_model(model)
     o = stance_options(model, **options)
     d = _core.single_leg_stance(model.core, o)
     dofs = ["flexion", "adduction", "rotation"]
@@ -239,10 +223,10 @@ def abductor_weakness(model: Model | None = None, strength_scale: float = 1.0, m
     """Whether level-pelvis stance is feasible at this abductor strength; if not, the trunk
     lean toward the stance side that makes it feasible and the pelvic drop that results
     (NaN when none within the limits), and the passive model used."""
-    model = _model_or_default(model)
+    model = as_model(model)
     o = stance_options(model, **options)
-    d = _core.abductor_weakness(model.core, _number("strength_scale", strength_scale), o,
-                                math.radians(_number("max_lean_deg", max_lean_deg)), math.radians(_number("max_drop_deg", max_drop_deg)))
+    d = _core.abductor_weakness(model.core, finite_number("strength_scale", strength_scale), o,
+                                math.radians(finite_number("max_lean_deg", max_lean_deg)), math.radians(finite_number("max_drop_deg", max_drop_deg)))
     return {
         "strength_scale": d["strength_scale"],
         "level_feasible": bool(d["level_feasible"]),
@@ -261,12 +245,12 @@ def q_angle(model: Model | None = None, posture=None, *, weight_bearing: bool = 
     ``posture``: None (standing: every angle zero) or anything ``Model.posture`` takes.
     Weight bearing keeps the foot planted (see q_angle.hpp).
     """
-    model = _model_or_default(model)
+    model = as_model(model)
     q = np.asarray(_core.standing_posture(model.core), dtype=float)
     if isinstance(posture, dict):
         # named coordinates over the standing posture (others stay at zero angles)
         for name, value in posture.items():
-            v = _number(f"posture '{name}'", value)
+            v = finite_number(f"posture '{name}'", value)
             for i in model._resolve(str(name)):
                 q[i] = v
     elif posture is not None:
@@ -275,7 +259,7 @@ def q_angle(model: Model | None = None, posture=None, *, weight_bearing: bool = 
         raise ValueError(f"q_angle: expected one posture, got shape {q.shape}")
     rows = {}
     for side in ("r", "l"):
-        d = _core.q_angle(model.core, q, side, bool(weight_bearing), _number("quadriceps_force_n", quadriceps_force_n))
+        d = _core.q_angle(model.core, q, side, bool(weight_bearing), finite_number("quadriceps_force_n", quadriceps_force_n))
         rows[side] = {"q_angle_deg": math.degrees(d["q_angle"]), "knee_fppa_deg": math.degrees(d["knee_fppa"]),
                       "lateral_pull_n": d["lateral_pull_n"]}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("side")

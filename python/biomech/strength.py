@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from .model import Model
+from .model import as_model
 
 __all__ = [
     "strength_curve",
@@ -34,14 +34,6 @@ __all__ = [
 DEFAULT_STRENGTH_LEVELS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
 
 
-def _model(model) -> Model:
-    if model is None:
-        return Model.default()
-    if isinstance(model, Model):
-        return model
-    if isinstance(model, _core.Model):
-        return Model(model)
-    raise TypeError(f"expected a biomech.Model (or None for the default model), got {type(model).__name__}")
 
 
 def _side(side: str) -> str:
@@ -53,7 +45,7 @@ def _side(side: str) -> str:
 def effective_max_force(model=None, posture=None) -> pd.Series:
     """Maximal isometric force along each tendon (N) at ``posture`` (default posture when None):
     F_max times the Thelen (2003) active force-length factor times cos(pennation)."""
-    m = _model(model)
+    m = as_model(model)
     data = _core.Data(m.core)
     _core.compute_muscle_paths(m.core, data, m.posture(posture))
     return pd.Series(_core.effective_max_force(m.core, data), index=pd.Index(m.muscle_names, name="muscle"),
@@ -72,7 +64,7 @@ def strength_curve(model=None, side: str = "r", *, min_abduction_deg: float = -1
     ``muscles=True``); ``.attrs`` holds the peak (``peak_abduction_deg``,
     ``peak_torque_nm``, ``peak_torque_nm_per_kg``), ``side``, ``body_mass_kg`` and ``subject``.
     """
-    m = _model(model)
+    m = as_model(model)
     c = _core.strength_curve(m.core, _side(side), float(min_abduction_deg), float(max_abduction_deg), int(samples))
     df = pd.DataFrame({"torque_nm": c.torque, "torque_nm_per_kg": c.torque_per_kg},
                       index=pd.Index(np.degrees(c.abduction_angle), name="abduction_deg"))
@@ -90,14 +82,14 @@ def strength_curve(model=None, side: str = "r", *, min_abduction_deg: float = -1
 def mvic_test(model=None, side: str = "r") -> _core.MvicReference:
     """The model's MVIC test for hip abduction: standing, at the strength curve's peak angle,
     every abductor of ``side`` fully active. Its ``activation`` is the %MVIC reference."""
-    return _core.mvic_test(_model(model).core, _side(side))
+    return _core.mvic_test(as_model(model).core, _side(side))
 
 
 def percent_mvic(model, activation, mvic: _core.MvicReference | None = None, side: str = "r") -> pd.Series:
     """EMG-style %MVIC of each muscle for activations (n_muscles,): 100 a / a_mvic (NaN for
     muscles that take no part in the MVIC test), plus group totals for the gluteus medius
     (``gluteus_medius``, ``gluteus_medius_<segment>``), gluteus minimus and TFL."""
-    m = _model(model)
+    m = as_model(model)
     mv = mvic if mvic is not None else _core.mvic_test(m.core, _side(side))
     a = np.asarray(activation, dtype=float)
     out = pd.Series(_core.percent_mvic(mv, a), index=pd.Index(m.muscle_names, name="muscle"), name="percent_mvic")
@@ -130,7 +122,7 @@ def weakness_table(model=None, hip_moments_nm: Sequence[float] | None = None, po
     the abduction moment in stance; rows sum to 1 with the reserve) or
     ``"mean_activation"`` (max-force weighted mean activation of each group).
     """
-    m = _model(model)
+    m = as_model(model)
     _side(side)
     if value not in ("moment_share", "mean_activation"):
         raise ValueError(f"expected value 'moment_share' or 'mean_activation', got {value!r}")
@@ -184,7 +176,7 @@ def stretches(model=None, side: str = "r", postures=None, group: str = "gluteus_
     ``postures``: a list of biomech._core.Posture or a postures file path (the shipped
     models/postures.yaml when None).
     """
-    m = _model(model)
+    m = as_model(model)
     if postures is None or isinstance(postures, (str, bytes)) or hasattr(postures, "__fspath__"):
         postures = load_postures(postures)
     postures = list(postures)

@@ -7,9 +7,7 @@ xfail(strict=True) with the mechanical reason; nothing is tuned to pass it.
 from __future__ import annotations
 
 import json
-import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +17,7 @@ import biomech
 from biomech import _core
 from shared import shared_path
 from biomech.cli import main as cli_main
-from biomech.exercise import Exercise, compare, exercise_ids, exercises, simulate, simulate_raw
+from biomech.exercise import Exercise, compare, exercise_ids, exercises, simulate
 
 # The ids issue 4 asks for, exactly.
 ISSUE_IDS = sorted("""
