@@ -4,6 +4,9 @@
 #include "biomech/kinematics.hpp"
 #include "biomech/wrapping.hpp"
 
+#include <cmath>
+#include <limits>
+
 namespace biomech {
 namespace {
 
@@ -29,6 +32,111 @@ void push_point(PathScratch& s, const Vec3& p, int body, int origin) {
   s.arc_length.push_back(0.0);
 }
 
+// One entry of the path being built: an active path point, or a tangent point
+// of a wrap (wrap >= 0, the index into Muscle::wraps).
+struct PathEntry {
+  Vec3 p;
+  int body = -1;
+  int origin = -1;  // index into Muscle::path, -1 for a tangent point
+  int wrap = -1;    // index into Muscle::wraps for a tangent point
+  double arc = 0.0; // on the first tangent point: the arc length to the second
+};
+
+// OpenSim's GeometryPath::applyWrapObjects, reimplemented: each PathWrap wraps
+// at most ONE segment of the current path within its range: the first segment
+// that cuts the cylinder (a "mandatory" wrap) if any, else the wrapped segment
+// whose length grows least (the first of equals). With several PathWraps the
+// wraps are applied in turn, each one's tangent points becoming path points for
+// the next, repeated (up to 8 times) until the length changes by < 0.5 mm.
+void apply_wraps(const Model& model, const Data& d, const Muscle& mus, std::vector<PathEntry>& path) {
+  const int nw = static_cast<int>(mus.wraps.size());
+  if (nw == 0) return;
+  const int npts = static_cast<int>(mus.path.size());
+  auto total_length = [&]() {
+    double l = 0.0;
+    for (size_t k = 0; k + 1 < path.size(); ++k)
+      l += path[k].arc > 0.0 && path[k].wrap >= 0 && path[k + 1].wrap == path[k].wrap ? path[k].arc
+                                                                                         : (path[k + 1].p - path[k].p).norm();
+    return l;
+  };
+  std::vector<int> order(nw), result(nw);
+  for (int i = 0; i < nw; ++i) order[i] = i;
+  enum { kNoWrap = 0, kInside = 1, kWrapped = 2, kMandatory = 3 };
+  const int max_iterations = nw < 2 ? 1 : 8;
+  double last_length = std::numeric_limits<double>::infinity();
+  for (int it = 0; it < max_iterations; ++it) {
+    for (int i = 0; i < nw; ++i) {
+      const int wi = order[i];
+      const PathWrap& w = mus.wraps[wi];
+      result[i] = kNoWrap;
+      for (size_t j = 0; j < path.size(); ++j)
+        if (path[j].wrap == wi) {
+          path.erase(path.begin() + j, path.begin() + j + 2);
+          break;
+        }
+      // the range: first and last active path points within it
+      const int lo = w.range_begin < 0 ? 0 : w.range_begin;
+      const int hi = w.range_end < 0 ? npts - 1 : w.range_end;
+      int start = -1, end = -1;
+      for (int j = 0; j < static_cast<int>(path.size()); ++j) {
+        const int o = path[j].origin;
+        if (o < lo || o > hi) continue;
+        if (start < 0) start = j;
+        end = j;
+      }
+      if (start < 0) return;  // no active point in the range: OpenSim stops wrapping here
+      const WrapCylinder& cyl = model.wrap_cylinders[w.cylinder];
+      const Eigen::Isometry3d X = d.body_pose[cyl.body] * cyl.pose;
+      const Eigen::Isometry3d Xi = X.inverse();
+      int best = -1;
+      WrapResult best_r;
+      double min_change = std::numeric_limits<double>::infinity();
+      for (int a = start; a < end; ++a) {
+        const PathEntry &pa = path[a], &pb = path[a + 1];
+        // not between the two tangent points of one wrap object
+        if (pa.wrap >= 0 && pb.wrap >= 0 && mus.wraps[pa.wrap].cylinder == mus.wraps[pb.wrap].cylinder) continue;
+        const Vec3 la = Xi * pa.p, lb = Xi * pb.p;
+        const WrapResult r = wrap_cylinder(cyl, la, lb);
+        if (!r.wrapped) {
+          const double ra = std::hypot(la.x(), la.y()), rb = std::hypot(lb.x(), lb.y());
+          result[i] = ra < cyl.radius || rb < cyl.radius ? kInside : kNoWrap;
+          continue;
+        }
+        if (r.intersects) {
+          result[i] = kMandatory;
+          best = a, best_r = r;
+          break;
+        }
+        result[i] = kWrapped;
+        const double change = (r.t1 - la).norm() + r.arc_length + (lb - r.t2).norm() - (lb - la).norm();
+        if (change < min_change) min_change = change, best = a, best_r = r;
+      }
+      if (best < 0) continue;
+      PathEntry t1, t2;
+      t1.p = X * best_r.t1;
+      t2.p = X * best_r.t2;
+      t1.body = t2.body = cyl.body;
+      t1.wrap = t2.wrap = wi;
+      t1.arc = best_r.arc_length;
+      path.insert(path.begin() + best + 1, {t1, t2});
+    }
+    const double length = total_length();
+    if (std::abs(length - last_length) < 0.0005) break;
+    last_length = length;
+    if (it == 0 && nw > 1 && result[0] == kNoWrap && result[1] == kInside) {
+      // OpenSim: the first wrap missed and the second had a point inside it:
+      // swap the first two and try again
+      order[0] = 1;
+      order[1] = 0;
+      for (size_t j = 0; j < path.size(); ++j)
+        if (path[j].wrap == 0) {
+          path.erase(path.begin() + j, path.begin() + j + 2);
+          break;
+        }
+    }
+  }
+}
+
 // Builds the current path of muscle m in data's scratch (points, bodies,
 // wrap arcs) and the unit-tension force on every point; returns the length (m).
 double build_path(const Model& model, const Data& d, int m, PathScratch& s) {
@@ -38,30 +146,25 @@ double build_path(const Model& model, const Data& d, int m, PathScratch& s) {
   s.origin.clear();
   s.arc.clear();
   s.arc_length.clear();
-  int prev = -1;  // index into mus.path of the last active point
+  std::vector<PathEntry> path;
+  path.reserve(mus.path.size() + 2 * mus.wraps.size());
   for (int i = 0; i < static_cast<int>(mus.path.size()); ++i) {
     const PathPoint& pp = mus.path[i];
     if (!point_active(d, pp)) continue;
-    const Vec3 p = d.body_pose[pp.body] * point_location(d, pp);
-    if (prev >= 0) {
-      // wrap the segment prev -> i over the first cylinder it touches
-      const Vec3 a = s.points.back();
-      for (const PathWrap& w : mus.wraps) {
-        if (w.range_begin >= 0 && (prev < w.range_begin || i > w.range_end)) continue;
-        const WrapCylinder& cyl = model.wrap_cylinders[w.cylinder];
-        const Eigen::Isometry3d X = d.body_pose[cyl.body] * cyl.pose;
-        const Eigen::Isometry3d Xi = X.inverse();
-        const WrapResult r = wrap_cylinder(cyl, Xi * a, Xi * p);
-        if (!r.wrapped) continue;
-        push_point(s, X * r.t1, cyl.body, -1);
-        s.arc.back() = 1;
-        s.arc_length.back() = r.arc_length;
-        push_point(s, X * r.t2, cyl.body, -1);
-        break;
-      }
+    PathEntry e;
+    e.p = d.body_pose[pp.body] * point_location(d, pp);
+    e.body = pp.body;
+    e.origin = i;
+    path.push_back(e);
+  }
+  apply_wraps(model, d, mus, path);
+  for (size_t k = 0; k < path.size(); ++k) {
+    const PathEntry& e = path[k];
+    push_point(s, e.p, e.body, e.origin);
+    if (e.wrap >= 0 && k + 1 < path.size() && path[k + 1].wrap == e.wrap) {
+      s.arc.back() = 1;
+      s.arc_length.back() = e.arc;
     }
-    push_point(s, p, pp.body, i);
-    prev = i;
   }
   const size_t n = s.points.size();
   s.force.assign(n, Vec3::Zero());

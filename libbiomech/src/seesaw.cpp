@@ -8,7 +8,7 @@
 #include "biomech/anthropometry.hpp"
 #include "biomech/data.hpp"
 #include "biomech/errors.hpp"
-#include "biomech/hill_muscle.hpp"
+#include "biomech/strength.hpp"
 #include "biomech/inverse_dynamics.hpp"
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle_path.hpp"
@@ -168,20 +168,6 @@ ExternalLoad ground_reaction(const Model& m, const Data& d, const std::vector<Ve
   return ExternalLoad{tibia, p, F, M - p.cross(F)};
 }
 
-struct MuscleCapacity {
-  double active = 0.0;   // N at full activation, along the tendon
-  double passive = 0.0;  // N
-};
-
-MuscleCapacity capacity(const Muscle& mu, double length) {
-  static const HillParameters hp{};
-  const MuscleTendonParameters p = muscle_tendon_parameters(mu);
-  if (p.max_isometric_force <= 0.0) return {};
-  const HillState full = rigid_tendon_state(p, hp, 1.0, length, 0.0);
-  const HillState none = rigid_tendon_state(p, hp, 0.0, length, 0.0);
-  return {std::max(0.0, full.tendon_force - none.tendon_force), std::max(0.0, none.tendon_force)};
-}
-
 }  // namespace
 
 LeverResult lever_model(const LeverInput& in) {
@@ -308,16 +294,16 @@ StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
   std::vector<int> abd = abductor_muscles(m, o.stance_side);
   Eigen::MatrixXd R(3, n);
   Eigen::VectorXd Fmax(n), Fpas(n);
+  const Eigen::VectorXd active_all = effective_max_force(m, d), passive_all = passive_muscle_force(m, d);
   r.muscle_moment_arm.resize(n, 3);
   r.is_abductor.assign(n, false);
   for (int c = 0; c < n; ++c) {
     const Muscle& mu = m.muscles[idx[c]];
     for (int j = 0; j < 3; ++j) R(j, c) = r.muscle_moment_arm(c, j) = d.moment_arm(idx[c], kq[j]);
-    const MuscleCapacity cap = capacity(mu, d.muscle_length[idx[c]]);
     const bool is_abd = std::find(abd.begin(), abd.end(), idx[c]) != abd.end();
     const double scale = is_abd ? o.abductor_strength_scale : 1.0;
-    Fmax[c] = cap.active * scale;
-    Fpas[c] = cap.passive * scale;
+    Fmax[c] = active_all[idx[c]] * scale;
+    Fpas[c] = passive_all[idx[c]] * scale;
     r.muscle_names.push_back(mu.name);
     r.muscle_groups.push_back(mu.group);
     r.is_abductor[c] = is_abd;
