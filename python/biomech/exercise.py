@@ -25,7 +25,7 @@ import pandas as pd
 from . import _core
 from ._paths import data_path
 from .cli import argument, command
-from .model import Model, as_model
+from .model import Model, as_model, model_arguments, model_from_args
 
 __all__ = ["exercises", "Exercise", "simulate", "compare"]
 
@@ -256,9 +256,9 @@ def _exercises_cmd(args):
 @command("simulate", help="Simulate one exercise: per-frame moments, %MVIC and hip contact force.")
 @argument("exercise", help="exercise id (see 'biomech exercises') or path to an exercise YAML file")
 @argument("--p", type=float, default=2.0, help="activation exponent of the static optimisation (default 2)")
-@argument("--model", default=None, help="model file (default: the shipped gait2392 hip model)")
+@model_arguments
 def _simulate_cmd(args):
-    model = Model.load(args.model) if args.model else Model.default()
+    model = model_from_args(args)
     df = simulate(model, args.exercise, p=args.p)
     if getattr(args, "json", False):
         keep = [c for c in df.columns if not c.startswith("activation:")]
@@ -288,11 +288,11 @@ def _compare_text(df: pd.DataFrame) -> str:
          text=_compare_text)
 @argument("--exercises", nargs="+", default=None, metavar="ID", help="exercise ids (default: the whole catalogue)")
 @argument("--p", type=float, default=2.0, help="activation exponent of the static optimisation (default 2)")
-@argument("--model", default=None, help="model file (default: the shipped gait2392 hip model)")
 @argument("--out", default=None, metavar="FILE.h5", help="also write the table and per-frame results to HDF5")
 @argument("--plot", default=None, metavar="FILE.png", help="also draw the ranking bar chart")
+@model_arguments
 def _compare_cmd(args):
-    model = Model.load(args.model) if args.model else Model.default()
+    model = model_from_args(args)
     df = compare(model, args.exercises, p=args.p)
     if args.out:
         _write_hdf5(df, args.out, model, args)
