@@ -40,6 +40,11 @@ DEG = math.pi / 180.0
 TRENDELENBURG_THRESHOLD_DEG = 4.0
 TRENDELENBURG_SOURCE = ("Youdas et al. 2007, J Sport Rehabil 16(4):326-335: minimal detectable change of the "
                         "pelvis-on-femur angle in the Trendelenburg test, 4 deg")
+# Normal active hip adduction range, 30 deg (American Academy of Orthopaedic Surgeons,
+# Joint Motion: Method of Measuring and Recording, 1965). A drop beyond it has left the
+# range where the passive model (Anderson 1999 exponential, stiff only past ~29 deg) is
+# meant to act: a person would step down or fall, so the summary says so.
+HIP_ADDUCTION_RANGE_DEG = 30.0
 
 
 @dataclass
@@ -235,6 +240,11 @@ def simulate_stance(model, abductor_strength: float = 1.0, duration_s: float = 5
                  muscles_enabled=muscles_enabled)
     r = _core.simulate_pelvis(plant, o)
     s = _summary(r)
+    s["beyond_adduction_range"] = bool(s["max_drop_deg"] > HIP_ADDUCTION_RANGE_DEG)
+    if s["beyond_adduction_range"]:
+        s["notes"].append(f"the pelvis dropped {s['max_drop_deg']:.0f} deg, beyond the normal hip adduction range "
+                          f"({HIP_ADDUCTION_RANGE_DEG:.0f} deg, AAOS 1965): the stance cannot be held; a person "
+                          "would put the other foot down or fall, and the drop after that is not physiological")
     s.update(abductor_strength=o.abductor_strength, compensation=o.controller.compensation,
              stance_side=plant.stance_side, controller=controller, duration_s=o.duration, sample_hz=o.sample_rate)
     return DynamicsResult(_table(r), s)

@@ -66,3 +66,12 @@ def test_cli_trendelenburg_json_and_error(capsys):
     assert cli_main(["trendelenburg", "--strength", "2"]) != 0
     err = capsys.readouterr().err.strip()
     assert err.startswith("biomech") and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_drop_beyond_the_adduction_range_is_called_unholdable(model):
+    weak = simulate_stance(model, abductor_strength=0.3, duration_s=3.0).summary
+    strong = simulate_stance(model, abductor_strength=1.0, duration_s=3.0).summary
+    assert weak["beyond_adduction_range"] == (weak["max_drop_deg"] > 30.0)
+    assert not strong["beyond_adduction_range"]
+    if weak["beyond_adduction_range"]:
+        assert any("adduction range" in n for n in weak["notes"])
