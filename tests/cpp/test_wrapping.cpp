@@ -5,7 +5,9 @@
 #include <cmath>
 #include <random>
 
+#include "biomech/muscle_path.hpp"
 #include "biomech/wrapping.hpp"
+#include "tiny_model.hpp"
 
 using biomech::Vec3;
 using biomech::WrapCylinder;
@@ -197,4 +199,122 @@ TEST(Wrapping, LengthDerivativeWithRespectToCylinderTranslation) {
     const double fd = (path_length(c, p - d, s - d) - path_length(c, p + d, s + d)) / (2 * h);
     EXPECT_NEAR(fd, f[k], 1e-7);
   }
+}
+
+// ------------------------------------------------------- one wrap per PathWrap
+// OpenSim (GeometryPath::applyWrapObjects) wraps at most one segment of a path
+// per PathWrap: the first segment that cuts the cylinder, else the wrapped
+// segment whose length grows least. Wrapping every segment that touches the
+// cylinder made Rajagopal 2016's glmax1 (4 points, one "-x" cylinder) up to
+// 0.26 m longer than OpenSim's.
+namespace {
+
+using biomech::Model;
+using biomech::Muscle;
+using biomech::PathPoint;
+using biomech::PathWrap;
+
+// tiny_model plus one muscle with its points on the pelvis (from index
+// femur_from on, on the femur) and one wrap over cyl, fixed to the pelvis (at
+// the pelvis origin, axis = pelvis z, unless cyl.pose says otherwise)
+Model model_with_pelvis_muscle(const WrapCylinder& cyl, const std::vector<Vec3>& points, int femur_from = 1000) {
+  Model m = biomech::test_models::tiny_model();
+  WrapCylinder c = cyl;
+  c.body = 0;
+  m.wrap_cylinders.push_back(c);
+  Muscle mu;
+  mu.name = "multi_segment_r";
+  mu.group = "test";
+  mu.max_isometric_force = 500;
+  mu.optimal_fiber_length = 0.1;
+  mu.tendon_slack_length = 0.1;
+  for (int k = 0; k < static_cast<int>(points.size()); ++k) {
+    PathPoint p;
+    p.body = k >= femur_from ? 1 : 0;
+    p.location = points[k];
+    mu.path.push_back(p);
+  }
+  mu.wraps = {PathWrap{static_cast<int>(m.wrap_cylinders.size()) - 1, -1, -1}};
+  m.muscles.push_back(mu);
+  m.finalize();
+  return m;
+}
+
+double muscle_length(const Model& m, const Eigen::VectorXd& q) {
+  biomech::Data d(m);
+  biomech::compute_muscle_paths(m, d, q);
+  return d.muscle_length[m.n_muscles() - 1];
+}
+
+}  // namespace
+
+TEST(Wrapping, OnlyTheFirstSegmentCuttingTheCylinderWraps) {
+  const auto c = cylinder(0.02);
+  const std::vector<Vec3> pts = {Vec3(-0.1, 0.01, 0.0), Vec3(0.1, 0.005, 0.02), Vec3(-0.1, -0.01, 0.04)};
+  ASSERT_TRUE(wrap_cylinder(c, pts[0], pts[1]).intersects);
+  ASSERT_TRUE(wrap_cylinder(c, pts[1], pts[2]).intersects);
+  const Model m = model_with_pelvis_muscle(c, pts);
+  const double expected = path_length(c, pts[0], pts[1]) + (pts[2] - pts[1]).norm();
+  EXPECT_NEAR(muscle_length(m, m.default_posture()), expected, 1e-14);
+}
+
+TEST(Wrapping, WithoutACutTheSegmentGrowingLeastWraps) {
+  // "+y" cylinder, every point on the -y side: each segment wraps round the
+  // far (+y) side without cutting it; only the cheaper of the two wraps
+  const auto c = cylinder(0.02, 1, +1);
+  const std::vector<Vec3> pts = {Vec3(-0.1, -0.05, 0.0), Vec3(0.0, -0.1, 0.01), Vec3(0.1, -0.03, 0.03)};
+  const auto w1 = wrap_cylinder(c, pts[0], pts[1]), w2 = wrap_cylinder(c, pts[1], pts[2]);
+  ASSERT_TRUE(w1.wrapped && !w1.intersects);
+  ASSERT_TRUE(w2.wrapped && !w2.intersects);
+  const double s1 = (pts[1] - pts[0]).norm(), s2 = (pts[2] - pts[1]).norm();
+  const double g1 = path_length(c, pts[0], pts[1]) - s1, g2 = path_length(c, pts[1], pts[2]) - s2;
+  ASSERT_GT(std::abs(g1 - g2), 1e-3);
+  const Model m = model_with_pelvis_muscle(c, pts);
+  EXPECT_NEAR(muscle_length(m, m.default_posture()), s1 + s2 + std::min(g1, g2), 1e-14);
+}
+
+TEST(Wrapping, OneWrapPerPathKeepsMomentArmsExactDerivatives) {
+  // Rajagopal 2016's glmax1_r: two points on the pelvis, two on the femur, a
+  // "-x" cylinder on the pelvis (Gmax1_at_pelvis_r), the pelvis points and the
+  // cylinder shifted by tiny_model's hip centre minus Rajagopal's so that the
+  // geometry about the hip is the same; moment arms against central differences
+  const Vec3 shift = Vec3(-0.0707, -0.0661, 0.0835) - Vec3(-0.056276, -0.07849, 0.07726);
+  auto c = cylinder(0.04, 0, -1, 0.15);
+  c.pose.linear() = (Eigen::AngleAxisd(-0.6, Vec3::UnitX()) * Eigen::AngleAxisd(0.45, Vec3::UnitY())).toRotationMatrix();
+  c.pose.translation() = Vec3(-0.077, -0.099, 0.061) + shift;
+  const Model m = model_with_pelvis_muscle(
+      c, {Vec3(-0.1231, 0.0345, 0.0563) + shift, Vec3(-0.1257, -0.0242, 0.0779) + shift, Vec3(-0.0444, -0.0326, 0.0302),
+          Vec3(-0.0277, -0.0566, 0.047)},
+      2);
+  biomech::Data d(m);
+  std::mt19937 rng(3);
+  int checked = 0, wrapped = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    Eigen::VectorXd q = m.default_posture();
+    for (const char* name : {"hip_flexion_r", "hip_adduction_r", "hip_rotation_r"}) {
+      const int k = m.posture_coordinate(name);
+      const auto& co = m.coordinates[m.independent[k]];
+      q[k] = std::uniform_real_distribution<double>(co.range_min, co.range_max)(rng);
+    }
+    biomech::compute_muscle_paths(m, d, q);
+    const int mu = m.n_muscles() - 1;
+    const size_t n_points = biomech::muscle_path_points(m, d, mu).size();
+    EXPECT_TRUE(n_points == 4 || n_points == 6);  // never more than one wrap
+    wrapped += n_points == 6;
+    for (const char* name : {"hip_flexion_r", "hip_adduction_r", "hip_rotation_r"}) {
+      const int k = m.posture_coordinate(name);
+      const double h = 1e-6;
+      Eigen::VectorXd qp = q, qm = q;
+      qp[k] += h;
+      qm[k] -= h;
+      const double fd = -(muscle_length(m, qp) - muscle_length(m, qm)) / (2 * h);
+      const double fd2 = -(muscle_length(m, qp) - muscle_length(m, q)) / h;
+      if (std::abs(fd - fd2) > 1e-4) continue;  // a step across a wrap switch
+      EXPECT_NEAR(d.moment_arm(mu, k), fd, 1e-7) << name << " trial " << trial;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 800);
+  EXPECT_GT(wrapped, 30);
+  EXPECT_LT(wrapped, 270);
 }
