@@ -32,7 +32,7 @@ done
 if [[ $DO_SANITIZE == 1 && $DO_TEST == 0 ]]; then DO_INSTALL=0; fi
 
 mkdir -p "$LOGS"
-say() { echo "biomech setup: $*"; }
+say() { echo "biomech setup: [${SECONDS}s] $*"; }
 fail() {
   local log=${2:-}
   if [[ -n $log && -f $log ]]; then
