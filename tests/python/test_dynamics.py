@@ -75,3 +75,18 @@ def test_a_drop_beyond_the_adduction_range_is_called_unholdable(model):
     assert not strong["beyond_adduction_range"]
     if weak["beyond_adduction_range"]:
         assert any("adduction range" in n for n in weak["notes"])
+
+
+def test_dynamic_steady_state_carries_the_musculoskeletal_seesaw_moment(model):
+    """The pelvis plant's full-strength steady state needs the same frontal-plane hip moment as the
+    3D musculoskeletal seesaw (biomech.single_leg_stance) in the same posture. Their abductor
+    forces differ: the plant's abductors (gluteus medius, minimus, TFL) carry the whole moment,
+    while the 3D recruitment shares it with gluteus maximus, piriformis and others and also
+    balances hip flexion and rotation."""
+    seesaw = biomech.single_leg_stance(model)
+    r = simulate_stance(model, abductor_strength=1.0, duration_s=3.0)
+    s = static_stance(model, obliquity_deg=r.summary["steady_obliquity_deg"],
+                      trunk_lean_deg=r.summary["final_trunk_lean_deg"])
+    assert abs(s["gravity_moment_nm"]) == pytest.approx(seesaw.abductor_moment_nm, rel=0.01)
+    assert r.summary["steady_abductor_force_n"] == pytest.approx(s["abductor_force_n"], rel=0.01)
+    assert s["abductor_force_n"] >= seesaw.abductor_force_n  # no sharing with other muscles in the plant
