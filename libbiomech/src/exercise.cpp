@@ -731,19 +731,17 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
     // Recruitment per analysed leg, and the hip contact force.
     std::vector<Vec3> inertial_f, inertial_m;
     body_inertial_loads(model, data, motion, inertial_f, inertial_m);
-    // strength at the posture; passive fibre force acts whatever the activation
-    const Eigen::VectorXd fmax = effective_max_force(model, data), fpas = passive_muscle_force(model, data);
+    const Eigen::VectorXd fmax = effective_max_force(model, data);  // strength at the posture
     for (size_t li = 0; li < legs.size(); ++li) {
       const LegSetup& s = legs[li];
       LegResult& lr = res.legs[li];
       const int nm = static_cast<int>(s.muscles.size());
       const int na = static_cast<int>(lr.actuators.size());
       Eigen::MatrixXd R(4, na);
-      Eigen::VectorXd F(na), P = Eigen::VectorXd::Zero(na), tau_leg(4);
+      Eigen::VectorXd F(na), tau_leg(4);
       for (int i = 0; i < nm; ++i) {
         for (int k = 0; k < 4; ++k) R(k, i) = data.moment_arm(s.muscles[i], s.dof[k]);
         F[i] = fmax[s.muscles[i]];
-        P[i] = fpas[s.muscles[i]];
       }
       if (s.lumped_knee) {
         // unit "moment arm" on the knee row, signed so that extension / flexion
@@ -756,13 +754,12 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
         F[nm + 1] = kKneeFlexorMaxMoment;
       }
       for (int k = 0; k < 4; ++k) tau_leg[k] = tau[s.dof[k]];
-      solve_recruitment(R, F, tau_leg - R * P, opt.recruitment, work, rr);
-      const Eigen::VectorXd tension_leg = rr.force + P;  // active + passive
+      solve_recruitment(R, F, tau_leg, opt.recruitment, work, rr);
       lr.moment.row(f) = tau_leg.transpose();
       lr.activation.row(f) = rr.activation.transpose();
-      lr.force.row(f) = tension_leg.transpose();
+      lr.force.row(f) = rr.force.transpose();
       lr.reserve.row(f) = rr.reserve.transpose();
-      lr.residual.row(f) = (tau_leg - R * tension_leg - rr.reserve).transpose();
+      lr.residual.row(f) = (tau_leg - R * rr.force - rr.reserve).transpose();
       lr.converged[f] = rr.converged;
 
       // EMG-style activation: activation / the model's MVIC test activation.
@@ -787,7 +784,7 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
       // Hip contact force: every muscle tension of this leg (others zero; they
       // do not act on this leg's subtree).
       Eigen::VectorXd tension = Eigen::VectorXd::Zero(model.n_muscles());
-      for (int i = 0; i < nm; ++i) tension[s.muscles[i]] = tension_leg[i];
+      for (int i = 0; i < nm; ++i) tension[s.muscles[i]] = rr.force[i];
       std::vector<Vec3> mf, mm;
       muscle_loads_on_bodies(model, data, tension, mf, mm);
       const Vec3 J = joint_reaction_force(model, data, s.hip_joint, inertial_f, loads, mf);

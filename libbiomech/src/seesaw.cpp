@@ -293,8 +293,8 @@ StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
   if (n == 0) throw InvalidArgument("single_leg_stance: the model has no " + s + " muscle crossing the hip");
   std::vector<int> abd = abductor_muscles(m, o.stance_side);
   Eigen::MatrixXd R(3, n);
-  Eigen::VectorXd Fmax(n), Fpas(n);
-  const Eigen::VectorXd active_all = effective_max_force(m, d), passive_all = passive_muscle_force(m, d);
+  Eigen::VectorXd Fmax(n);
+  const Eigen::VectorXd strength = effective_max_force(m, d);  // the same capacity as the exercises
   r.muscle_moment_arm.resize(n, 3);
   r.is_abductor.assign(n, false);
   for (int c = 0; c < n; ++c) {
@@ -302,19 +302,17 @@ StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
     for (int j = 0; j < 3; ++j) R(j, c) = r.muscle_moment_arm(c, j) = d.moment_arm(idx[c], kq[j]);
     const bool is_abd = std::find(abd.begin(), abd.end(), idx[c]) != abd.end();
     const double scale = is_abd ? o.abductor_strength_scale : 1.0;
-    Fmax[c] = active_all[idx[c]] * scale;
-    Fpas[c] = passive_all[idx[c]] * scale;
+    Fmax[c] = strength[idx[c]] * scale;
     r.muscle_names.push_back(mu.name);
     r.muscle_groups.push_back(mu.group);
     r.is_abductor[c] = is_abd;
   }
-  const Eigen::Vector3d tau_active = r.hip_moment - R * Fpas;
   RecruitmentWorkspace work;
   RecruitmentResult rec;
-  solve_recruitment(R, Fmax, tau_active, o.recruitment, work, rec);
+  solve_recruitment(R, Fmax, r.hip_moment, o.recruitment, work, rec);
   r.muscle_activation = rec.activation;
   r.muscle_max_force = Fmax;
-  r.muscle_force = rec.force + Fpas;
+  r.muscle_force = rec.force;
   r.reserve = rec.reserve;
   r.reserve_torque_nm = rec.reserve.norm();
   r.feasible = r.reserve_torque_nm < kFeasibleReserve;
@@ -387,7 +385,8 @@ WeaknessResult abductor_weakness(const Model& model, double strength_scale, cons
   w.strength_scale = strength_scale;
   w.passive_model =
       "pelvis rotates about the stance hip (trunk kept vertical, swing leg as posed); held by the stance hip muscles' "
-      "active capacity plus their passive fibre force (Thelen 2003 passive force-length, rigid tendon); no ligaments";
+      "active capacity at each drop angle (force-length scaled); no passive structure: no passive fibre force, "
+      "capsule or ligaments";
   StanceOptions o = base;
   o.abductor_strength_scale = strength_scale;
   o.pelvic_obliquity = 0.0;

@@ -9,7 +9,6 @@
 #include <string>
 
 #include "biomech/errors.hpp"
-#include "biomech/hill_muscle.hpp"
 #include "biomech/muscle_path.hpp"
 
 namespace biomech {
@@ -70,21 +69,6 @@ Eigen::VectorXd effective_max_force(const Model& model, const Data& data) {
                           std::to_string(data.muscle_length.size()));
   Eigen::VectorXd f(model.n_muscles());
   for (int i = 0; i < model.n_muscles(); ++i) f[i] = fiber_state(model.muscles[i], data.muscle_length[i]).max_force;
-  return f;
-}
-
-Eigen::VectorXd passive_muscle_force(const Model& model, const Data& data) {
-  if (data.muscle_length.size() != model.n_muscles())
-    throw InvalidArgument("passive_muscle_force: expected data.muscle_length of size " +
-                          std::to_string(model.n_muscles()) + " (run compute_muscle_paths first), got " +
-                          std::to_string(data.muscle_length.size()));
-  static const HillParameters hill{};
-  Eigen::VectorXd f(model.n_muscles());
-  for (int i = 0; i < model.n_muscles(); ++i) {
-    const Muscle& mu = model.muscles[i];
-    const FiberState s = fiber_state(mu, data.muscle_length[i]);
-    f[i] = mu.max_isometric_force * passive_force_length(s.normalized_length, hill) * s.cos_pennation;
-  }
   return f;
 }
 

@@ -183,7 +183,7 @@ struct LegResult {
                                           // lumped knee extensors act on the knee row with -sign, flexors +sign
   Eigen::MatrixXd moment;                 // (n x 4) N m, generalized forces the actuators must supply
   Eigen::MatrixXd activation;             // (n x actuators) 0..1
-  Eigen::MatrixXd force;                  // (n x actuators) N, active + passive (lumped knee actuators: N m)
+  Eigen::MatrixXd force;                  // (n x actuators) N (lumped knee actuators: N m)
   Eigen::MatrixXd reserve;                // (n x 4) N m
   Eigen::MatrixXd residual;               // (n x 4) N m, moment - R F a - reserve
   // EMG-style activation: activation over the activation in the model's MVIC

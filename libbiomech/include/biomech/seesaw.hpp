@@ -14,8 +14,9 @@
 //    that crosses the hip, on the three hip dofs only: biarticular muscles'
 //    moments at the knee are not balanced (the knee's own muscles are not in the
 //    model and are assumed to take whatever knee moment results). Each muscle
-//    can add, at full activation, its force-length-scaled active force and always
-//    carries its passive force (Thelen 2003 curves, rigid tendon; hill_muscle.hpp).
+//    can add, at full activation, its force-length-scaled active force
+//    (effective_max_force, strength.hpp: the same capacity as the exercises;
+//    passive fibre force is not modelled, strength.hpp says why).
 //    The hip contact force is the Newton-Euler joint reaction on the femur.
 //
 // Conventions: SI and radians; the contact force is the force the pelvis
@@ -141,9 +142,10 @@ struct WeaknessResult {
 // For an abductor strength scale: is level-pelvis stance feasible, and if not the
 // trunk lean that makes it so and the pelvic drop that results. Drop model: the
 // pelvis rotates about the stance hip (the trunk kept vertical, the swing leg
-// hanging as posed) until the stance hip muscles' active capacity plus their
-// passive fibre forces (Thelen 2003 passive force-length, rigid tendon), which
-// grow as the abductors stretch, hold the moment; no other passive structure.
+// hanging as posed) until the stance hip muscles' active capacity, which changes
+// with the abductors' length, holds the moment; no passive structure (no passive
+// fibre force, capsule or ligaments), so a drop is found only where the muscles
+// alone can hold it.
 WeaknessResult abductor_weakness(const Model& model, double strength_scale, const StanceOptions& base = {},
                                  double max_lean = 30.0 * M_PI / 180.0, double max_drop = 30.0 * M_PI / 180.0);
 

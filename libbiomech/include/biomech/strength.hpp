@@ -12,10 +12,12 @@
 //   - active force-length curve of Thelen (2003), J Biomech Eng 125:70-77 (the
 //     Gaussian of OpenSim's Thelen2003Muscle, KshapeActive = 0.45):
 //     f_L(l~) = exp(-(l~ - 1)^2 / gamma), gamma = 0.45, l~ = l / l_opt;
-//   - the maximal isometric force along the tendon is F_max f_L(l~) cos(alpha);
-//   - passive fibre force F_max f_PE(l~) cos(alpha) (passive_muscle_force) acts
-//     whatever the activation: it is not part of strength, and recruitment works
-//     on the moments that remain once it is counted.
+//   - the maximal isometric force along the tendon is F_max f_L(l~) cos(alpha).
+//     Passive fibre force is not modelled in strength or recruitment (the seesaw
+//     and the exercises): with gait2392's short-fibred deep rotators the Thelen
+//     passive curve gives forces above F_max in ordinary exercise postures (the
+//     gemelli reach l/l_opt = 1.76 in side-lying abduction with 20 deg internal
+//     rotation), an artifact of the geometry rather than tissue tension.
 #pragma once
 #include <Eigen/Core>
 #include <string>
@@ -48,11 +50,6 @@ FiberState fiber_state(const Muscle& muscle, double muscle_tendon_length);
 // (n_muscles) N: maximal isometric force along each tendon at the posture of the
 // last compute_muscle_paths (data.muscle_length), F_max f_L(l~) cos(alpha).
 Eigen::VectorXd effective_max_force(const Model& model, const Data& data);
-// (n_muscles) N: passive fibre force along each tendon at the same posture,
-// F_max f_PE(l~) cos(alpha), with Thelen's (2003) passive curve and the gait2392
-// parameters of HillParameters (hill_muscle.hpp). The seesaw and the exercises
-// subtract it from the moments before recruitment and add it to the tensions.
-Eigen::VectorXd passive_muscle_force(const Model& model, const Data& data);
 // (n_muscles) normalised fibre lengths l / l_opt at the same posture.
 Eigen::VectorXd normalized_fiber_length(const Model& model, const Data& data);
 
