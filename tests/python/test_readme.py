@@ -65,3 +65,15 @@ def test_relative_links_resolve(doc):
         if re.match(r"[a-z]+:", target):
             continue  # http:, https:, mailto:
         assert (path.parent / target).exists(), f"{doc}: broken link {target}"
+
+
+def test_readme_python_examples_run(tmp_path, monkeypatch):
+    """Every ```python block of the README runs, in order, in one namespace (from a scratch directory)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", text, flags=re.M | re.S)
+    assert blocks, "the README has no Python example"
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    assert (tmp_path / "results.h5").exists()
