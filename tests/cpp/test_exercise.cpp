@@ -276,12 +276,7 @@ std::filesystem::path exercise_dir() { return std::filesystem::path(BIOMECH_SOUR
 }  // namespace
 
 TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
-  Model model;
-  try {
-    model = default_model();
-  } catch (const FileNotFound& e) {
-    GTEST_SKIP() << "default model file not available: " << e.what();
-  }
+  const Model model = default_model();
   int count = 0, balanced_frames = 0;
   Data data(model);
   for (const auto& entry : std::filesystem::directory_iterator(exercise_dir())) {

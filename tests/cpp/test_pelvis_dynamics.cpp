@@ -4,60 +4,39 @@
 // bad input, neural delay, event location, compliant tendons, the hip hitch,
 // plant geometry against the model, left/right symmetry.
 //
-// The model: models/gait2392_hip.yaml (the default model) when present, else
-// the gait2392 OpenSim file in ../shared/reference_models read by import_osim;
-// the tests skip with a reason when neither is there.
+// The model: models/gait2392_hip.yaml (the shipped default model).
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
 #include <memory>
 
 #include "biomech/errors.hpp"
 #include "biomech/kinematics.hpp"
 #include "biomech/model_io.hpp"
 #include "biomech/muscle_path.hpp"
-#include "biomech/osim.hpp"
 #include "biomech/pelvis_dynamics.hpp"
 
 using namespace biomech;
-namespace fs = std::filesystem;
+
 
 namespace {
 
 constexpr double kDeg = M_PI / 180.0;
 
-std::string shared_dir() {
-  if (const char* e = std::getenv("BIOMECH_SHARED")) return e;
-  return std::string(BIOMECH_SOURCE_DIR) + "/../shared";
+// The shipped default model (gait2392 geometry).
+const Model& test_model() {
+  static const Model m = load_model(std::string(BIOMECH_MODELS_DIR) + "/gait2392_hip.yaml");
+  return m;
 }
-
-// nullptr when no model is available
-const Model* test_model() {
-  static std::unique_ptr<Model> m = [] {
-    const std::string yaml = std::string(BIOMECH_MODELS_DIR) + "/gait2392_hip.yaml";
-    if (fs::exists(yaml)) return std::make_unique<Model>(load_model(yaml));
-    const std::string osim = shared_dir() + "/reference_models/gait2392_thelen2003muscle.osim";
-    if (fs::exists(osim)) return std::make_unique<Model>(import_osim(osim));
-    return std::unique_ptr<Model>();
-  }();
-  return m.get();
-}
-
-#define NEED_MODEL()                                                                                      \
-  const Model* model_ptr = test_model();                                                                  \
-  if (!model_ptr) GTEST_SKIP() << "no model: neither models/gait2392_hip.yaml nor ../shared/reference_models"; \
-  const Model& model = *model_ptr;                                                                        \
-  (void)model
 
 const PelvisPlant& plant(char side = 'r') {
   static std::unique_ptr<PelvisPlant> p[2];
   const int k = side == 'r' ? 0 : 1;
   if (!p[k]) {
-    Data d(*test_model());
+    Data d(test_model());
     PelvisPlantOptions o;
     o.stance_side = side;
-    p[k] = std::make_unique<PelvisPlant>(build_pelvis_plant(*test_model(), d, o));
+    p[k] = std::make_unique<PelvisPlant>(build_pelvis_plant(test_model(), d, o));
   }
   return *p[k];
 }
@@ -69,7 +48,7 @@ double max_abs_dev(const Eigen::VectorXd& v) { return (v.array() - v[0]).abs().m
 // ---- the plant against the model
 
 TEST(PelvisDynamics, PlantMassAndCentreOfMassFromTheModel) {
-  NEED_MODEL();
+  const Model& model = test_model();
   const PelvisPlant& p = plant();
   Data d(model);
   forward_kinematics(model, d, p.posture);
@@ -89,7 +68,7 @@ TEST(PelvisDynamics, PlantMassAndCentreOfMassFromTheModel) {
 // Interpolated lengths and moment arms match compute_muscle_paths between knots,
 // and the interpolated moment arm is the exact derivative of the interpolated length.
 TEST(PelvisDynamics, MuscleTablesMatchTheModel) {
-  NEED_MODEL();
+  const Model& model = test_model();
   const PelvisPlant& p = plant();
   Data d(model);
   for (double th : {-0.1234, 0.0321, 0.2017, 0.4567}) {
@@ -118,7 +97,6 @@ TEST(PelvisDynamics, MuscleTablesMatchTheModel) {
 // ---- acceptance 1: muscles off, no damping: energy conserved to 1e-6 over 10 s
 
 TEST(PelvisDynamics, PassivePendulumConservesEnergy) {
-  NEED_MODEL();
   const PelvisPlant& p = plant();
   struct Case {
     const char* name;
@@ -157,7 +135,6 @@ TEST(PelvisDynamics, PassivePendulumConservesEnergy) {
 
 // The first instant of the fall: theta'' = (gravity moment about the hip) / (inertia about the hip).
 TEST(PelvisDynamics, InitialFallMatchesRigidBodyStatics) {
-  NEED_MODEL();
   const PelvisPlant& p = plant();
   PelvisSimulationOptions o;
   o.duration = 0.01;
@@ -183,7 +160,6 @@ TEST(PelvisDynamics, InitialFallMatchesRigidBodyStatics) {
 // ---- acceptance 2: full strength, steady state = static solution, pelvis level
 
 TEST(PelvisDynamics, FullStrengthSteadyStateEqualsStaticSolution) {
-  NEED_MODEL();
   const PelvisPlant& p = plant();
   PelvisSimulationOptions o;
   o.duration = 8.0;
@@ -213,7 +189,6 @@ TEST(PelvisDynamics, FullStrengthSteadyStateEqualsStaticSolution) {
 // ---- acceptance 3: drop grows as strength falls; 30%: positive, compensated < 4 deg
 
 TEST(PelvisDynamics, DropGrowsAsStrengthFallsAndLeanCompensates) {
-  NEED_MODEL();
   const PelvisPlant& p = plant();
   double prev = -1.0;
   for (double s : {1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.2, 0.1, 0.0}) {
@@ -236,7 +211,6 @@ TEST(PelvisDynamics, DropGrowsAsStrengthFallsAndLeanCompensates) {
 // ---- acceptance 4: halving the tolerances changes the peak drop by < 0.1 deg
 
 TEST(PelvisDynamics, PeakDropInsensitiveToTolerances) {
-  NEED_MODEL();
   const PelvisPlant& p = plant();
   for (double s : {0.6, 0.3}) {
     for (bool comp : {false, true}) {
@@ -255,7 +229,7 @@ TEST(PelvisDynamics, PeakDropInsensitiveToTolerances) {
 // ---- acceptance 5: bad input
 
 TEST(PelvisDynamics, BadInputThrowsInvalidArgument) {
-  NEED_MODEL();
+  const Model& model = test_model();
   const PelvisPlant& p = plant();
   const double nan = std::nan("");
   EXPECT_THROW(simulate_stance(p, 1.0, -1.0, 100.0, false), InvalidArgument);
@@ -296,7 +270,6 @@ TEST(PelvisDynamics, BadInputThrowsInvalidArgument) {
 // ---- neural delay
 
 TEST(PelvisDynamics, NeuralDelayConvergesAndWorsensTheDrop) {
-  NEED_MODEL();
   const PelvisPlant& p = plant();
   PelvisSimulationOptions o;
   o.perturbation = {40.0, 0.2, 0.1};
@@ -320,7 +293,6 @@ TEST(PelvisDynamics, NeuralDelayConvergesAndWorsensTheDrop) {
 // ---- event location by bisection on the dense output
 
 TEST(PelvisDynamics, DropEventLocatedOnTheDenseOutput) {
-  NEED_MODEL();
   const PelvisPlant& p = plant();
   PelvisSimulationOptions o;
   o.abductor_strength = 0.2;
@@ -344,7 +316,6 @@ TEST(PelvisDynamics, DropEventLocatedOnTheDenseOutput) {
 // ---- compliant tendon
 
 TEST(PelvisDynamics, CompliantTendonHoldsLikeTheRigidOne) {
-  NEED_MODEL();
   const PelvisPlant& p = plant();
   PelvisSimulationOptions o;
   o.duration = 1.0;
@@ -362,7 +333,6 @@ TEST(PelvisDynamics, CompliantTendonHoldsLikeTheRigidOne) {
 
 // The stiff integrator (rosenbrock4, when this Boost has it) and dopri5 agree on a compliant-tendon run.
 TEST(PelvisDynamics, RosenbrockAndDormandPrinceAgree) {
-  NEED_MODEL();
   const PelvisPlant& p = plant();
   PelvisSimulationOptions o;
   o.duration = 0.6;
@@ -384,7 +354,6 @@ TEST(PelvisDynamics, RosenbrockAndDormandPrinceAgree) {
 // ---- prescribed excitation: physics of the extremes
 
 TEST(PelvisDynamics, PrescribedExcitationDropsOrHikes) {
-  NEED_MODEL();
   const PelvisPlant& p = plant();
   PelvisSimulationOptions o;
   o.duration = 0.3;
@@ -400,7 +369,6 @@ TEST(PelvisDynamics, PrescribedExcitationDropsOrHikes) {
 // ---- hip hitch
 
 TEST(PelvisDynamics, HipHitchTracksTheMotion) {
-  NEED_MODEL();
   const PelvisPlant& p = plant();
   HipHitchOptions h;
   h.amplitude = 8.0 * kDeg;
@@ -422,7 +390,6 @@ TEST(PelvisDynamics, HipHitchTracksTheMotion) {
 // ---- symmetry: a left stance on the mirrored model behaves like the right
 
 TEST(PelvisDynamics, LeftAndRightStanceAgree) {
-  NEED_MODEL();
   const PelvisPlant& pr = plant('r');
   const PelvisPlant& pl = plant('l');
   ASSERT_EQ(pr.n_muscles(), pl.n_muscles());

@@ -21,21 +21,11 @@ namespace {
 
 const double kDeg = M_PI / 180.0;
 
-// The shipped default model (gait2392 geometry), or nullptr while the file is not in the tree.
-const Model* default_model() {
-  static const std::string path = std::string(BIOMECH_MODELS_DIR) + "/gait2392_hip.yaml";
-  static const bool present = std::filesystem::exists(path);
-  if (!present) return nullptr;
-  static const Model m = load_model(path);
-  return &m;
+// The shipped default model (gait2392 geometry).
+const Model& default_model() {
+  static const Model m = load_model(std::string(BIOMECH_MODELS_DIR) + "/gait2392_hip.yaml");
+  return m;
 }
-
-#define REQUIRE_DEFAULT_MODEL(m)                                                        \
-  const Model* m##_ptr = default_model();                                               \
-  if (!m##_ptr) {                                                                       \
-    GTEST_SKIP() << "models/gait2392_hip.yaml is not in the tree yet";                  \
-  }                                                                                     \
-  const Model& m = *m##_ptr
 
 std::vector<Posture> shipped_postures() { return load_postures(std::string(BIOMECH_MODELS_DIR) + "/postures.yaml"); }
 
@@ -125,7 +115,7 @@ TEST(StrengthCurve, TinyModelIsTheOneAbductorsForceTimesArm) {
 }
 
 TEST(StrengthCurve, DefaultModelPeaksNearNeutralAndIsSymmetric) {
-  REQUIRE_DEFAULT_MODEL(m);
+  const Model& m = default_model();
   const StrengthCurve r = strength_curve(m, 'r'), l = strength_curve(m, 'l');
   ASSERT_TRUE(r.torque.allFinite());
   EXPECT_GT(r.torque.minCoeff(), 0.0);
@@ -149,7 +139,7 @@ TEST(StrengthCurve, DefaultModelPeaksNearNeutralAndIsSymmetric) {
 }
 
 TEST(Mvic, EveryGluteusMediusSegmentAndTflTakePart) {
-  REQUIRE_DEFAULT_MODEL(m);
+  const Model& m = default_model();
   const MvicReference mv = mvic_test(m, 'r');
   const StrengthCurve c = strength_curve(m, 'r');
   EXPECT_NEAR(mv.abduction_angle, c.peak_angle, 1e-12);
@@ -174,7 +164,7 @@ TEST(Mvic, EveryGluteusMediusSegmentAndTflTakePart) {
 }
 
 TEST(Weakness, LoadMovesFromGluteusMediusToMinimusAndTfl) {
-  REQUIRE_DEFAULT_MODEL(m);
+  const Model& m = default_model();
   // single-leg-stance-like demand: an abduction moment (negative adduction) of 60 N m
   const Eigen::Vector3d tau(0.0, -60.0, 0.0);
   const WeaknessTable t = weakness_table(m, 'r', hip_posture(m, 'r', 0, 0, 0), tau);
@@ -243,7 +233,7 @@ TEST(Postures, BadFilesNameFileLineAndField) {
 }
 
 TEST(Stretches, AdductionAndFlexionLengthenGluteusMediusSymmetrically) {
-  REQUIRE_DEFAULT_MODEL(m);
+  const Model& m = default_model();
   const std::vector<Posture> ps = shipped_postures();
   const StretchTable r = stretch_table(m, ps, 'r'), l = stretch_table(m, ps, 'l');
   ASSERT_EQ(r.postures.size(), ps.size());

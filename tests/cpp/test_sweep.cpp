@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
 
 #include "biomech/data.hpp"
 #include "biomech/errors.hpp"
@@ -109,12 +108,6 @@ TEST(Sweep, SubjectOfARow) {
 
 // The seesaw over a population needs the shipped model file.
 TEST(Sweep, StanceOverStrengthAndLeanOnTheDefaultModel) {
-  std::string path;
-  try {
-    path = biomech::default_model_path();
-  } catch (const std::exception& e) {
-    GTEST_SKIP() << "default model file not available: " << e.what();
-  }
   const biomech::Model generic = biomech::default_model();
   SweepSpec spec;
   spec.target = "single_leg_stance";

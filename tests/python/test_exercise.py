@@ -34,10 +34,7 @@ captain_morgan""".split())
 
 @pytest.fixture(scope="module")
 def model():
-    try:
-        return biomech.Model.default()
-    except (FileNotFoundError, NotImplementedError) as e:
-        pytest.skip(f"default model not available: {e}")
+    return biomech.Model.default()
 
 
 @pytest.fixture(scope="module")

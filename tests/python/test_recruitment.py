@@ -30,12 +30,7 @@ def default_model_frames(rng, frames):
     from biomech import _core
     from biomech.recruitment import hip_frames
 
-    if not hasattr(_core, "default_model"):
-        pytest.skip("biomech._core.default_model is not built yet (model/scaling not landed)")
-    try:
-        model = _core.default_model()
-    except (FileNotFoundError, ValueError) as e:
-        pytest.skip(f"default model not loadable: {e}")
+    model = _core.default_model()
     arms, force, tau, _ = hip_frames(model, rng, frames)
     return arms, force, tau
 

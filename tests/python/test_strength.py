@@ -26,10 +26,7 @@ from biomech.strength import (
 
 @pytest.fixture(scope="module")
 def model():
-    try:
-        return Model.default()
-    except FileNotFoundError as e:  # the default model file is not in this tree yet
-        pytest.skip(f"default model not available: {e}")
+    return Model.default()
 
 
 def test_active_force_length_is_thelen_gaussian():
@@ -121,8 +118,6 @@ def test_weakness_moves_load_to_tfl_and_gluteus_minimus(model):
 
 
 def test_weakness_table_defaults_to_single_leg_stance(model):
-    if not hasattr(_core, "single_leg_stance"):
-        pytest.skip("single_leg_stance not built")
     df = weakness_table(model)
     assert df.attrs["moments_from"] == "single_leg_stance"
     assert df.attrs["hip_moments_nm"][1] < 0  # stance needs an abduction moment
