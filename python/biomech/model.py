@@ -31,14 +31,6 @@ DEFAULT_MODEL_FILE = "gait2392_hip.yaml"
 Posture = Union[Mapping, np.ndarray, "pd.DataFrame", list, tuple, None]
 
 
-def _require(name: str, what: str):
-    """A loader of biomech._core, or NotImplementedError while its C++ part is not built in."""
-    fn = getattr(_core, name, None)
-    if fn is None:
-        raise NotImplementedError(f"{what} is not available in this build of biomech._core ({name} missing)")
-    return fn
-
-
 class Model:
     """A musculoskeletal model (read-only): bodies, coordinates, landmarks, muscles.
 
@@ -63,10 +55,9 @@ class Model:
     @classmethod
     def default(cls, subject: "_core.Subject | None" = None) -> "Model":
         """The shipped gait2392 hip model scaled to ``subject`` (its default male subject when None)."""
-        fn = _require("default_model", "Model.default")
         if subject is not None and not isinstance(subject, _core.Subject):
             raise TypeError(f"Model.default: expected a biomech.Subject or None, got {type(subject).__name__}")
-        return cls(fn(subject, str(data_path(DEFAULT_MODEL_FILE))))
+        return cls(_core.default_model(subject, str(data_path(DEFAULT_MODEL_FILE))))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Model":
@@ -75,16 +66,16 @@ class Model:
         FileNotFoundError when missing; biomech.FileError (a ValueError naming the
         file, line and field) when something in it is wrong.
         """
-        return cls(_require("load_model", "Model.load")(os.fspath(path)))
+        return cls(_core.load_model(os.fspath(path)))
 
     @classmethod
     def from_osim(cls, path: str | os.PathLike) -> "Model":
         """Import an OpenSim 4 ``.osim`` model (bodies, hip and knee joints, hip muscles)."""
-        return cls(_require("import_osim", "Model.from_osim")(os.fspath(path)))
+        return cls(_core.import_osim(os.fspath(path)))
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the model in the model-file schema."""
-        _require("save_model", "Model.save")(self._core, os.fspath(path))
+        _core.save_model(self._core, os.fspath(path))
 
     # ---- description
     @property

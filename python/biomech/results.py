@@ -428,7 +428,7 @@ class Results:
     def model_object(self):
         """The stored model as a ``biomech.Model`` (from the model-file text in /model/yaml), or None."""
         text = (self.model or {}).get("yaml") if isinstance(self.model, dict) else None
-        if not text or not hasattr(_core, "load_model"):
+        if not text:
             return None
         import tempfile
 
