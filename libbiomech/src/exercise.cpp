@@ -264,8 +264,11 @@ std::vector<int> root_coordinates(const Model& model) {
 // crosses the knee without crossing the hip (the hip models carry only hip
 // muscles): maximal knee moments from gait2392's maximal isometric forces
 // (Delp et al. 1990; vasti 1294 + 1365 + 1871 N; biceps femoris short head
-// 804 N and gastrocnemii 1113 + 488 N) times typical knee moment arms at
-// mid-range (about 4.5 cm for the patellar tendon, 2 cm for the flexors).
+// 804 N and gastrocnemii 1113 + 488 N as in gait2392_simbody.osim; the
+// Thelen 2003 variant of the file has gastrocnemii 1558 + 683 N) times knee
+// moment arms at mid-range. OpenSim 4.6 on gait2392 at 30 deg knee flexion:
+// vasti 4.4-4.6 cm (4.5 used); biceps femoris short head 3.2 cm, gastrocnemii
+// 2.1 cm, force-weighted 2.5 cm (2 cm used: the flexor capacity is on the low side).
 constexpr double kKneeExtensorMaxMoment = 4530.0 * 0.045;  // N m, ~204
 constexpr double kKneeFlexorMaxMoment = 2405.0 * 0.02;     // N m, ~48
 
