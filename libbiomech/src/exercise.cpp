@@ -6,6 +6,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -271,6 +272,12 @@ std::vector<int> root_coordinates(const Model& model) {
 // 2.1 cm, force-weighted 2.5 cm (2 cm used: the flexor capacity is on the low side).
 constexpr double kKneeExtensorMaxMoment = 4530.0 * 0.045;  // N m, ~204
 constexpr double kKneeFlexorMaxMoment = 2405.0 * 0.02;     // N m, ~48
+
+// The groups whose %MVIC is reported per frame: gluteus medius anterior,
+// middle, posterior and whole (LegResult::gmed_percent_mvic), then TFL.
+constexpr std::array<std::pair<const char*, const char*>, 5> kReportedGroups{{
+    {"gluteus_medius", "anterior"}, {"gluteus_medius", "middle"}, {"gluteus_medius", "posterior"},
+    {"gluteus_medius", ""}, {"tfl", ""}}};
 
 struct LegSetup {
   char side = 'r';
@@ -546,6 +553,7 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
 
   // Per-leg outputs and MVIC references.
   std::vector<MvicReference> mvic;
+  std::vector<std::array<bool, kReportedGroups.size()>> reported;  // per leg: does the model have the group
   for (size_t li = 0; li < legs.size(); ++li) {
     const LegSetup& s = legs[li];
     LegResult lr;
@@ -577,6 +585,12 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
     lr.converged.assign(n, false);
     res.legs.push_back(std::move(lr));
     mvic.push_back(mvic_test(model, s.side));
+    // A group the model lacks (a test model, an imported model without
+    // segment labels) reports NaN rather than failing the whole exercise.
+    std::array<bool, kReportedGroups.size()> has{};
+    for (size_t g = 0; g < kReportedGroups.size(); ++g)
+      has[g] = has_muscle_group(model, s.side, kReportedGroups[g].first, kReportedGroups[g].second);
+    reported.push_back(has);
   }
 
   const double h = opt.time_step_fd;
@@ -771,18 +785,13 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
       const Eigen::VectorXd pm = percent_mvic(mvic[li], act_all);
       for (int i = 0; i < na; ++i)
         lr.percent_mvic(f, i) = i < nm ? pm[s.muscles[i]] : std::numeric_limits<double>::quiet_NaN();
-      // A group the model lacks (a test model, an imported model without
-      // segment labels) reports NaN rather than failing the whole exercise.
-      const auto group_pct = [&](const std::string& group, const std::string& segment = "") {
-        for (const Muscle& mu : model.muscles)
-          if (mu.side == lr.side && mu.group == group && (segment.empty() || mu.segment == segment))
-            return group_percent_mvic(model, mvic[li], act_all, group, segment);
-        return std::numeric_limits<double>::quiet_NaN();
-      };
-      static const char* segments[3] = {"anterior", "middle", "posterior"};
-      for (int k = 0; k < 3; ++k) lr.gmed_percent_mvic(f, k) = group_pct("gluteus_medius", segments[k]);
-      lr.gmed_percent_mvic(f, 3) = group_pct("gluteus_medius");
-      lr.tfl_percent_mvic[f] = group_pct("tfl");
+      Eigen::Matrix<double, kReportedGroups.size(), 1> gp;
+      for (size_t g = 0; g < kReportedGroups.size(); ++g)
+        gp[g] = reported[li][g] ? group_percent_mvic(model, mvic[li], act_all, kReportedGroups[g].first,
+                                                     kReportedGroups[g].second)
+                                : std::numeric_limits<double>::quiet_NaN();
+      lr.gmed_percent_mvic.row(f) = gp.head<4>().transpose();
+      lr.tfl_percent_mvic[f] = gp[4];
 
       // Hip contact force: every muscle tension of this leg (others zero; they
       // do not act on this leg's subtree).

@@ -193,6 +193,11 @@ Eigen::VectorXd percent_mvic(const MvicReference& mvic, const Eigen::Ref<const E
   return p;
 }
 
+bool has_muscle_group(const Model& model, char side, const std::string& group, const std::string& segment) {
+  return std::any_of(model.muscles.begin(), model.muscles.end(),
+                     [&](const Muscle& mu) { return in_group(mu, side, group, segment); });
+}
+
 double group_percent_mvic(const Model& model, const MvicReference& mvic, const Eigen::Ref<const Eigen::VectorXd>& a,
                           const std::string& group, const std::string& segment) {
   if (a.size() != model.n_muscles() || mvic.activation.size() != model.n_muscles())

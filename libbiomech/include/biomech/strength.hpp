@@ -110,6 +110,9 @@ MvicReference mvic_test(const Model& model, char side);
 // (n_muscles) 100 a_i / a_mvic_i; NaN where the muscle does not take part in the test.
 Eigen::VectorXd percent_mvic(const MvicReference& mvic, const Eigen::Ref<const Eigen::VectorXd>& activation);
 
+// True when the model has a muscle of `side` in `group` (and `segment`, when given).
+bool has_muscle_group(const Model& model, char side, const std::string& group, const std::string& segment = "");
+
 // %MVIC of a group (optionally one segment) of `mvic.side`: the max-force
 // weighted mean activation over its muscles divided by the same in the test
 // (what a surface electrode over the whole muscle would see). NaN if the group
