@@ -26,6 +26,7 @@ from . import _core
 from ._paths import data_path
 from .cli import argument, command
 from .model import Model, as_model, model_arguments, model_from_args
+from .results import save_results
 
 __all__ = ["exercises", "Exercise", "simulate", "compare"]
 
@@ -150,11 +151,21 @@ def simulate(model, exercise, p: float = 2.0) -> pd.DataFrame:
     Columns: the leg's role; hip flexion, adduction and rotation moments and the
     knee moment (N m, what the muscles must supply, model sign conventions) and
     the hip abduction moment (N m/kg); gluteus medius %MVIC per segment and
-    whole, TFL %MVIC; hip contact force (BW); reserves (N m); and one
-    ``activation:<muscle>`` column per actuator. ``df.attrs`` holds the exercise id,
-    p and the body mass.
+    whole, TFL %MVIC; hip contact force (BW); reserves (N m); per actuator
+    ``activation:<name>`` (0-1) and ``force:<name>_n`` (N; ``_nm`` for a lumped knee
+    actuator, whose force is a moment); per posture coordinate ``posture:<name>_rad``
+    (``_m`` for a translation). ``df.attrs`` holds the exercise id, p and the body mass.
     """
-    res = simulate_raw(model, exercise, p)
+    m = as_model(model)
+    return _timeseries(m, simulate_raw(m, exercise, p), p)
+
+
+def _timeseries(m: Model, res, p: float) -> pd.DataFrame:
+    """simulate()'s table from a compiled result."""
+    coords = m.coordinates
+    posture = np.asarray(res.posture)
+    posture_cols = {f"posture:{c}_{'rad' if coords.loc[c, 'rotational'] else 'm'}": posture[:, k]
+                    for k, c in enumerate(m.coordinate_names)}
     frames = []
     t = np.asarray(res.time)
     for leg in res.legs:
@@ -177,9 +188,12 @@ def simulate(model, exercise, p: float = 2.0) -> pd.DataFrame:
         }
         for k, dof in enumerate(("flexion", "adduction", "rotation", "knee")):
             d[f"reserve_{dof}_nm"] = np.asarray(leg.reserve)[:, k]
-        act = np.asarray(leg.activation)
+        act, force = np.asarray(leg.activation), np.asarray(leg.force)
         for j, name in enumerate(leg.actuators):
             d[f"activation:{name}"] = act[:, j]
+        for j, (name, muscle) in enumerate(zip(leg.actuators, leg.muscle_index)):
+            d[f"force:{name}_{'n' if muscle >= 0 else 'nm'}"] = force[:, j]
+        d.update(posture_cols)
         df = pd.DataFrame(d, index=pd.MultiIndex.from_product([[leg.side], t], names=["leg", "time_s"]))
         frames.append(df)
     out = pd.concat(frames)
@@ -206,15 +220,21 @@ def compare(model=None, exercises: "Iterable[str] | None" = None, p: float = 2.0
     hip abduction moment (N m/kg), time under tension and abductor impulse
     (integral of the positive abduction moment, N m s) per set, largest reserve.
     """
-    m = as_model(model)
+    return _compare(as_model(model), exercises, p)[0]
+
+
+def _compare(m: Model, exercises, p: float):
+    """compare()'s table and the compiled result of each exercise (id -> result), simulated once."""
     p = _check_p(p)
     ids = exercise_ids() if exercises is None else list(exercises)
     if not ids:
         raise ValueError("expected at least one exercise id")
     rows = []
+    simulations = {}
     for i in ids:
         ex = Exercise.load(i)
         res = _core.simulate(m.core, ex.core, p)
+        simulations[ex.id] = res
         for s in _core.summarize(ex.core, res):
             pk, mn = s.gmed_peak_percent_mvic, s.gmed_mean_percent_mvic
             rows.append({
@@ -234,7 +254,7 @@ def compare(model=None, exercises: "Iterable[str] | None" = None, p: float = 2.0
     df = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
     df = df.sort_values("gmed_peak_percent_mvic", ascending=False, kind="stable").reset_index(drop=True)
     df.attrs.update({"p": p, "model": m.core.name, "body_mass_kg": m.total_mass})
-    return df
+    return df, simulations
 
 
 # ---------------------------------------------------------------- CLI
@@ -261,7 +281,7 @@ def _simulate_cmd(args):
     model = model_from_args(args)
     df = simulate(model, args.exercise, p=args.p)
     if getattr(args, "json", False):
-        keep = [c for c in df.columns if not c.startswith("activation:")]
+        keep = [c for c in df.columns if ":" not in c]  # per-muscle and posture columns stay out of the JSON
         return {"exercise": df.attrs["exercise"], "p": df.attrs["p"],
                 "frames": df[keep].reset_index().to_dict(orient="records")}
     cols = ["role", "gmed_percent_mvic", "tfl_percent_mvic", "hip_abduction_moment_nm_per_kg",
@@ -293,9 +313,12 @@ def _compare_text(df: pd.DataFrame) -> str:
 @model_arguments
 def _compare_cmd(args):
     model = model_from_args(args)
-    df = compare(model, args.exercises, p=args.p)
+    df, simulations = _compare(model, args.exercises, args.p)
     if args.out:
-        _write_hdf5(df, args.out, model, args)
+        save_results(args.out, model=model, comparison=df,
+                     simulations={i: _timeseries(model, r, args.p) for i, r in simulations.items()},
+                     options={"command": "compare", "p": args.p, "exercises": args.exercises or "all"},
+                     producer="biomech compare")
     if args.plot:
         from .plots import ranking  # matplotlib: imported only when drawing
 
@@ -305,11 +328,3 @@ def _compare_cmd(args):
     return df
 
 
-def _write_hdf5(df: pd.DataFrame, path: str, model: Model, args) -> None:
-    try:
-        from .results import save_results  # the HDF5 writer (biomech.results)
-    except ImportError as e:
-        raise RuntimeError(f"--out: the HDF5 results writer is not available yet in this build ({e})") from None
-    save_results(path, model=model, comparison=df,
-                 options={"command": "compare", "p": args.p, "exercises": args.exercises or "all"},
-                 producer="biomech compare")

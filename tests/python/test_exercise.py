@@ -118,6 +118,12 @@ def test_simulate_time_series(model):
     df3 = simulate(model, "side_lying_hip_abduction", p=3)
     np.testing.assert_allclose(df3.hip_adduction_moment_nm, df.hip_adduction_moment_nm, atol=1e-9)
     assert not np.allclose(df3.gmed_percent_mvic, df.gmed_percent_mvic)
+    # forces are activation times strength (>= 0, zero when silent); every posture coordinate is there
+    gmed = df.loc["r"]
+    assert (gmed["force:glut_med2_r_n"] >= 0).all()
+    assert ((gmed["force:glut_med2_r_n"] > 0) == (gmed["activation:glut_med2_r"] > 0)).all()
+    assert [c for c in df.columns if c.startswith("posture:")] == [
+        f"posture:{c}_{'rad' if model.coordinates.loc[c, 'rotational'] else 'm'}" for c in model.coordinate_names]
 
 
 def test_moment_equality_at_every_frame_where_reserves_are_zero(model):
@@ -241,6 +247,24 @@ def test_cli_compare_json_and_plot(tmp_path, capsys, model):
     out = json.loads(capsys.readouterr().out)
     assert {r["exercise"] for r in out["rows"]} == {"clamshell", "hip_hitch"}
     assert png.exists() and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_compare_out_writes_table_and_time_series(tmp_path, capsys, model):
+    """Issue 6: the comparison table and each exercise's time series (moments, activations,
+    muscle forces, postures, contact force) in one HDF5 file, with units."""
+    import h5py
+    out = tmp_path / "compare.h5"
+    assert cli_main(["compare", "--exercises", "clamshell", "hip_hitch", "--out", str(out)]) == 0
+    with h5py.File(out, "r") as f:
+        assert set(f["simulations"]) == {"clamshell", "hip_hitch"}
+        g = f["simulations/clamshell"]
+        assert g["force:glut_med3_r_n"].attrs["units"] == "N"
+        assert g["posture:hip_flexion_r_rad"].attrs["units"] == "rad"
+        assert g["hip_contact_force_bw"].attrs["units"] == "BW"
+    back = biomech.load_results(out)
+    ts = simulate(model, "clamshell")
+    np.testing.assert_allclose(np.asarray(back.simulations["clamshell"]["force:glut_med3_r_n"]),
+                               ts["force:glut_med3_r_n"].to_numpy())
 
 
 def test_cli_simulate_json(capsys, model):
