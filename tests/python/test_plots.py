@@ -11,7 +11,7 @@ import pytest
 import biomech
 from biomech import plots
 
-PIL = pytest.importorskip("PIL.Image")
+from PIL import Image as PIL  # noqa: N812 - pillow is a test dependency
 
 
 def drawn(path) -> float:

@@ -12,8 +12,6 @@ from biomech.recruitment import (
     solve_recruitment_slsqp,
 )
 
-pytest.importorskip("scipy")
-
 
 def random_frames(rng, frames, n=27, m=3, amax=0.6):
     """Hip-like frames: moment arms of either sign up to 6 cm (m x n), forces

@@ -59,7 +59,8 @@ def test_thread_pool_executor_gives_identical_results(local):
 
 
 def test_dask_local_cluster_with_two_workers_gives_identical_results(local, tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed  # dask[distributed] is a dependency of biomech
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         assert len(client.scheduler_info()["workers"]) == 2
