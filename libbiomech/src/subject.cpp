@@ -46,13 +46,22 @@ struct SexDefaults {
 //   (median 5 deg, CT of a non-arthritic aged Caucasian cohort, PMCID PMC7875943)
 //   plus the mechanical hip-knee-ankle angle, men -1.5 deg (varus), women
 //   -0.5 deg (adults < 30 y; Table 2 of Wise et al. 2012, Biol Sex Differ 3:28).
-// Tuberosity offset: lateral offset of the tibial tuberosity, men 0.9 cm, women 1.8 cm
-//   (Raveendranath et al. 2009, Eur J Anat 13:105; 200 limbs).
+// Tuberosity offset: lateral offset of the tibial tuberosity from the trochlear groove (the
+//   TT-TG distance, the bony offset the model's landmarks represent, with the patella centre
+//   taken over the groove), men 9.91 mm, women 10.04 mm (MRI of 100 knees with arthroscopically
+//   normal patellofemoral joints; Pandit et al. 2011, Int Orthop 35:1799,
+//   doi:10.1007/s00264-011-1240-8). Imaging finds little sex difference elsewhere too: MRI of 100
+//   Indian knees, men 13.34 / women 14.07 mm (Kulkarni et al. 2016, SICOT-J 2:14), the population
+//   of the palpation study below; CT of 85 Korean knees, none (Song et al. 2016, Clin Orthop Surg
+//   8:45). The palpated offsets of Raveendranath et al. 2009
+//   (Eur J Anat 13:105: 0.9 cm men, 1.8 cm women) are not used: over a patella-centre-to-tuberosity
+//   line of ~7.5 cm, 1.8 cm alone turns the patellar tendon 13 deg, nearly the whole of that
+//   study's own female Q-angle (14.5 deg), which leaves the ASIS-patella line almost vertical.
 constexpr double kMalePelvisRatio = kRefPelvisWidth / kRefHeight;
 constexpr double kFemurRatio = kRefFemurLength / kRefHeight;
-constexpr SexDefaults kMale{70.0, 1.75, kMalePelvisRatio, kFemurRatio, 121.5, 12.1, 5.0 - 1.5, 0.009};
+constexpr SexDefaults kMale{70.0, 1.75, kMalePelvisRatio, kFemurRatio, 121.5, 12.1, 5.0 - 1.5, 0.00991};
 constexpr SexDefaults kFemale{60.0, 1.63, kMalePelvisRatio * (225.0 / 227.0) * (1.76 / 1.63), kFemurRatio,
-                              123.0, 16.4, 5.0 - 0.5, 0.018};
+                              123.0, 16.4, 5.0 - 0.5, 0.01004};
 
 const SexDefaults& defaults_of(Sex s) { return s == Sex::female ? kFemale : kMale; }
 
