@@ -345,9 +345,11 @@ def plot_free_body_diagram(result: StanceResult | LeverResult, path=None, ax=Non
           f"{math.degrees(math.atan2(abs(cx), abs(cy))):.1f}° from vertical in this plane)", (-cx - 0.42, -cy + 0.02))
     # lever arms
     ax.plot([-dw, 0], [0.05, 0.05], color="#1f5fbf", lw=1.5, ls="--")
-    ax.text(-dw / 2 - 0.04, 0.065, f"d_w = {dw * 100:.1f} cm", color="#1f5fbf", fontsize=9)
+    # lever labels on a white ground: the force arrows cross them
+    box = dict(facecolor="white", alpha=0.85, edgecolor="none", pad=1.0)
+    ax.text(-dw / 2 - 0.04, 0.065, f"d_w = {dw * 100:.1f} cm", color="#1f5fbf", fontsize=9, bbox=box, zorder=8)
     ax.plot([0, da], [-0.015, -0.015], color="#c0392b", lw=1.5, ls="--")
-    ax.text(0.0, -0.045, f"d_a = {da * 100:.1f} cm", color="#c0392b", fontsize=9)
+    ax.text(da + 0.09, -0.05, f"d_a = {da * 100:.1f} cm", color="#c0392b", fontsize=9, bbox=box, zorder=8)
     note = f"reserve torque {reserve:.2g} N m" if reserve > 1e-3 else "muscles hold the pelvis level"
     ax.set_title(f"{title}\nbody weight {bw:.0f} N; {note}", fontsize=11)
     ax.set_xlabel("lateral (toward the stance side), m")
