@@ -20,7 +20,7 @@ struct Subject {
   std::optional<double> neck_shaft_angle;      // rad
   std::optional<double> anteversion;           // rad, femoral anteversion
   std::optional<double> tibiofemoral_angle;    // rad, anatomical knee valgus
-  std::optional<double> tuberosity_offset;     // m, lateral offset of the tibial tuberosity
+  std::optional<double> tuberosity_offset;     // m, lateral offset of the tibial tuberosity from the patella centre (TT-TG)
   // Multiplier on max isometric force, keyed by muscle name (glut_med1_r),
   // muscle base name (glut_med1), group (gluteus_medius) or "all".
   std::map<std::string, double> strength_scale;
