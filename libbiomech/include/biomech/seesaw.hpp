@@ -107,7 +107,7 @@ struct StanceResult {
   // per muscle (the stance-side hip muscles)
   std::vector<std::string> muscle_names;
   std::vector<std::string> muscle_groups;
-  Eigen::VectorXd muscle_force;           // N, active + passive tension
+  Eigen::VectorXd muscle_force;           // N, active tension (passive fibre force is not modelled)
   Eigen::VectorXd muscle_activation;      // 0..1
   Eigen::VectorXd muscle_max_force;       // N, force-length-scaled capacity at full activation
   Eigen::MatrixXd muscle_moment_arm;      // (n x 3) m, about hip flexion, adduction, rotation
@@ -135,7 +135,7 @@ struct WeaknessResult {
   bool level_feasible = false;            // level pelvis, upright trunk held by the muscles alone
   double level_reserve_nm = 0.0;          // N m, |reserve| with a level pelvis
   double compensating_trunk_lean = 0.0;   // rad toward the stance side that makes level stance feasible; NaN if none <= max_lean
-  double pelvic_drop = 0.0;               // rad of swing-side drop at which the muscles (active + passive) hold; NaN if none <= max_drop
+  double pelvic_drop = 0.0;               // rad of swing-side drop at which the muscles' active capacity holds; NaN if none <= max_drop
   std::string passive_model;              // what holds the pelvis in the drop
 };
 
