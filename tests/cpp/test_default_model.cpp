@@ -11,17 +11,14 @@
 #include "biomech/model_io.hpp"
 #include "biomech/muscle_path.hpp"
 #include "fd_support.hpp"
+#include "default_models.hpp"
 
 using namespace biomech;
+using biomech::test_models::generic_model;
 using biomech::test_support::conditional_switch_within;
 using biomech::test_support::random_posture;
 
 namespace {
-
-const Model& default_model() {
-  static const Model m = load_model(std::string(BIOMECH_MODELS_DIR) + "/gait2392_hip.yaml");
-  return m;
-}
 
 double moment_arm(const Model& m, const Data& d, const std::string& muscle, const std::string& coord) {
   const int i = m.muscle_index(muscle), k = m.posture_coordinate(coord);
@@ -36,7 +33,7 @@ double moment_arm(const Model& m, const Data& d, const std::string& muscle, cons
 // attachment coordinates (Delp et al. 1990), as tabulated in
 // shared/reference_data/straight_line_moment_arms_cm.csv, column abduction_gait2392.
 TEST(DefaultModel, NeutralAbductionMomentArmsMatchStraightLineGeometry) {
-  const Model& m = default_model();
+  const Model& m = generic_model();
   Data d(m);
   compute_muscle_paths(m, d, m.default_posture());
   const std::map<std::string, double> expected_cm{
@@ -50,7 +47,7 @@ TEST(DefaultModel, NeutralAbductionMomentArmsMatchStraightLineGeometry) {
 }
 
 TEST(DefaultModel, GluteusMediusRotationFunctionChangesWithFlexion) {
-  const Model& m = default_model();
+  const Model& m = generic_model();
   Data d(m);
   compute_muscle_paths(m, d, m.default_posture());
   // internal rotation is positive: an internal rotator has r > 0
@@ -64,7 +61,7 @@ TEST(DefaultModel, GluteusMediusRotationFunctionChangesWithFlexion) {
 }
 
 TEST(DefaultModel, MomentArmsEqualFiniteDifferencesOverRandomPostures) {
-  const Model& m = default_model();
+  const Model& m = generic_model();
   Data d(m), d2(m);
   std::mt19937 rng(2392);
   const double h = 1e-6;
@@ -92,7 +89,7 @@ TEST(DefaultModel, MomentArmsEqualFiniteDifferencesOverRandomPostures) {
 }
 
 TEST(DefaultModel, LeftAndRightAreExactMirrorImages) {
-  const Model& m = default_model();
+  const Model& m = generic_model();
   Data d(m);
   std::mt19937 rng(7);
   for (int trial = 0; trial < 100; ++trial) {

@@ -15,28 +15,23 @@
 #include "biomech/model_io.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/pelvis_dynamics.hpp"
+#include "default_models.hpp"
 
 using namespace biomech;
-
+using biomech::test_models::generic_model;
 
 namespace {
 
 constexpr double kDeg = M_PI / 180.0;
 
-// The shipped default model (gait2392 geometry).
-const Model& test_model() {
-  static const Model m = load_model(std::string(BIOMECH_MODELS_DIR) + "/gait2392_hip.yaml");
-  return m;
-}
-
 const PelvisPlant& plant(char side = 'r') {
   static std::unique_ptr<PelvisPlant> p[2];
   const int k = side == 'r' ? 0 : 1;
   if (!p[k]) {
-    Data d(test_model());
+    Data d(generic_model());
     PelvisPlantOptions o;
     o.stance_side = side;
-    p[k] = std::make_unique<PelvisPlant>(build_pelvis_plant(test_model(), d, o));
+    p[k] = std::make_unique<PelvisPlant>(build_pelvis_plant(generic_model(), d, o));
   }
   return *p[k];
 }
@@ -48,7 +43,7 @@ double max_abs_dev(const Eigen::VectorXd& v) { return (v.array() - v[0]).abs().m
 // ---- the plant against the model
 
 TEST(PelvisDynamics, PlantMassAndCentreOfMassFromTheModel) {
-  const Model& model = test_model();
+  const Model& model = generic_model();
   const PelvisPlant& p = plant();
   Data d(model);
   forward_kinematics(model, d, p.posture);
@@ -68,7 +63,7 @@ TEST(PelvisDynamics, PlantMassAndCentreOfMassFromTheModel) {
 // Interpolated lengths and moment arms match compute_muscle_paths between knots,
 // and the interpolated moment arm is the exact derivative of the interpolated length.
 TEST(PelvisDynamics, MuscleTablesMatchTheModel) {
-  const Model& model = test_model();
+  const Model& model = generic_model();
   const PelvisPlant& p = plant();
   Data d(model);
   for (double th : {-0.1234, 0.0321, 0.2017, 0.4567}) {
@@ -229,7 +224,7 @@ TEST(PelvisDynamics, PeakDropInsensitiveToTolerances) {
 // ---- acceptance 5: bad input
 
 TEST(PelvisDynamics, BadInputThrowsInvalidArgument) {
-  const Model& model = test_model();
+  const Model& model = generic_model();
   const PelvisPlant& p = plant();
   const double nan = std::nan("");
   EXPECT_THROW(simulate_stance(p, 1.0, -1.0, 100.0, false), InvalidArgument);

@@ -7,7 +7,7 @@
 #include "biomech/errors.hpp"
 #include "biomech/kinematics.hpp"
 #include "biomech/q_angle.hpp"
-#include "seesaw_models.hpp"
+#include "default_models.hpp"
 
 using namespace biomech;
 using biomech::test_models::default_female;

@@ -9,7 +9,7 @@
 #include "biomech/errors.hpp"
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle_path.hpp"
-#include "seesaw_models.hpp"
+#include "default_models.hpp"
 
 using namespace biomech;
 using biomech::test_models::default_female;

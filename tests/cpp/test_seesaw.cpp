@@ -6,7 +6,7 @@
 
 #include "biomech/errors.hpp"
 #include "biomech/seesaw.hpp"
-#include "seesaw_models.hpp"
+#include "default_models.hpp"
 
 using namespace biomech;
 using biomech::test_models::default_male;

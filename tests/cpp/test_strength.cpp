@@ -14,18 +14,14 @@
 #include "biomech/model_io.hpp"
 #include "biomech/muscle_path.hpp"
 #include "tiny_model.hpp"
+#include "default_models.hpp"
 
 using namespace biomech;
+using biomech::test_models::generic_model;
 
 namespace {
 
 const double kDeg = M_PI / 180.0;
-
-// The shipped default model (gait2392 geometry).
-const Model& default_model() {
-  static const Model m = load_model(std::string(BIOMECH_MODELS_DIR) + "/gait2392_hip.yaml");
-  return m;
-}
 
 std::vector<Posture> shipped_postures() { return load_postures(std::string(BIOMECH_MODELS_DIR) + "/postures.yaml"); }
 
@@ -115,7 +111,7 @@ TEST(StrengthCurve, TinyModelIsTheOneAbductorsForceTimesArm) {
 }
 
 TEST(StrengthCurve, DefaultModelPeaksNearNeutralAndIsSymmetric) {
-  const Model& m = default_model();
+  const Model& m = generic_model();
   const StrengthCurve r = strength_curve(m, 'r'), l = strength_curve(m, 'l');
   ASSERT_TRUE(r.torque.allFinite());
   EXPECT_GT(r.torque.minCoeff(), 0.0);
@@ -139,7 +135,7 @@ TEST(StrengthCurve, DefaultModelPeaksNearNeutralAndIsSymmetric) {
 }
 
 TEST(Mvic, EveryGluteusMediusSegmentAndTflTakePart) {
-  const Model& m = default_model();
+  const Model& m = generic_model();
   const MvicReference mv = mvic_test(m, 'r');
   const StrengthCurve c = strength_curve(m, 'r');
   EXPECT_NEAR(mv.abduction_angle, c.peak_angle, 1e-12);
@@ -164,7 +160,7 @@ TEST(Mvic, EveryGluteusMediusSegmentAndTflTakePart) {
 }
 
 TEST(Weakness, LoadMovesFromGluteusMediusToMinimusAndTfl) {
-  const Model& m = default_model();
+  const Model& m = generic_model();
   // single-leg-stance-like demand: an abduction moment (negative adduction) of 60 N m
   const Eigen::Vector3d tau(0.0, -60.0, 0.0);
   const WeaknessTable t = weakness_table(m, 'r', hip_posture(m, 'r', 0, 0, 0), tau);
@@ -233,7 +229,7 @@ TEST(Postures, BadFilesNameFileLineAndField) {
 }
 
 TEST(Stretches, AdductionAndFlexionLengthenGluteusMediusSymmetrically) {
-  const Model& m = default_model();
+  const Model& m = generic_model();
   const std::vector<Posture> ps = shipped_postures();
   const StretchTable r = stretch_table(m, ps, 'r'), l = stretch_table(m, ps, 'l');
   ASSERT_EQ(r.postures.size(), ps.size());

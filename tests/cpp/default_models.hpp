@@ -1,6 +1,7 @@
-// Shared by the seesaw, Q-angle and scaling tests: the shipped default model,
-// loaded once per test program (default_model looks in $BIOMECH_MODELS_DIR,
-// then $BIOMECH_SOURCE_DIR/models, then the source tree's models/).
+// The shipped default model file, loaded once per test program (default_model_path
+// looks in $BIOMECH_MODELS_DIR, then $BIOMECH_SOURCE_DIR/models, then the source
+// tree's models/): the generic model as the file gives it, and scaled to the
+// default male and female subjects.
 #pragma once
 #include "biomech/model_io.hpp"
 #include "biomech/scaling.hpp"
@@ -11,6 +12,7 @@ inline const ModelFile& generic_file() {
   static const ModelFile f = load_model_file(default_model_path());
   return f;
 }
+inline const Model& generic_model() { return generic_file().model; }
 inline const Model& default_male() {
   static const Model m = default_model(nullptr);
   return m;
