@@ -11,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <mutex>
+#include <utility>
 
 #include "biomech/errors.hpp"
 #include "biomech/version.hpp"
@@ -512,6 +513,17 @@ std::vector<std::string> stale_temporaries(const std::string& path) {
 
 // ---- model, muscles, subject
 
+namespace {
+// An empty table column (the aggregate's data vectors left to their defaults).
+TableColumn column(std::string name, std::string units, TableColumn::Kind kind = TableColumn::Kind::float64) {
+  TableColumn c;
+  c.name = std::move(name);
+  c.units = std::move(units);
+  c.kind = kind;
+  return c;
+}
+}  // namespace
+
 void write_model(ResultsWriter& w, const Model& model, const std::string& group) {
   w.create_group(group);
   w.set_attribute(group, "name", model.name);
@@ -523,9 +535,9 @@ void write_model(ResultsWriter& w, const Model& model, const std::string& group)
   // coordinates of the posture vector (independent ones), ranges and defaults in degrees for rotations
   // units differ by row (deg for rotations, m for translations): the `unit` column says which
   const std::string per_row = "per row: see column 'unit'";
-  TableColumn name{"name", "text", TableColumn::Kind::text}, rot{"rotational", "1", TableColumn::Kind::int64},
-      unit{"unit", "text", TableColumn::Kind::text}, lo{"range_min", per_row}, hi{"range_max", per_row},
-      def{"default_value", per_row};
+  TableColumn name = column("name", "text", TableColumn::Kind::text), rot = column("rotational", "1", TableColumn::Kind::int64),
+      unit = column("unit", "text", TableColumn::Kind::text), lo = column("range_min", per_row), hi = column("range_max", per_row),
+      def = column("default_value", per_row);
   for (int idx : model.independent) {
     const Coordinate& c = model.coordinates[idx];
     const double k = c.rotational ? 180.0 / M_PI : 1.0;
@@ -538,7 +550,7 @@ void write_model(ResultsWriter& w, const Model& model, const std::string& group)
   }
   w.write_table(group + "/coordinates", {name, rot, unit, lo, hi, def});
 
-  TableColumn bname{"name", "text", TableColumn::Kind::text}, mass{"mass", "kg"};
+  TableColumn bname = column("name", "text", TableColumn::Kind::text), mass = column("mass", "kg");
   for (const auto& b : model.bodies) {
     bname.s.push_back(b.name);
     mass.f.push_back(b.mass);
@@ -552,10 +564,10 @@ void write_model(ResultsWriter& w, const Model& model, const std::string& group)
 }
 
 void write_muscle_table(ResultsWriter& w, const Model& model, const std::string& group) {
-  TableColumn name{"name", "text", TableColumn::Kind::text}, side{"side", "text", TableColumn::Kind::text},
-      grp{"group", "text", TableColumn::Kind::text}, seg{"segment", "text", TableColumn::Kind::text},
-      fmax{"max_isometric_force", "N"}, lopt{"optimal_fiber_length", "m"}, lts{"tendon_slack_length", "m"},
-      pen{"pennation_angle", "deg"};
+  TableColumn name = column("name", "text", TableColumn::Kind::text), side = column("side", "text", TableColumn::Kind::text),
+      grp = column("group", "text", TableColumn::Kind::text), seg = column("segment", "text", TableColumn::Kind::text),
+      fmax = column("max_isometric_force", "N"), lopt = column("optimal_fiber_length", "m"), lts = column("tendon_slack_length", "m"),
+      pen = column("pennation_angle", "deg");
   for (const auto& m : model.muscles) {
     name.s.push_back(m.name);
     side.s.push_back(std::string(1, m.side));
@@ -588,7 +600,7 @@ void write_subject(ResultsWriter& w, const Subject& s, const std::string& group)
   scalar("anteversion", s.anteversion ? *s.anteversion * deg : nan, "deg");
   scalar("tibiofemoral_angle", s.tibiofemoral_angle ? *s.tibiofemoral_angle * deg : nan, "deg");
   scalar("tuberosity_offset", s.tuberosity_offset.value_or(nan), "m");
-  TableColumn key{"key", "text", TableColumn::Kind::text}, factor{"factor", "1"};
+  TableColumn key = column("key", "text", TableColumn::Kind::text), factor = column("factor", "1");
   for (const auto& [k, v] : s.strength_scale) {
     key.s.push_back(k);
     factor.f.push_back(v);

@@ -100,8 +100,8 @@ TEST(Hdf5Results, WritesDatasetsTablesAttributesWithUnits) {
     w.write("/sim/x/time", std::vector<double>{0.0, 0.5}, "s");
     w.write_strings("/sim/x/names", {"glut_med1_r", "tfl_r", "\xc3\xa9"});
     TableColumn a{"exercise", "text", TableColumn::Kind::text, {}, {}, {"clamshell", "side_plank"}};
-    TableColumn b{"peak_gmed_pct_mvic", "%", TableColumn::Kind::float64, {40.5, 70.25}};
-    TableColumn c{"reps", "1", TableColumn::Kind::int64, {}, {10, 12}};
+    TableColumn b{"peak_gmed_pct_mvic", "%", TableColumn::Kind::float64, {40.5, 70.25}, {}, {}};
+    TableColumn c{"reps", "1", TableColumn::Kind::int64, {}, {10, 12}, {}};
     w.write_table("/comparison", {a, b, c});
     w.set_attribute("/sim/x", "p", 2.0);
     w.set_attribute("/sim/x", "frames", std::int64_t{2});
@@ -231,8 +231,8 @@ TEST(Hdf5Results, RejectsBadInput) {
   EXPECT_THROW(w.create_group("/x"), biomech::InvalidArgument);
   EXPECT_THROW(w.append("/nope", std::vector<double>{1.0}.data(), 1), biomech::FileError);
   EXPECT_THROW(w.set_column_units("/x", {"m"}), biomech::InvalidArgument);  // 1-D
-  TableColumn a{"a", "m", TableColumn::Kind::float64, {1.0, 2.0}};
-  TableColumn b{"b", "m", TableColumn::Kind::float64, {1.0}};
+  TableColumn a{"a", "m", TableColumn::Kind::float64, {1.0, 2.0}, {}, {}};
+  TableColumn b{"b", "m", TableColumn::Kind::float64, {1.0}, {}, {}};
   EXPECT_THROW(w.write_table("/t", {a, b}), biomech::InvalidArgument);
   w.commit();
   EXPECT_THROW(w.write("/y", std::vector<double>{1.0}, "m"), biomech::InvalidArgument);
