@@ -88,7 +88,7 @@ Returns a dict: activation (frames, n), reserve (frames, m) N m, iterations (fra
         return result;
       },
       "moment_arms"_a, "max_force"_a, "tau"_a, py::kw_only(), "p"_a = 2.0, "reserve_weight"_a = 1e4,
-      "reserve_reference"_a = 1.0, "tolerance"_a = 1e-10, "max_iterations"_a = 100,
+      "reserve_reference"_a = 1.0, "tolerance"_a = 1e-10, "max_iterations"_a = biomech::RecruitmentOptions{}.max_iterations,
       doc_single.c_str());
 
   m.def(
@@ -130,6 +130,6 @@ Returns a dict: activation (frames, n), reserve (frames, m) N m, iterations (fra
         return out;
       },
       "moment_arms"_a, "max_force"_a, "tau"_a, py::kw_only(), "p"_a = 2.0, "reserve_weight"_a = 1e4,
-      "reserve_reference"_a = 1.0, "tolerance"_a = 1e-10, "max_iterations"_a = 100, "warm_start"_a = false,
+      "reserve_reference"_a = 1.0, "tolerance"_a = 1e-10, "max_iterations"_a = biomech::RecruitmentOptions{}.max_iterations, "warm_start"_a = false,
       doc_batch.c_str());
 }
