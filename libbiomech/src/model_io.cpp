@@ -366,6 +366,16 @@ class ModelReader {
     return n;
   }
 
+  // The item's `name`, rejected when an earlier item of `items` (the same list) has it.
+  template <class Item>
+  std::string unique_name(const YAML::Node& n, const std::string& f, const std::vector<Item>& items,
+                          const std::string& what) const {
+    std::string name = rd_.name(rd_.get(n, "name", f), f + ".name");
+    for (const Item& o : items)
+      if (o.name == name) rd_.fail(n["name"], f + ".name", "duplicate " + what + " '" + name + "'");
+    return name;
+  }
+
   // "coordinates[hip_flexion_r]" once the name is known, "coordinates[3]" before
   static std::string item(const std::string& list, const YAML::Node& n, size_t i) {
     if (n.IsMap() && n["name"].IsDefined() && n["name"].IsScalar() && !n["name"].Scalar().empty())
@@ -391,14 +401,12 @@ class ModelReader {
   void read_coordinates() {
     const YAML::Node list_node = list("coordinates", true);
     std::vector<std::pair<YAML::Node, std::string>> coupled;  // (coupled node, field) per coordinate
-    std::set<std::string> names;
     for (size_t i = 0; i < list_node.size(); ++i) {
       const YAML::Node n = list_node[i];
       const std::string f = item("coordinates", n, i);
       rd_.check_keys(n, f, {"name", "range_deg", "range_m", "default_deg", "default_m", "coupled", "source"});
       Coordinate c;
-      c.name = rd_.name(rd_.get(n, "name", f), f + ".name");
-      if (!names.insert(c.name).second) rd_.fail(n["name"], f + ".name", "duplicate coordinate '" + c.name + "'");
+      c.name = unique_name(n, f, m_.coordinates, "coordinate");
       const UnitField r = unit_field(rd_, n, "range", f, true);
       c.rotational = r.unit == Unit::deg;
       const auto range = rd_.numbers(r.node, f + ".range_" + unit_name(r.unit), 2);
@@ -495,10 +503,8 @@ class ModelReader {
       const std::string f = item("bodies", n, i);
       rd_.check_keys(n, f, {"name", "mass_kg", "com_m", "inertia_kg_m2", "source"});
       Body b;
-      b.name = rd_.name(rd_.get(n, "name", f), f + ".name");
+      b.name = unique_name(n, f, bodies, "body");
       if (b.name == "ground") rd_.fail(n["name"], f + ".name", "'ground' is reserved for the fixed world frame");
-      for (const auto& o : bodies)
-        if (o.name == b.name) rd_.fail(n["name"], f + ".name", "duplicate body '" + b.name + "'");
       const YAML::Node mass = rd_.get(n, "mass_kg", f);
       b.mass = rd_.number(mass, f + ".mass_kg");
       if (b.mass < 0.0) rd_.fail(mass, f + ".mass_kg", "expected a mass >= 0 kg, got " + mass.Scalar());
@@ -523,9 +529,7 @@ class ModelReader {
       const std::string f = item("joints", n, i);
       rd_.check_keys(n, f, {"name", "parent", "child", "parent_offset", "child_offset", "rotations", "translations", "source"});
       Joint j;
-      j.name = rd_.name(rd_.get(n, "name", f), f + ".name");
-      for (const auto& o : joints)
-        if (o.name == j.name) rd_.fail(n["name"], f + ".name", "duplicate joint '" + j.name + "'");
+      j.name = unique_name(n, f, joints, "joint");
       j.parent = body_ref(rd_.get(n, "parent", f), f + ".parent", true);
       j.child = body_ref(rd_.get(n, "child", f), f + ".child");
       if (j.parent == j.child) rd_.fail(n["child"], f + ".child", "a body cannot be its own parent");
@@ -587,9 +591,7 @@ class ModelReader {
       const std::string f = item("wrap_cylinders", n, i);
       rd_.check_keys(n, f, {"name", "body", "location_m", "orientation_deg", "radius_m", "length_m", "quadrant", "source"});
       WrapCylinder w;
-      w.name = rd_.name(rd_.get(n, "name", f), f + ".name");
-      for (const auto& o : m_.wrap_cylinders)
-        if (o.name == w.name) rd_.fail(n["name"], f + ".name", "duplicate wrap cylinder '" + w.name + "'");
+      w.name = unique_name(n, f, m_.wrap_cylinders, "wrap cylinder");
       w.body = body_ref(rd_.get(n, "body", f), f + ".body");
       w.pose = Eigen::Isometry3d::Identity();
       if (Reader::has(n, "location_m")) w.pose.translation() = rd_.vec3(n["location_m"], f + ".location_m");
@@ -618,9 +620,7 @@ class ModelReader {
       const std::string f = item("landmarks", n, i);
       rd_.check_keys(n, f, {"name", "body", "location_m", "source"});
       Landmark l;
-      l.name = rd_.name(rd_.get(n, "name", f), f + ".name");
-      for (const auto& o : m_.landmarks)
-        if (o.name == l.name) rd_.fail(n["name"], f + ".name", "duplicate landmark '" + l.name + "'");
+      l.name = unique_name(n, f, m_.landmarks, "landmark");
       l.body = body_ref(rd_.get(n, "body", f), f + ".body");
       l.location = rd_.vec3(rd_.get(n, "location_m", f), f + ".location_m");
       l.source = rd_.text(rd_.get(n, "source", f), f + ".source");
@@ -682,9 +682,7 @@ class ModelReader {
       rd_.check_keys(n, f, {"name", "side", "group", "segment", "max_isometric_force_n", "optimal_fiber_length_m",
                             "tendon_slack_length_m", "pennation_angle_deg", "path", "wraps", "source"});
       Muscle mu;
-      mu.name = rd_.name(rd_.get(n, "name", f), f + ".name");
-      for (const auto& o : m_.muscles)
-        if (o.name == mu.name) rd_.fail(n["name"], f + ".name", "duplicate muscle '" + mu.name + "'");
+      mu.name = unique_name(n, f, m_.muscles, "muscle");
       if (Reader::has(n, "side")) {
         const std::string s = rd_.text(n["side"], f + ".side");
         if (s != "r" && s != "l") rd_.fail(n["side"], f + ".side", "expected r or l, got '" + s + "'");
