@@ -27,6 +27,9 @@ biomech::RecruitmentOptions make_options(double p, double reserve_weight, double
   return o;
 }
 
+// The Python defaults are the C++ ones.
+const biomech::RecruitmentOptions kDefaults{};
+
 constexpr const char* kOptionsDoc = R"(
 p: activation exponent (> 1; 2 default, 3 optional).
 reserve_weight: cost weight w_r of the reserve actuators.
@@ -87,9 +90,9 @@ Returns a dict: activation (frames, n), reserve (frames, m) N m, iterations (fra
                                    work, result);
         return result;
       },
-      "moment_arms"_a, "max_force"_a, "tau"_a, py::kw_only(), "p"_a = 2.0, "reserve_weight"_a = 1e4,
-      "reserve_reference"_a = 1.0, "tolerance"_a = 1e-10, "max_iterations"_a = biomech::RecruitmentOptions{}.max_iterations,
-      doc_single.c_str());
+      "moment_arms"_a, "max_force"_a, "tau"_a, py::kw_only(), "p"_a = kDefaults.p,
+      "reserve_weight"_a = kDefaults.reserve_weight, "reserve_reference"_a = kDefaults.reserve_reference,
+      "tolerance"_a = kDefaults.tolerance, "max_iterations"_a = kDefaults.max_iterations, doc_single.c_str());
 
   m.def(
       "solve_recruitment_batch",
@@ -129,7 +132,8 @@ Returns a dict: activation (frames, n), reserve (frames, m) N m, iterations (fra
         out["converged"] = py::array(py::cast(converged)).attr("astype")("bool");
         return out;
       },
-      "moment_arms"_a, "max_force"_a, "tau"_a, py::kw_only(), "p"_a = 2.0, "reserve_weight"_a = 1e4,
-      "reserve_reference"_a = 1.0, "tolerance"_a = 1e-10, "max_iterations"_a = biomech::RecruitmentOptions{}.max_iterations, "warm_start"_a = false,
-      doc_batch.c_str());
+      "moment_arms"_a, "max_force"_a, "tau"_a, py::kw_only(), "p"_a = kDefaults.p,
+      "reserve_weight"_a = kDefaults.reserve_weight, "reserve_reference"_a = kDefaults.reserve_reference,
+      "tolerance"_a = kDefaults.tolerance, "max_iterations"_a = kDefaults.max_iterations,
+      "warm_start"_a = kDefaults.warm_start, doc_batch.c_str());
 }
