@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 #include "biomech/errors.hpp"
@@ -234,6 +235,13 @@ void solve_recruitment(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms,
                            (result.reserve / options.reserve_reference).squaredNorm();
   result.iterations = it;
   result.converged = converged;
+}
+
+void require_converged(const RecruitmentResult& result, const std::string& caller) {
+  if (result.converged) return;
+  const double residual = result.residual.size() ? result.residual.cwiseAbs().maxCoeff() : 0.0;
+  throw std::runtime_error(caller + ": muscle recruitment did not converge in " + std::to_string(result.iterations) +
+                           " iterations (moment residual " + num(residual) + " N m); raise max_iterations");
 }
 
 int solve_recruitment_batch(const double* moment_arms, int n_frames, int n_muscles, int n_dofs,

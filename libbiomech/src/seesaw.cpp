@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
-#include <string>
 
 #include "biomech/anthropometry.hpp"
 #include "biomech/data.hpp"
@@ -312,11 +310,7 @@ StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
   RecruitmentWorkspace work;
   RecruitmentResult rec;
   solve_recruitment(R, Fmax, r.hip_moment, o.recruitment, work, rec);
-  if (!rec.converged)
-    throw std::runtime_error("single_leg_stance: muscle recruitment did not converge in " +
-                             std::to_string(rec.iterations) + " iterations (moment residual " +
-                             std::to_string(rec.residual.cwiseAbs().maxCoeff()) +
-                             " N m); raise recruitment.max_iterations");
+  require_converged(rec, "single_leg_stance");
   r.muscle_activation = rec.activation;
   r.muscle_max_force = Fmax;
   r.muscle_force = rec.force;

@@ -282,6 +282,7 @@ WeaknessTable weakness_table(const Model& model, char side, const Eigen::Ref<con
     for (int k = 0; k < n; ++k)
       F[k] = f_eff[muscles[k]] * (model.muscles[muscles[k]].group == weakened_group ? levels[l] : 1.0);
     solve_recruitment(R, F, hip_moments, options, work, res);
+    require_converged(res, "weakness_table");
     Eigen::VectorXd weight = Eigen::VectorXd::Zero(G);
     for (int k = 0; k < n; ++k) {
       const int g = group_of[k];

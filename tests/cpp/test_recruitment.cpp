@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <random>
+#include <stdexcept>
+#include <string>
 
 #include "biomech/errors.hpp"
 
@@ -301,4 +303,22 @@ TEST(Recruitment, BadInputThrows) {
                InvalidArgument);
   EXPECT_EQ(solve_recruitment_batch(arms.data(), 2, 3, 2, MatrixXd::Constant(1, 3, 500.0), T, o, act, res, it, ok),
             0);
+}
+
+TEST(Recruitment, RequireConvergedThrowsOnlyForAnUnconvergedSolve) {
+  RecruitmentResult r;
+  r.residual = Eigen::Vector3d(0.0, -81.3, 2.0);
+  r.iterations = 100;
+  r.converged = false;
+  try {
+    require_converged(r, "single_leg_stance");
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("single_leg_stance"), std::string::npos) << what;
+    EXPECT_NE(what.find("100 iterations"), std::string::npos) << what;
+    EXPECT_NE(what.find("81.3 N m"), std::string::npos) << what;
+  }
+  r.converged = true;
+  EXPECT_NO_THROW(require_converged(r, "single_leg_stance"));
 }

@@ -18,6 +18,7 @@
 #pragma once
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
+#include <string>
 
 namespace biomech {
 
@@ -66,6 +67,11 @@ void solve_recruitment(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms,
                        const Eigen::Ref<const Eigen::VectorXd>& tau,
                        const RecruitmentOptions& options,
                        RecruitmentWorkspace& work, RecruitmentResult& result);
+
+// For callers that report no per-frame `converged` flag (single_leg_stance,
+// weakness_table): throws std::runtime_error naming `caller`, the iterations and
+// the moment residual when `result` did not converge.
+void require_converged(const RecruitmentResult& result, const std::string& caller);
 
 // Additive (recruitment engineer): many frames in one call, allocation-free
 // after the first frame.
