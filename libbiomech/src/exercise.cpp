@@ -391,16 +391,14 @@ void check_frame_ranges(const Model& model, const Exercise& ex, const Eigen::Vec
 }
 }  // namespace
 
-SimulationResult simulate(const Model& model, const Exercise& ex, const SimulateOptions& opt) {
-  if (!(opt.time_step_fd > 0.0 && std::isfinite(opt.time_step_fd)))
-    throw InvalidArgument("simulate: expected time_step_fd > 0 s, got " + fmt(opt.time_step_fd));
+SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, const SimulateOptions& opt) {
+  check_fields(opt, "simulate");
   const Trajectory traj = build_trajectory(model, ex, true);
   const int nq = model.nq();
   const int nb = static_cast<int>(model.bodies.size());
   const double g = model.gravity.norm();
   const double body_weight = model.total_mass() * g;
 
-  Data data(model);
   forward_kinematics(model, data, model.default_posture());
   // Resolve every point against the neutral posture.
   std::vector<ResolvedPoint> contact_pt, load_a, load_b;
@@ -552,6 +550,7 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
   res.contact_tension.assign(n, false);
 
   // Per-leg outputs and MVIC references.
+  Data fd(model);  // scratch: the MVIC tests, then the finite-difference postures
   std::vector<MvicReference> mvic;
   std::vector<std::array<bool, kReportedGroups.size()>> reported;  // per leg: does the model have the group
   for (size_t li = 0; li < legs.size(); ++li) {
@@ -584,7 +583,7 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
     lr.hip_contact_force_bw.resize(n);
     lr.converged.assign(n, false);
     res.legs.push_back(std::move(lr));
-    mvic.push_back(mvic_test(model, s.side));
+    mvic.push_back(mvic_test(model, fd, s.side));
     // A group the model lacks (a test model, an imported model without
     // segment labels) reports NaN rather than failing the whole exercise.
     std::array<bool, kReportedGroups.size()> has{};
@@ -593,12 +592,11 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
     reported.push_back(has);
   }
 
-  const double h = opt.time_step_fd;
+  const double h = opt.time_step_fd_s;
   const bool moving = !ex.is_static();
   std::vector<BodyMotion> motion;
   std::vector<Vec3> com[5];
   std::vector<Mat3> rot[5];
-  Data fd(model);
   RecruitmentWorkspace work;
   RecruitmentResult rr;
   Eigen::VectorXd q;
@@ -816,13 +814,15 @@ std::vector<ExerciseSummary> summarize(const Exercise& ex, const SimulationResul
     s.side = lr.side;
     s.role = lr.role;
     const int n = static_cast<int>(r.time.size());
-    for (int k = 0; k < 4; ++k) {
-      s.gmed_peak_percent_mvic[k] = lr.gmed_percent_mvic.col(k).maxCoeff();
-      s.gmed_mean_percent_mvic[k] = lr.gmed_percent_mvic.col(k).mean();
-    }
+    const auto peak = [&](int k) { return lr.gmed_percent_mvic.col(k).maxCoeff(); };
+    const auto mean = [&](int k) { return lr.gmed_percent_mvic.col(k).mean(); };
+    s.gmed_anterior_peak_percent_mvic = peak(0), s.gmed_anterior_mean_percent_mvic = mean(0);
+    s.gmed_middle_peak_percent_mvic = peak(1), s.gmed_middle_mean_percent_mvic = mean(1);
+    s.gmed_posterior_peak_percent_mvic = peak(2), s.gmed_posterior_mean_percent_mvic = mean(2);
+    s.gmed_peak_percent_mvic = peak(3), s.gmed_mean_percent_mvic = mean(3);
     s.tfl_peak_percent_mvic = lr.tfl_percent_mvic.maxCoeff();
     s.tfl_mean_percent_mvic = lr.tfl_percent_mvic.mean();
-    s.gmed_tfl_ratio = s.tfl_mean_percent_mvic > 0 ? s.gmed_mean_percent_mvic[3] / s.tfl_mean_percent_mvic
+    s.gmed_tfl_ratio = s.tfl_mean_percent_mvic > 0 ? s.gmed_mean_percent_mvic / s.tfl_mean_percent_mvic
                                                    : std::numeric_limits<double>::infinity();
     s.peak_hip_contact_force_bw = lr.hip_contact_force_bw.maxCoeff();
     const Eigen::VectorXd abd = -lr.moment.col(1);  // abduction moment = -adduction generalized force
