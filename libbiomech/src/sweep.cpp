@@ -44,8 +44,11 @@ bool is_subject_parameter(const std::string& name) {
 constexpr const char* kBandStiffness = "band_stiffness_n_per_m";
 constexpr const char* kCuffMass = "cuff_mass_kg";
 
+// Units of a sweep column: the field's unit, "1" for flags and dimensionless numbers.
+std::string column_unit(const FieldInfo& f) { return f.unit.name.empty() ? "1" : std::string(f.unit.name); }
+
 SweepParameterInfo parameter_info(const FieldInfo& f) {
-  return {std::string(f.name), std::string(f.unit.name), f.min, f.max, std::string(f.doc)};
+  return {std::string(f.name), column_unit(f), f.min, f.max, std::string(f.doc)};
 }
 
 std::map<std::string, SweepTargetFactory>& registry() {
@@ -175,8 +178,7 @@ class StanceTarget : public SweepTarget {
   StanceTarget(const Model& generic, const SweepSpec& spec) : spec_(spec) {
     auto check = [&](const std::string& name) {
       if (is_subject_parameter(name)) return;
-      StanceOptions probe;
-      if (set_field(probe, name, get_field(probe, name), "sweep")) return;
+      if (has_numeric_field<StanceOptions>(name)) return;
       throw InvalidArgument("sweep target single_leg_stance: expected a subject or stance parameter, got '" + name + "'");
     };
     for (const auto& n : spec.parameters) check(n);
@@ -187,7 +189,7 @@ class StanceTarget : public SweepTarget {
   }
   std::vector<SweepOutput> outputs() const override {
     std::vector<SweepOutput> o;
-    for (const FieldInfo& f : numeric_fields<StanceResult>()) o.push_back({std::string(f.name), std::string(f.unit.name)});
+    for (const FieldInfo& f : numeric_fields<StanceResult>()) o.push_back({std::string(f.name), column_unit(f)});
     return o;
   }
   // One Data per thread, remade only when a model of another shape comes.
@@ -225,8 +227,7 @@ class ExerciseTarget : public SweepTarget {
     }
     auto check = [&](const std::string& name) {
       if (is_subject_parameter(name)) return;
-      SimulateOptions probe;
-      if (set_field(probe, name, get_field(probe, name), "sweep")) return;
+      if (has_numeric_field<SimulateOptions>(name)) return;
       if (name == kBandStiffness) {
         if (n_bands_ == 0) throw InvalidArgument("sweep: exercise " + ex.id + " has no elastic band for band_stiffness_n_per_m");
         return;
@@ -254,7 +255,7 @@ class ExerciseTarget : public SweepTarget {
     std::vector<SweepOutput> o;
     for (const auto& p : prefixes_)
       for (const FieldInfo& f : numeric_fields<ExerciseSummary>())
-        o.push_back({p + std::string(f.name), std::string(f.unit.name)});
+        o.push_back({p + std::string(f.name), column_unit(f)});
     return o;
   }
   struct Ws : Workspace {

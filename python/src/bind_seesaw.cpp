@@ -46,24 +46,17 @@ void bind_seesaw(py::module_& m) {
       },
       "model"_a, "data"_a, "strength_scale"_a, "options"_a, "max_lean"_a, "max_drop"_a,
       "Is level stance feasible at this abductor strength; else the trunk lean or pelvic drop (rad, NaN if none).");
+  py::class_<QAngleOptions> qa_options(m, "QAngleOptions", "Options of q_angle (q_angle.hpp).");
+  def_fields(qa_options, Access::options);
+  py::class_<QAngleResult> qa_result(m, "QAngleResult", "Q-angle and knee frontal-plane projection angle.");
+  def_fields(qa_result, Access::result);
   m.def(
       "q_angle",
-      [](const Model& model, const Eigen::VectorXd& q, char side, bool weight_bearing, double quadriceps_force) {
-        QAngleOptions o;
-        o.weight_bearing = weight_bearing;
-        o.quadriceps_force = quadriceps_force;
-        const QAngleResult r = q_angle(model, q, side, o);
-        py::dict d;
-        d["q_angle"] = r.q_angle;
-        d["knee_fppa"] = r.knee_fppa;
-        d["lateral_pull_n"] = r.lateral_pull_n;
-        d["patella_force"] = Eigen::Vector3d(r.patella_force);
-        for (auto [k, v] : {std::pair{"asis", r.asis}, {"patella", r.patella}, {"tuberosity", r.tuberosity},
-                            {"hip", r.hip}, {"knee", r.knee}, {"ankle", r.ankle}})
-          d[k] = Eigen::Vector3d(v);
-        return d;
+      [](const Model& model, Data& data, const Eigen::VectorXd& q, const QAngleOptions& o) {
+        check(model, data);
+        return q_angle(model, data, q, o);
       },
-      "model"_a, "posture"_a, "side"_a, "weight_bearing"_a = true, "quadriceps_force"_a = 0.0,
-      "Q-angle and knee frontal-plane projection angle (rad) of one side at a posture (q_angle.hpp).");
+      "model"_a, "data"_a, "posture"_a, "options"_a,
+      "Q-angle and knee frontal-plane projection angle of one side at a posture (q_angle.hpp).");
   m.def("standing_posture", &standing_posture, "model"_a, "The posture of the static Q-angle: all angles zero.");
 }

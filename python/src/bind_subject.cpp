@@ -35,7 +35,7 @@ void bind_subject(py::module_& m) {
             const Subject d = biomech::default_subject(s.sex);
             s.mass = d.mass;
             s.height = d.height;
-            for (auto [k, v] : kw) biomech::python::set_by_name(s, k.cast<std::string>(), v, "Subject", true);
+            for (auto [k, v] : kw) biomech::python::set_by_name(s, py::cast<std::string>(k), v, "Subject", true);
             biomech::validate(s);
             return s;
           }),

@@ -152,7 +152,10 @@ template <class S>
   size_t best_d = 1000;
   for (const FieldInfo& f : field_infos<S>()) {
     names += (names.empty() ? "" : ", ") + std::string(f.name);
-    const size_t d = edit_distance(name, f.name);
+    // a name without its unit suffix (anteversion for anteversion_deg) is the closest
+    const bool unit_left_out = f.name.size() > name.size() + 1 && f.name.substr(0, name.size()) == name &&
+                               f.name[name.size()] == '_';
+    const size_t d = unit_left_out ? 0 : edit_distance(name, f.name);
     if (d < best_d) best_d = d, best = std::string(f.name);
   }
   const std::string hint = best_d <= std::max<size_t>(2, name.size() / 3) ? " (did you mean '" + best + "'?)" : "";
@@ -170,7 +173,7 @@ void set_by_name(S& s, std::string_view name, py::handle value, std::string_view
 // Options from keyword arguments (public names), starting from `base`.
 template <class S>
 S from_kwargs(const py::kwargs& kw, std::string_view where, S base = {}) {
-  for (auto [k, v] : kw) set_by_name(base, k.cast<std::string>(), v, where, true);
+  for (auto [k, v] : kw) set_by_name(base, py::cast<std::string>(k), v, where, true);
   return base;
 }
 
@@ -233,7 +236,7 @@ void def_fields(py::class_<S, Extra...>& cls, Access access) {
   if (writable) {
     cls.def(py::init([cls_name](const py::kwargs& kw) {
               S s;
-              for (auto [k, v] : kw) set_by_name(s, k.cast<std::string>(), v, cls_name, true);
+              for (auto [k, v] : kw) set_by_name(s, py::cast<std::string>(k), v, cls_name, true);
               return s;
             }),
             ("Options by public name (units in the names; see fields()). ValueError for an unknown "
@@ -263,7 +266,7 @@ void def_fields(py::class_<S, Extra...>& cls, Access access) {
   cls.def(py::pickle([](const S& s) { return to_dict(s); },
                      [cls_name](const py::dict& d) {
                        S s;
-                       for (auto [k, v] : d) set_by_name(s, k.cast<std::string>(), v, cls_name, false);
+                       for (auto [k, v] : d) set_by_name(s, py::cast<std::string>(k), v, cls_name, false);
                        return s;
                      }));
 }

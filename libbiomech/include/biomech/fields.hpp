@@ -202,8 +202,9 @@ inline std::string bounds_text(const FieldInfo& f) {
 // when the public value `v` of field `f` is not finite or out of bounds.
 inline void check_field_value(const FieldInfo& f, double v, std::string_view where) {
   if (std::isfinite(v) && v >= f.min && v <= f.max) return;
-  throw InvalidArgument(std::string(where) + ": expected " + std::string(f.name) + " " + detail::bounds_text(f) +
-                        ", got " + detail::format_number(v));
+  const std::string finite = std::isfinite(v) ? "" : "a finite ";
+  throw InvalidArgument(std::string(where) + ": expected " + finite + std::string(f.name) + " " +
+                        detail::bounds_text(f) + ", got " + detail::format_number(v));
 }
 
 // Throws InvalidArgument "<where>: expected <name> one of a, b, got x" unless
@@ -289,6 +290,14 @@ bool set_field(S& s, std::string_view name, double value, std::string_view where
     }
   });
   return found;
+}
+
+// True when S has a numeric field (number, integer, flag) named `name`.
+template <class S>
+bool has_numeric_field(std::string_view name) {
+  for (const FieldInfo& f : numeric_fields<S>())
+    if (f.name == name) return true;
+  return false;
 }
 
 // Public value of the numeric field `name` (number, integer, flag), NaN for an
