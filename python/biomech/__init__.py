@@ -42,6 +42,7 @@ from .recruitment import solve_recruitment, solve_recruitment_batch  # noqa: E40
 from .strength import mvic_test, percent_mvic, strength_curve, stretches, weakness_table  # noqa: E402
 from .exercise import Exercise, compare, exercises, simulate  # noqa: E402
 from .dynamics import simulate_hip_hitch, simulate_stance  # noqa: E402
+from .signal import butterworth, filtfilt, lowpass_like_opensim  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -73,4 +74,7 @@ __all__ = [
     "compare",
     "simulate_stance",
     "simulate_hip_hitch",
+    "butterworth",
+    "filtfilt",
+    "lowpass_like_opensim",
 ]
