@@ -28,8 +28,8 @@ if not _os.environ.get("BIOMECH_MODELS_DIR"):
     except FileNotFoundError:
         pass
 
-# Errors: FileError (a ValueError with .file, .line, .field) for a bad model or
-# exercise file; FileNotFoundError for a missing one; ValueError for bad arguments.
+# Errors: FileError (a ValueError with .file, .line, .field) for a bad model,
+# exercise or storage file; FileNotFoundError for a missing one; ValueError for bad arguments.
 FileError = _core.FileError
 
 # ---- domains (one line per domain module)
@@ -43,6 +43,7 @@ from .strength import mvic_test, percent_mvic, strength_curve, stretches, weakne
 from .exercise import Exercise, compare, exercises, simulate  # noqa: E402
 from .dynamics import simulate_hip_hitch, simulate_stance  # noqa: E402
 from .signal import butterworth, filtfilt, lowpass_like_opensim  # noqa: E402
+from .storage import Storage, read_storage, write_storage  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -77,4 +78,7 @@ __all__ = [
     "butterworth",
     "filtfilt",
     "lowpass_like_opensim",
+    "Storage",
+    "read_storage",
+    "write_storage",
 ]
