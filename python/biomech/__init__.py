@@ -29,7 +29,7 @@ if not _os.environ.get("BIOMECH_MODELS_DIR"):
         pass
 
 # Errors: FileError (a ValueError with .file, .line, .field) for a bad model,
-# exercise or storage file; FileNotFoundError for a missing one; ValueError for bad arguments.
+# exercise, storage or external loads file; FileNotFoundError for a missing one; ValueError for bad arguments.
 FileError = _core.FileError
 
 # ---- domains (one line per domain module)
@@ -43,7 +43,7 @@ from .strength import mvic_test, percent_mvic, strength_curve, stretches, weakne
 from .exercise import Exercise, compare, exercises, simulate  # noqa: E402
 from .dynamics import simulate_hip_hitch, simulate_stance  # noqa: E402
 from .signal import butterworth, filtfilt, lowpass_like_opensim  # noqa: E402
-from .storage import Storage, read_storage, write_storage  # noqa: E402
+from .storage import ExternalForce, ExternalLoads, Storage, read_external_loads, read_storage, write_storage  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -81,4 +81,7 @@ __all__ = [
     "Storage",
     "read_storage",
     "write_storage",
+    "ExternalForce",
+    "ExternalLoads",
+    "read_external_loads",
 ]

@@ -1,8 +1,10 @@
-"""OpenSim's recorded-motion files: storage files (.sto, .mot).
+"""OpenSim's recorded-motion files: storage files (.sto, .mot) and external loads (.xml + .mot).
 
     >>> import biomech
     >>> kin = biomech.read_storage("subject01_walk1_Kinematics.sto")   # Storage: .data, .in_degrees
     >>> q = kin.in_radians()                                            # rotational columns only
+    >>> loads = biomech.read_external_loads("foot_floor_loads.xml")     # grf .mot found next to it
+    >>> loads["right_foot"].force                                       # (n, 3) N, in ground
 
 Every error in a file is a biomech.FileError (a ValueError) naming the file, the 1-based line
 and the column or field; a missing file is FileNotFoundError. Formats and conventions:
@@ -27,6 +29,9 @@ __all__ = [
     "Storage",
     "read_storage",
     "write_storage",
+    "ExternalForce",
+    "ExternalLoads",
+    "read_external_loads",
 ]
 
 # Header keys OpenSim's readers know; any other key=value line is kept in Storage.header.
@@ -295,3 +300,193 @@ def write_storage(path: str | os.PathLike, data: pd.DataFrame, *, name: str | No
 
 def _fmt(x: float) -> str:
     return "nan" if math.isnan(x) else f"{x:.17g}"
+
+
+# ---------------------------------------------------------------- external loads
+
+
+@dataclasses.dataclass
+class ExternalForce:
+    """One ExternalForce of an ExternalLoads file, with its data resolved.
+
+    OpenSim's rule: the force, point and torque identifiers are column-name prefixes, each
+    must match exactly 3 columns (taken as x, y, z in file order); an absent or empty
+    identifier means no force, no point (force at the body origin) or no torque.
+    ``force`` (n, 3) N expressed in ``force_expressed_in_body``; ``point`` (n, 3) m expressed
+    in ``point_expressed_in_body``; ``torque`` (n, 3) N m expressed in the force's frame.
+    ``line``: the line of ``<ExternalForce>`` in the xml.
+    """
+
+    name: str
+    applied_to_body: str
+    force_expressed_in_body: str
+    point_expressed_in_body: str
+    force_identifier: str
+    point_identifier: str
+    torque_identifier: str
+    applies_force: bool
+    force_columns: list[str]
+    point_columns: list[str]
+    torque_columns: list[str]
+    force: np.ndarray | None
+    point: np.ndarray | None
+    torque: np.ndarray | None
+    line: int
+
+
+@dataclasses.dataclass
+class ExternalLoads:
+    """An OpenSim ExternalLoads file: its forces and the data file they read.
+
+    ``time`` (n,) s of the data file; ``data`` the data file as a Storage;
+    ``model_kinematics_file`` and ``lowpass_cutoff_frequency_for_load_kinematics`` (Hz, None
+    when absent or negative) as the xml gives them (older files).
+    """
+
+    path: Path
+    name: str
+    data_file: Path
+    data: Storage
+    forces: list[ExternalForce]
+    model_kinematics_file: str | None = None
+    lowpass_cutoff_frequency_for_load_kinematics: float | None = None
+
+    @property
+    def time(self) -> np.ndarray:
+        return self.data.time
+
+    def __getitem__(self, name: str) -> ExternalForce:
+        for f in self.forces:
+            if f.name == name:
+                return f
+        raise KeyError(f"no ExternalForce named {name!r}; have {[f.name for f in self.forces]}")
+
+    def shared_columns(self) -> dict[str, list[str]]:
+        """Data columns that more than one ExternalForce reads: {column: [force names]}.
+
+        Two forces reading the same columns usually means a copied identifier (the
+        OpenSim walking tutorial's right foot reads the left foot's torque).
+        """
+        users: dict[str, list[str]] = {}
+        for f in self.forces:
+            for c in f.force_columns + f.point_columns + f.torque_columns:
+                users.setdefault(c, [])
+                if f.name not in users[c]:
+                    users[c].append(f.name)
+        return {c: names for c, names in users.items() if len(names) > 1}
+
+
+def _parse_xml_with_lines(path: Path):
+    """ElementTree root and {element: 1-based line of its start tag}."""
+    import xml.etree.ElementTree as ET
+    import xml.parsers.expat
+
+    builder = ET.TreeBuilder()
+    lines: dict[Any, int] = {}
+    parser = xml.parsers.expat.ParserCreate()
+
+    def start(tag, attrs):
+        lines[builder.start(tag, attrs)] = parser.CurrentLineNumber
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    try:
+        with open(path, "rb") as f:
+            parser.ParseFile(f)
+    except xml.parsers.expat.ExpatError as e:
+        raise file_error(path, e.lineno, "xml", f"not well-formed XML: {xml.parsers.expat.ErrorString(e.code)}") from None
+    return builder.close(), lines
+
+
+def read_external_loads(xml_path: str | os.PathLike, data_file: str | os.PathLike | None = None) -> ExternalLoads:
+    """Read an OpenSim ExternalLoads .xml and the storage file its forces read.
+
+    ``data_file`` overrides the xml's ``<datafile>``; a relative ``<datafile>`` is taken
+    relative to the xml's folder. Each ``<ExternalForce>`` gives the body it acts on, the
+    frames its force and point are expressed in (default ground) and the column-name
+    prefixes of its force, point and torque. biomech.FileError naming the xml line: no
+    ``<ExternalLoads>``, a force without applied_to_body, neither a force nor a torque
+    identifier, a point without a force, an identifier that matches other than 3 columns.
+    """
+    xml_path = Path(xml_path)
+    if not xml_path.is_file():
+        raise FileNotFoundError(f"external loads file not found: {xml_path}")
+    root, lines = _parse_xml_with_lines(xml_path)
+    loads = root if root.tag == "ExternalLoads" else root.find("ExternalLoads")
+    if loads is None:
+        raise file_error(xml_path, lines.get(root, 1), "ExternalLoads", f"expected an <ExternalLoads> element, got <{root.tag}>")
+
+    def text(parent, tag: str) -> tuple[str | None, int]:
+        el = parent.find(tag)
+        if el is None:
+            return None, lines[parent]
+        return (el.text or "").strip(), lines[el]
+
+    # the data file
+    datafile_text, datafile_line = text(loads, "datafile")
+    if data_file is not None:
+        data_path = Path(data_file)
+    else:
+        if not datafile_text:
+            raise file_error(xml_path, datafile_line, "datafile", "expected a <datafile> (or pass data_file=)")
+        data_path = Path(datafile_text)
+        if not data_path.is_absolute():
+            data_path = xml_path.parent / data_path
+    if not data_path.is_file():
+        raise FileNotFoundError(f"external loads data file not found: {data_path} (from {xml_path}:{datafile_line})")
+    data = read_storage(data_path)
+    labels = data.column_names
+
+    forces = []
+    objects = loads.find("objects")
+    for ef in (objects.findall("ExternalForce") if objects is not None else []):
+        name = ef.get("name", "")
+        ef_line = lines[ef]
+        body, body_line = text(ef, "applied_to_body")
+        if not body:
+            raise file_error(xml_path, body_line, "applied_to_body", f"ExternalForce {name!r}: expected the body it is applied to")
+        frames = {}
+        for tag in ("force_expressed_in_body", "point_expressed_in_body"):
+            value, _ = text(ef, tag)
+            frames[tag] = value or "ground"
+        applies, _ = text(ef, "appliesForce")
+        disabled, _ = text(ef, "isDisabled")
+        applies_force = (applies or "true").lower() == "true" and (disabled or "false").lower() != "true"
+
+        resolved = {}
+        for what in ("force", "point", "torque"):
+            ident, ident_line = text(ef, f"{what}_identifier")
+            ident = ident or ""
+            cols = [c for c in labels if c.startswith(ident)] if ident else []
+            if ident and len(cols) != 3:
+                raise file_error(
+                    xml_path, ident_line, f"{what}_identifier",
+                    f"ExternalForce {name!r}: {what} identifier {ident!r} matches {len(cols)} columns of "
+                    f"{data_path.name} {cols[:6]}, expected 3 (x, y, z)")
+            resolved[what] = (ident, cols, data.data[cols].to_numpy() if cols else None)
+        if not resolved["force"][0] and not resolved["torque"][0]:
+            raise file_error(xml_path, ef_line, "force_identifier", f"ExternalForce {name!r}: neither a force nor a torque identifier")
+        if resolved["point"][0] and not resolved["force"][0]:
+            raise file_error(xml_path, ef_line, "point_identifier", f"ExternalForce {name!r}: a point without a force")
+        forces.append(ExternalForce(
+            name=name, applied_to_body=body,
+            force_expressed_in_body=frames["force_expressed_in_body"],
+            point_expressed_in_body=frames["point_expressed_in_body"],
+            force_identifier=resolved["force"][0], point_identifier=resolved["point"][0],
+            torque_identifier=resolved["torque"][0], applies_force=applies_force,
+            force_columns=resolved["force"][1], point_columns=resolved["point"][1],
+            torque_columns=resolved["torque"][1],
+            force=resolved["force"][2], point=resolved["point"][2], torque=resolved["torque"][2],
+            line=ef_line))
+
+    kin_file, _ = text(loads, "external_loads_model_kinematics_file")
+    cutoff_text, cutoff_line = text(loads, "lowpass_cutoff_frequency_for_load_kinematics")
+    cutoff = None
+    if cutoff_text:
+        if not _is_number(cutoff_text):
+            raise file_error(xml_path, cutoff_line, "lowpass_cutoff_frequency_for_load_kinematics",
+                             f"expected a number, got {cutoff_text!r}")
+        cutoff = float(cutoff_text) if float(cutoff_text) >= 0 else None
+    return ExternalLoads(path=xml_path, name=loads.get("name", ""), data_file=data_path, data=data, forces=forces,
+                         model_kinematics_file=kin_file or None, lowpass_cutoff_frequency_for_load_kinematics=cutoff)

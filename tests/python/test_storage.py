@@ -1,7 +1,7 @@
-"""OpenSim storage files: reading, writing, line-accurate errors.
+"""OpenSim storage files and external loads: reading, writing, line-accurate errors.
 
 Small files are written in tmp_path; the OpenSim walking tutorial's files (kinematics .sto
-version 1 in degrees, ground reactions .mot in the older header layout)
+version 1 in degrees, ground reactions .mot in the older header layout, foot_floor_loads.xml)
 are read from the shared reference data and skipped with a reason when it is absent. When
 the opensim package is importable, read_storage is checked against opensim.Storage and
 opensim.TimeSeriesTable on those files and on what write_storage writes.
@@ -157,6 +157,104 @@ def test_walking_trial_ground_reactions():
     assert s.version is None and s.name == "subject01_walk1_grf.mot" and s.in_degrees
     assert len(s.column_names) == 18 and len(s.time) == 9009
     assert s.data["right_foot_force_vy"][0] == 745.46611415
+
+
+def test_walking_trial_external_loads():
+    xml = walk_file("foot_floor_loads.xml")
+    loads = biomech.read_external_loads(xml)
+    assert loads.data_file == xml.parent / "subject01_walk1_grf.mot"
+    assert [f.name for f in loads.forces] == ["right_foot", "left_foot"]
+    right, left = loads["right_foot"], loads["left_foot"]
+    assert (right.applied_to_body, left.applied_to_body) == ("calcn_r", "calcn_l")
+    assert right.force_expressed_in_body == right.point_expressed_in_body == "ground"
+    assert right.force_columns == ["right_foot_force_vx", "right_foot_force_vy", "right_foot_force_vz"]
+    assert right.point_columns == ["right_foot_force_px", "right_foot_force_py", "right_foot_force_pz"]
+    assert right.force.shape == right.point.shape == (9009, 3)
+    np.testing.assert_array_equal(right.force[0], [101.51197668, 745.46611415, -47.44870554])
+    # The tutorial's file gives the right foot the left foot's torque identifier; it is read as written.
+    assert right.torque_identifier == "left_foot_torque_"
+    assert right.torque_columns == ["left_foot_torque_x", "left_foot_torque_y", "left_foot_torque_z"]
+    np.testing.assert_array_equal(right.torque, left.torque)
+    assert loads.shared_columns() == {c: ["right_foot", "left_foot"] for c in left.torque_columns}
+    # body weight order of magnitude in mid-stance (subject 72.6 kg): vertical force of both feet
+    total = right.force[:, 1] + left.force[:, 1]
+    assert 500 < np.median(total) < 1000
+
+
+EXTERNAL_LOADS = """\
+<?xml version="1.0" encoding="UTF-8" ?>
+<OpenSimDocument Version="40000">
+  <ExternalLoads name="loads">
+    <objects>
+      <ExternalForce name="plate1">
+        <applied_to_body>calcn_r</applied_to_body>
+        <force_expressed_in_body>ground</force_expressed_in_body>
+        <force_identifier>{force}</force_identifier>
+        <point_identifier>{point}</point_identifier>
+        <torque_identifier>{torque}</torque_identifier>
+      </ExternalForce>
+    </objects>
+    <datafile>{datafile}</datafile>
+  </ExternalLoads>
+</OpenSimDocument>
+"""
+
+PLATE_MOT = "plate\nversion=1\nnRows=2\nnColumns=10\ninDegrees=no\nendheader\n" + \
+    "time\tf_vx\tf_vy\tf_vz\tf_px\tf_py\tf_pz\tm_x\tm_y\tm_z\n" + \
+    "0\t1\t700\t3\t0.1\t0\t0.2\t0\t5\t0\n0.01\t2\t710\t4\t0.11\t0\t0.21\t0\t6\t0\n"
+
+
+def loads_files(tmp_path, **kw):
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "plate.mot").write_text(PLATE_MOT)
+    fields = {"force": "f_v", "point": "f_p", "torque": "m_", "datafile": "data/plate.mot"} | kw
+    xml = tmp_path / "loads.xml"
+    xml.write_text(EXTERNAL_LOADS.format(**fields))
+    return xml
+
+
+def test_external_loads_resolution_and_defaults(tmp_path):
+    loads = biomech.read_external_loads(loads_files(tmp_path))
+    f = loads["plate1"]
+    assert f.point_expressed_in_body == "ground"  # absent: ground, as OpenSim
+    np.testing.assert_array_equal(f.force, [[1, 700, 3], [2, 710, 4]])
+    np.testing.assert_array_equal(f.point, [[0.1, 0, 0.2], [0.11, 0, 0.21]])
+    np.testing.assert_array_equal(f.torque[:, 1], [5, 6])
+    assert f.line == 5 and loads.shared_columns() == {}
+    # an empty torque identifier: no torque, not an error
+    f = biomech.read_external_loads(loads_files(tmp_path, torque=""))["plate1"]
+    assert f.torque is None and f.torque_columns == []
+    # data_file= overrides <datafile>
+    other = tmp_path / "elsewhere.mot"
+    other.write_text(PLATE_MOT.replace("700", "800"))
+    assert biomech.read_external_loads(loads_files(tmp_path), data_file=other)["plate1"].force[0, 1] == 800
+    with pytest.raises(KeyError):
+        loads["plate2"]
+
+
+@pytest.mark.parametrize("kw,line,field,match", [
+    ({"torque": "r_foot_torque_"}, 10, "torque_identifier", "matches 0 columns"),
+    ({"force": "f_"}, 8, "force_identifier", "matches 6 columns"),
+    ({"force": "", "torque": ""}, 5, "force_identifier", "neither"),
+    ({"force": ""}, 5, "point_identifier", "point without a force"),
+])
+def test_external_loads_errors_name_the_xml_line(tmp_path, kw, line, field, match):
+    xml = loads_files(tmp_path, **kw)
+    with pytest.raises(biomech.FileError, match=match) as e:
+        biomech.read_external_loads(xml)
+    assert (e.value.file, e.value.line, e.value.field) == (str(xml), line, field)
+
+
+def test_external_loads_missing_files_and_bad_xml(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        biomech.read_external_loads(tmp_path / "absent.xml")
+    with pytest.raises(FileNotFoundError, match="nowhere.mot"):
+        biomech.read_external_loads(loads_files(tmp_path, datafile="nowhere.mot"))
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<ExternalLoads>\n<objects>\n</ExternalLoads>\n")
+    with pytest.raises(biomech.FileError) as e:
+        biomech.read_external_loads(bad)
+    assert e.value.line == 3
 
 
 # ---- OpenSim as the oracle
