@@ -29,7 +29,7 @@ if not _os.environ.get("BIOMECH_MODELS_DIR"):
         pass
 
 # Errors: FileError (a ValueError with .file, .line, .field) for a bad model,
-# exercise, storage or external loads file; FileNotFoundError for a missing one; ValueError for bad arguments.
+# exercise, storage, external loads, C3D or EMG file; FileNotFoundError for a missing one; ValueError for bad arguments.
 FileError = _core.FileError
 
 # ---- domains (one line per domain module)
@@ -44,6 +44,7 @@ from .exercise import Exercise, compare, exercises, simulate  # noqa: E402
 from .dynamics import simulate_hip_hitch, simulate_stance  # noqa: E402
 from .signal import butterworth, filtfilt, lowpass_like_opensim  # noqa: E402
 from .storage import ExternalForce, ExternalLoads, Storage, read_external_loads, read_storage, write_storage  # noqa: E402
+from .recordings import C3DRecording, ForcePlate, read_c3d, read_emg_csv  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -84,4 +85,8 @@ __all__ = [
     "ExternalForce",
     "ExternalLoads",
     "read_external_loads",
+    "C3DRecording",
+    "ForcePlate",
+    "read_c3d",
+    "read_emg_csv",
 ]
