@@ -45,6 +45,8 @@ from .dynamics import simulate_hip_hitch, simulate_stance  # noqa: E402
 from .signal import butterworth, filtfilt, lowpass_like_opensim  # noqa: E402
 from .storage import ExternalForce, ExternalLoads, Storage, read_external_loads, read_storage, write_storage  # noqa: E402
 from .recordings import C3DRecording, ForcePlate, read_c3d, read_emg_csv  # noqa: E402
+from . import emg  # noqa: E402
+from .plots import plot_emg_comparison  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -89,4 +91,6 @@ __all__ = [
     "ForcePlate",
     "read_c3d",
     "read_emg_csv",
+    "emg",
+    "plot_emg_comparison",
 ]
