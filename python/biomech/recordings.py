@@ -10,7 +10,6 @@ SI units throughout (N, N m, m, s) whatever the file's units; docs/recorded_moti
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import math
 import os
@@ -182,6 +181,8 @@ def read_emg_csv(path: str | os.PathLike, time_column: str | None = None, rate_h
     number of values, a value that is not a number, time that does not increase, or
     uneven sampling (a step more than 1 % off the median: filters need a uniform rate).
     """
+    import csv
+
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"EMG file not found: {path}")
