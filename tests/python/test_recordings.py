@@ -7,12 +7,11 @@ in N mm, positions in mm) on two plates, one rotated 90 degrees about the vertic
 """
 from __future__ import annotations
 
+import ezc3d  # a dependency of biomech: its absence fails these tests
 import numpy as np
 import pytest
 
 import biomech
-
-ezc3d = pytest.importorskip("ezc3d")  # a dependency of biomech: missing means a broken install
 
 POINT_RATE, ANALOG_RATE, N_FRAMES = 100.0, 1000.0, 50
 N = N_FRAMES * int(ANALOG_RATE / POINT_RATE)
