@@ -309,15 +309,15 @@ Eigen::MatrixXd basis_derivatives(const std::vector<double>& U, int i, double u,
 
 }  // namespace
 
-Eigen::VectorXd natural_spline_interpolate(const Eigen::Ref<const Eigen::VectorXd>& x,
-                                           const Eigen::Ref<const Eigen::VectorXd>& y,
+Eigen::MatrixXd natural_spline_interpolate(const Eigen::Ref<const Eigen::VectorXd>& x,
+                                           const Eigen::Ref<const Eigen::MatrixXd>& y,
                                            const Eigen::Ref<const Eigen::VectorXd>& t, int degree) {
   if (degree < 1 || degree > 7 || degree % 2 == 0)
     throw InvalidArgument("natural_spline_interpolate: expected an odd degree 1..7, got " + std::to_string(degree));
   const int p = degree, m = (degree + 1) / 2;
   const int n = static_cast<int>(x.size());
-  if (y.size() != n)
-    throw InvalidArgument("natural_spline_interpolate: expected as many y as x, got " + std::to_string(y.size()) +
+  if (y.rows() != n)
+    throw InvalidArgument("natural_spline_interpolate: expected as many y rows as x, got " + std::to_string(y.rows()) +
                           " and " + std::to_string(n));
   if (n < m + 1)
     throw InvalidArgument("natural_spline_interpolate: expected at least " + std::to_string(m + 1) +
@@ -335,31 +335,35 @@ Eigen::VectorXd natural_spline_interpolate(const Eigen::Ref<const Eigen::VectorX
     const int k = std::clamp(static_cast<int>(it - x.data()) - 1, 0, n - 2);
     return p + k;
   };
+  // one factorisation for every column of y
   std::vector<Eigen::Triplet<double>> rows;
-  Eigen::VectorXd rhs = Eigen::VectorXd::Zero(nb);
+  Eigen::MatrixXd rhs = Eigen::MatrixXd::Zero(nb, y.cols());
   int row = 0;
-  auto add_row = [&](double u, int order, double value) {
+  auto add_row = [&](double u, int order) {
     const int i = span(u);
     const Eigen::MatrixXd d = basis_derivatives(U, i, u, p, order);
     for (int j = 0; j <= p; ++j)
       if (d(order, j) != 0.0) rows.emplace_back(row, i - p + j, d(order, j));
-    rhs[row++] = value;
+    ++row;
   };
-  for (int k = 0; k < n; ++k) add_row(x[k], 0, y[k]);
+  for (int k = 0; k < n; ++k) {
+    rhs.row(row) = y.row(k);
+    add_row(x[k], 0);
+  }
   for (int order = m; order <= 2 * m - 2; ++order) {
-    add_row(x[0], order, 0.0);
-    add_row(x[n - 1], order, 0.0);
+    add_row(x[0], order);
+    add_row(x[n - 1], order);
   }
   Eigen::SparseMatrix<double> A(nb, nb);
   A.setFromTriplets(rows.begin(), rows.end());
   Eigen::SparseLU<Eigen::SparseMatrix<double>> lu(A);
   if (lu.info() != Eigen::Success) throw InvalidArgument("natural_spline_interpolate: singular collocation system");
-  const Eigen::VectorXd c = lu.solve(rhs);
-  Eigen::VectorXd out(t.size());
+  const Eigen::MatrixXd c = lu.solve(rhs);
+  Eigen::MatrixXd out(t.size(), y.cols());
   for (Eigen::Index k = 0; k < t.size(); ++k) {
     const int i = span(t[k]);
     const Eigen::MatrixXd d = basis_derivatives(U, i, t[k], p, 0);
-    out[k] = d.row(0).dot(c.segment(i - p, p + 1));
+    out.row(k) = d.row(0) * c.middleRows(i - p, p + 1);
   }
   return out;
 }
@@ -390,10 +394,8 @@ FilteredSeries lowpass_like_opensim(const Eigen::Ref<const Eigen::VectorXd>& tim
     std::vector<double> grid;
     for (double s = t[0]; s <= t[np - 1]; s += dtmin) grid.push_back(s);  // GCVSplineSet::constructStorage
     const Eigen::Map<const Eigen::VectorXd> tg(grid.data(), static_cast<Eigen::Index>(grid.size()));
-    Eigen::MatrixXd vg(tg.size(), v.cols());
-    for (Eigen::Index j = 0; j < v.cols(); ++j) vg.col(j) = natural_spline_interpolate(t, v.col(j), tg, 5);
+    v = natural_spline_interpolate(t, v, tg, 5);
     t = tg;
-    v = std::move(vg);
   }
   // 3. Signal::LowpassIIR on every column
   for (Eigen::Index j = 0; j < v.cols(); ++j) v.col(j) = opensim_lowpass_iir(v.col(j), dtmin, cutoff_hz);

@@ -145,13 +145,19 @@ TEST(Signal, NaturalQuinticSplineInterpolatesAndReproducesQuadratics) {
     y[i] = std::sin(8 * x[i]);
     q[i] = 2 - 3 * x[i] + 5 * x[i] * x[i];
   }
-  EXPECT_LT((natural_spline_interpolate(x, y, x, 5) - y).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_LT((natural_spline_interpolate(x, y, x, 5).col(0) - y).cwiseAbs().maxCoeff(), 1e-12);
   const Eigen::VectorXd tt = Eigen::VectorXd::LinSpaced(333, x[0], x[n - 1]);
-  const Eigen::VectorXd qq = natural_spline_interpolate(x, q, tt, 5);
-  for (Eigen::Index k = 0; k < tt.size(); ++k) EXPECT_NEAR(qq[k], 2 - 3 * tt[k] + 5 * tt[k] * tt[k], 1e-10);
-  // between the knots it follows the smooth function it interpolates
-  const Eigen::VectorXd yy = natural_spline_interpolate(x, y, tt, 5);
-  for (Eigen::Index k = 0; k < tt.size(); ++k) EXPECT_NEAR(yy[k], std::sin(8 * tt[k]), 1e-5);
+  Eigen::MatrixXd yq(n, 2);
+  yq << y, q;
+  const Eigen::MatrixXd both = natural_spline_interpolate(x, yq, tt, 5);  // one spline per column
+  for (Eigen::Index k = 0; k < tt.size(); ++k) {
+    EXPECT_NEAR(both(k, 1), 2 - 3 * tt[k] + 5 * tt[k] * tt[k], 1e-10);
+    // between the knots it follows the smooth function it interpolates
+    EXPECT_NEAR(both(k, 0), std::sin(8 * tt[k]), 1e-5);
+  }
+  // the natural cubic (degree 3) also reproduces a straight line
+  const Eigen::VectorXd line = (2 * x.array() - 1).matrix();
+  EXPECT_LT((natural_spline_interpolate(x, line, tt, 3).col(0) - (2 * tt.array() - 1).matrix()).cwiseAbs().maxCoeff(), 1e-12);
 }
 
 TEST(Signal, LowpassLikeOpensimOnUniformTimesKeepsTheGrid) {

@@ -78,9 +78,10 @@ Eigen::VectorXd pad_odd(const Eigen::Ref<const Eigen::VectorXd>& x, int pad);
 // Signal::LowpassIIR on uniformly sampled x (dt s), n >= 4.
 Eigen::VectorXd opensim_lowpass_iir(const Eigen::Ref<const Eigen::VectorXd>& x, double dt, double cutoff_hz);
 // Natural interpolating spline of odd degree 2m - 1 (m = 1..4; natural: derivatives
-// m..2m-2 vanish at both ends) through (x, y), evaluated at t (inside [x0, xn]).
-Eigen::VectorXd natural_spline_interpolate(const Eigen::Ref<const Eigen::VectorXd>& x,
-                                           const Eigen::Ref<const Eigen::VectorXd>& y,
+// m..2m-2 vanish at both ends) through (x, y), evaluated at t (inside [x0, xn]);
+// y (n, k): one spline per column, returns (t.size(), k).
+Eigen::MatrixXd natural_spline_interpolate(const Eigen::Ref<const Eigen::VectorXd>& x,
+                                           const Eigen::Ref<const Eigen::MatrixXd>& y,
                                            const Eigen::Ref<const Eigen::VectorXd>& t, int degree);
 
 }  // namespace biomech
