@@ -116,7 +116,7 @@ Eigen::VectorXd hip_posture(const Model& model, char side, double flexion, doubl
   return q;
 }
 
-StrengthCurve strength_curve(const Model& model, char side, double min_deg, double max_deg, int samples) {
+StrengthCurve strength_curve(const Model& model, Data& data, char side, double min_deg, double max_deg, int samples) {
   check_side(side, "strength_curve");
   if (!(std::isfinite(min_deg) && std::isfinite(max_deg) && min_deg < max_deg))
     throw InvalidArgument("strength_curve: expected finite min_abduction_deg < max_abduction_deg, got " +
@@ -130,7 +130,6 @@ StrengthCurve strength_curve(const Model& model, char side, double min_deg, doub
   c.abduction_angle = Eigen::VectorXd::LinSpaced(samples, min_deg * deg, max_deg * deg);
   c.torque.setZero(samples);
   c.muscle_torque.setZero(samples, model.n_muscles());
-  Data data(model);
   for (int k = 0; k < samples; ++k) {
     compute_muscle_paths(model, data, hip_posture(model, side, 0.0, -c.abduction_angle[k], 0.0, 0.0));
     const Eigen::VectorXd f = effective_max_force(model, data);
@@ -160,15 +159,14 @@ StrengthCurve strength_curve(const Model& model, char side, double min_deg, doub
   return c;
 }
 
-MvicReference mvic_test(const Model& model, char side) {
+MvicReference mvic_test(const Model& model, Data& data, char side) {
   check_side(side, "mvic_test");
   const HipCoordinates h = hip_coordinates(model, side);
-  const StrengthCurve curve = strength_curve(model, side);
+  const StrengthCurve curve = strength_curve(model, data, side);
   MvicReference r;
   r.side = side;
   r.abduction_angle = curve.peak_angle;
   r.posture = hip_posture(model, side, 0.0, -r.abduction_angle, 0.0, 0.0);
-  Data data(model);
   compute_muscle_paths(model, data, r.posture);
   const Eigen::VectorXd f = effective_max_force(model, data);
   r.activation.setZero(model.n_muscles());
@@ -220,7 +218,7 @@ double group_percent_mvic(const Model& model, const MvicReference& mvic, const E
   return den > 0.0 ? 100.0 * num_ / den : kNaN;
 }
 
-WeaknessTable weakness_table(const Model& model, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+WeaknessTable weakness_table(const Model& model, Data& data, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
                              const Eigen::Ref<const Eigen::VectorXd>& hip_moments,
                              const std::vector<double>& levels, const std::string& weakened_group,
                              const RecruitmentOptions& options) {
@@ -237,7 +235,6 @@ WeaknessTable weakness_table(const Model& model, char side, const Eigen::Ref<con
     if (!(std::isfinite(s) && s > 0.0))
       throw InvalidArgument("weakness_table: expected strength levels > 0, got " + num(s));
 
-  Data data(model);
   compute_muscle_paths(model, data, posture);
   const Eigen::VectorXd f_eff = effective_max_force(model, data);
   const int dofs[3] = {h.flexion, h.adduction, h.rotation};
@@ -305,7 +302,7 @@ WeaknessTable weakness_table(const Model& model, char side, const Eigen::Ref<con
   return t;
 }
 
-StretchTable stretch_table(const Model& model, const std::vector<Posture>& postures, char side,
+StretchTable stretch_table(const Model& model, Data& data, const std::vector<Posture>& postures, char side,
                            const std::string& group) {
   check_side(side, "stretch_table");
   StretchTable t;
@@ -321,7 +318,6 @@ StretchTable stretch_table(const Model& model, const std::vector<Posture>& postu
     throw InvalidArgument("stretch_table: expected a muscle group with muscles on side '" + std::string(1, side) +
                           "', got '" + group + "'");
   const int P = static_cast<int>(postures.size()), M = static_cast<int>(muscles.size());
-  Data data(model);
   compute_muscle_paths(model, data, hip_posture(model, side, 0.0, 0.0, 0.0, 0.0));
   t.neutral_length.resize(M);
   for (int k = 0; k < M; ++k) t.neutral_length[k] = data.muscle_length[muscles[k]];

@@ -25,13 +25,13 @@ import pandas as pd
 from . import _core
 from ._paths import data_path
 from .cli import argument, command
+from .fields import field_arguments, field_values, scalar_fields
 from .model import Model, as_model, model_arguments, model_from_args
 from .results import save_results
 
 __all__ = ["exercises", "Exercise", "simulate", "compare"]
 
 EXERCISE_DIR = "exercises"
-GMED_SEGMENTS = ("anterior", "middle", "posterior")
 
 
 def _exercise_dir() -> Path:
@@ -131,36 +131,32 @@ def _fmt_range(r) -> str:
 
 
 
-def _check_p(p) -> float:
-    p = float(p)
-    if not (math.isfinite(p) and p > 1):
-        raise ValueError(f"expected an activation exponent p > 1, got {p}")
-    return p
-
-
-def simulate_raw(model, exercise, p: float = 2.0) -> "_core.SimulationResult":
-    """The compiled per-frame result (arrays) of one exercise."""
+def simulate_raw(model, exercise, **options) -> "_core.SimulationResult":
+    """The compiled per-frame result (arrays) of one exercise; options as in :func:`simulate`."""
     m = as_model(model)
     ex = Exercise.load(exercise)
-    return _core.simulate(m.core, ex.core, _check_p(p))
+    return _core.simulate(m.core, m.data, ex.core, _core.SimulateOptions(**options))
 
 
-def simulate(model, exercise, p: float = 2.0) -> pd.DataFrame:
+def simulate(model, exercise, **options) -> pd.DataFrame:
     """Per-frame time series of one exercise, indexed by (leg, time_s).
 
+    Options by public name (``biomech.SimulateOptions.fields()``): the recruitment
+    options (``p``, the activation exponent, 2 by default; ...) and ``time_step_fd_s``.
     Columns: the leg's role; hip flexion, adduction and rotation moments and the
     knee moment (N m, what the muscles must supply, model sign conventions) and
     the hip abduction moment (N m/kg); gluteus medius %MVIC per segment and
     whole, TFL %MVIC; hip contact force (BW); reserves (N m); per actuator
     ``activation:<name>`` (0-1) and ``force:<name>_n`` (N; ``_nm`` for a lumped knee
     actuator, whose force is a moment); per posture coordinate ``posture:<name>_rad``
-    (``_m`` for a translation). ``df.attrs`` holds the exercise id, p and the body mass.
+    (``_m`` for a translation). ``df.attrs`` holds the exercise id, the options and the body mass.
     """
     m = as_model(model)
-    return _timeseries(m, simulate_raw(m, exercise, p), p)
+    o = _core.SimulateOptions(**options)
+    return _timeseries(m, simulate_raw(m, exercise, **options), o)
 
 
-def _timeseries(m: Model, res, p: float) -> pd.DataFrame:
+def _timeseries(m: Model, res, options: "_core.SimulateOptions") -> pd.DataFrame:
     """simulate()'s table from a compiled result."""
     coords = m.coordinates
     posture = np.asarray(res.posture)
@@ -197,35 +193,29 @@ def _timeseries(m: Model, res, p: float) -> pd.DataFrame:
         df = pd.DataFrame(d, index=pd.MultiIndex.from_product([[leg.side], t], names=["leg", "time_s"]))
         frames.append(df)
     out = pd.concat(frames)
-    out.attrs.update({"exercise": res.exercise_id, "p": float(p), "body_mass_kg": res.body_mass})
+    out.attrs.update({"exercise": res.exercise_id, "p": options.p, "options": options.to_dict(),
+                      "body_mass_kg": res.body_mass})
     return out
 
 
-COMPARE_COLUMNS = [
-    "exercise", "leg", "role",
-    "gmed_peak_percent_mvic", "gmed_anterior_peak_percent_mvic", "gmed_middle_peak_percent_mvic",
-    "gmed_posterior_peak_percent_mvic",
-    "gmed_mean_percent_mvic", "gmed_anterior_mean_percent_mvic", "gmed_middle_mean_percent_mvic",
-    "gmed_posterior_mean_percent_mvic",
-    "tfl_peak_percent_mvic", "gmed_tfl_ratio", "peak_hip_contact_force_bw", "peak_abduction_moment_nm_per_kg",
-    "time_under_tension_s", "abductor_impulse_nms", "max_reserve_nm",
-]
+# One row per exercise and analysed leg: the fields of _core.ExerciseSummary.
+COMPARE_COLUMNS = scalar_fields(_core.ExerciseSummary)
 
 
-def compare(model=None, exercises: "Iterable[str] | None" = None, p: float = 2.0) -> pd.DataFrame:
+def compare(model=None, exercises: "Iterable[str] | None" = None, **options) -> pd.DataFrame:
     """One row per exercise and analysed leg, ranked by peak gluteus medius %MVIC.
 
-    Peak and mean gluteus medius %MVIC (whole and per segment), ``gmed_tfl_ratio``
-    (mean gluteus medius over mean TFL %MVIC), peak hip contact force (BW), peak
-    hip abduction moment (N m/kg), time under tension and abductor impulse
-    (integral of the positive abduction moment, N m s) per set, largest reserve.
+    Columns: the fields of ``biomech.ExerciseSummary`` (``ExerciseSummary.fields()`` gives
+    each one's unit and meaning): peak and mean gluteus medius %MVIC (whole and per
+    segment), ``gmed_tfl_ratio``, peak hip contact force (BW), peak hip abduction moment
+    (N m/kg), time under tension and abductor impulse per set, largest reserve.
+    Options as in :func:`simulate`.
     """
-    return _compare(as_model(model), exercises, p)[0]
+    return _compare(as_model(model), exercises, _core.SimulateOptions(**options))[0]
 
 
-def _compare(m: Model, exercises, p: float):
+def _compare(m: Model, exercises, options: "_core.SimulateOptions"):
     """compare()'s table and the compiled result of each exercise (id -> result), simulated once."""
-    p = _check_p(p)
     ids = exercise_ids() if exercises is None else list(exercises)
     if not ids:
         raise ValueError("expected at least one exercise id")
@@ -233,31 +223,29 @@ def _compare(m: Model, exercises, p: float):
     simulations = {}
     for i in ids:
         ex = Exercise.load(i)
-        res = _core.simulate(m.core, ex.core, p)
+        res = _core.simulate(m.core, m.data, ex.core, options)
         simulations[ex.id] = res
-        for s in _core.summarize(ex.core, res):
-            pk, mn = s.gmed_peak_percent_mvic, s.gmed_mean_percent_mvic
-            rows.append({
-                "exercise": s.exercise_id, "leg": s.side, "role": s.role,
-                "gmed_peak_percent_mvic": pk[3],
-                **{f"gmed_{g}_peak_percent_mvic": pk[k] for k, g in enumerate(GMED_SEGMENTS)},
-                "gmed_mean_percent_mvic": mn[3],
-                **{f"gmed_{g}_mean_percent_mvic": mn[k] for k, g in enumerate(GMED_SEGMENTS)},
-                "tfl_peak_percent_mvic": s.tfl_peak_percent_mvic,
-                "gmed_tfl_ratio": s.gmed_tfl_ratio,
-                "peak_hip_contact_force_bw": s.peak_hip_contact_force_bw,
-                "peak_abduction_moment_nm_per_kg": s.peak_abduction_moment_nm_per_kg,
-                "time_under_tension_s": s.time_under_tension_s,
-                "abductor_impulse_nms": s.abductor_impulse_nms,
-                "max_reserve_nm": s.max_reserve_nm,
-            })
+        rows += [s.to_dict() for s in _core.summarize(ex.core, res)]
     df = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
     df = df.sort_values("gmed_peak_percent_mvic", ascending=False, kind="stable").reset_index(drop=True)
-    df.attrs.update({"p": p, "model": m.core.name, "body_mass_kg": m.total_mass})
+    df.attrs.update({"p": options.p, "options": options.to_dict(), "model": m.core.name,
+                     "body_mass_kg": m.total_mass})
     return df, simulations
 
 
 # ---------------------------------------------------------------- CLI
+
+# The solver's numerical settings stay at their defaults on the command line.
+_SIMULATE_CLI_SKIP = ["reserve_weight", "reserve_reference_nm", "tolerance_nm", "max_iterations", "warm_start",
+                      "time_step_fd_s"]
+
+
+def simulate_arguments(func):
+    """Decorator adding the options of ``simulate`` (``--p`` ...) to a subcommand."""
+    for flags, kw in reversed(field_arguments(_core.SimulateOptions, skip=_SIMULATE_CLI_SKIP)):
+        func = argument(*flags, **kw)(func)
+    return func
+
 
 
 def _exercises_text(df: pd.DataFrame) -> str:
@@ -275,11 +263,11 @@ def _exercises_cmd(args):
 
 @command("simulate", help="Simulate one exercise: per-frame moments, %MVIC and hip contact force.")
 @argument("exercise", help="exercise id (see 'biomech exercises') or path to an exercise YAML file")
-@argument("--p", type=float, default=2.0, help="activation exponent of the static optimisation (default 2)")
+@simulate_arguments
 @model_arguments
 def _simulate_cmd(args):
     model = model_from_args(args)
-    df = simulate(model, args.exercise, p=args.p)
+    df = simulate(model, args.exercise, **field_values(args, _core.SimulateOptions))
     if getattr(args, "json", False):
         keep = [c for c in df.columns if ":" not in c]  # per-muscle and posture columns stay out of the JSON
         return {"exercise": df.attrs["exercise"], "p": df.attrs["p"],
@@ -307,17 +295,18 @@ def _compare_text(df: pd.DataFrame) -> str:
 @command("compare", help="Compare exercises: gluteus medius %MVIC per segment, gmed:TFL, hip load, dose.",
          text=_compare_text)
 @argument("--exercises", nargs="+", default=None, metavar="ID", help="exercise ids (default: the whole catalogue)")
-@argument("--p", type=float, default=2.0, help="activation exponent of the static optimisation (default 2)")
+@simulate_arguments
 @argument("--out", default=None, metavar="FILE.h5", help="also write the table and per-frame results to HDF5")
 @argument("--plot", default=None, metavar="FILE.png", help="also draw the ranking bar chart")
 @model_arguments
 def _compare_cmd(args):
     model = model_from_args(args)
-    df, simulations = _compare(model, args.exercises, args.p)
+    options = _core.SimulateOptions(**field_values(args, _core.SimulateOptions))
+    df, simulations = _compare(model, args.exercises, options)
     if args.out:
         save_results(args.out, model=model, comparison=df,
-                     simulations={i: _timeseries(model, r, args.p) for i, r in simulations.items()},
-                     options={"command": "compare", "p": args.p, "exercises": args.exercises or "all"},
+                     simulations={i: _timeseries(model, r, options) for i, r in simulations.items()},
+                     options={"command": "compare", **options.to_dict(), "exercises": args.exercises or "all"},
                      producer="biomech compare")
     if args.plot:
         from .plots import ranking  # matplotlib: imported only when drawing

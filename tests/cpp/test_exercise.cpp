@@ -20,6 +20,11 @@ using namespace biomech;
 
 namespace {
 
+SimulationResult run(const Model& model, const Exercise& ex) {
+  Data data(model);
+  return simulate(model, data, ex);
+}
+
 constexpr double kG = 9.80665;
 
 // A tiny-model exercise: standing on the right foot, optional extra YAML.
@@ -118,7 +123,7 @@ TEST(ExerciseIo, TrajectoryOutsideJointRangeNamesTheKeyframe) {
     EXPECT_EQ(e.line, line_of(text, "hip_flexion_r: 150"));
     EXPECT_NE(std::string(e.what()).find("outside the joint range"), std::string::npos);
   }
-  EXPECT_THROW(simulate(model, ex), FileError);
+  EXPECT_THROW(run(model, ex), FileError);
   // The root's orientation is free: lying on the side is not a range error.
   const Exercise lying = parse_exercise(standing("motion:\n  posture_deg: {pelvis_list: -90}\n"));
   EXPECT_NO_THROW(check_exercise(model, lying));
@@ -162,7 +167,7 @@ TEST(ExerciseTrajectory, MinimumJerkBlendAndDerivatives) {
 TEST(ExerciseStatics, OneFootCarriesTheWholeWeight) {
   const Model model = test_models::tiny_model();
   const Exercise ex = parse_exercise(standing("motion:\n  posture_deg: {hip_flexion_r: 20, knee_flexion_r: 30}\n"));
-  const SimulationResult r = simulate(model, ex);
+  const SimulationResult r = run(model, ex);
   ASSERT_EQ(r.time.size(), 1);
   EXPECT_LT(r.root_residual[0], 1e-9);
   const double W = model.total_mass() * kG;
@@ -177,7 +182,7 @@ TEST(ExerciseStatics, OneFootCarriesTheWholeWeight) {
   const Exercise bal = parse_exercise(standing(
       "motion:\n  posture_deg: {hip_flexion_r: 20, knee_flexion_r: 30}\n",
       "balance: {over: foot, sagittal: {hip_flexion_r: 1}, frontal: {hip_adduction_r: 1}}\n"));
-  const SimulationResult rb = simulate(model, bal);
+  const SimulationResult rb = run(model, bal);
   EXPECT_LT(std::abs(rb.contact_moment(0, 0)), 1e-6);
   EXPECT_LT(std::abs(rb.contact_moment(0, 2)), 1e-6);
   EXPECT_GT(std::abs(r.contact_moment(0, 2)), 1.0);  // it was not balanced before
@@ -196,7 +201,7 @@ TEST(ExerciseLoads, CuffWeightAddsMassTimesLever) {
   const std::string cuff = "loads:\n  - {name: cuff, type: weight, mass_kg: 2.0, point: {body: tibia_r, offset_m: [0, -0.4, 0]}}\n";
   const Exercise bare = parse_exercise(lying + "dose: {sets: 1, reps: 1, hold_s: 1}\n");
   const Exercise loaded = parse_exercise(lying + cuff + "dose: {sets: 1, reps: 1, hold_s: 1}\n");
-  const SimulationResult a = simulate(model, bare), b = simulate(model, loaded);
+  const SimulationResult a = run(model, bare), b = run(model, loaded);
   Data data(model);
   forward_kinematics(model, data, a.posture.row(0).transpose());
   const Vec3 hip = data.body_pose[1].translation();
@@ -215,7 +220,7 @@ TEST(ExerciseLoads, BandIsLinearElasticAndInternal) {
       " a: {body: tibia_r, offset_m: [0, -0.3, 0]}, b: {body: pelvis, offset_m: [0, 0, -0.2]}}\n";
   const Exercise ex = parse_exercise(standing(
       "motion:\n  keyframes:\n    - {t_s: 0}\n    - {t_s: 1, deg: {hip_abduction_r: 30}}\n", band));
-  const SimulationResult r = simulate(model, ex);
+  const SimulationResult r = run(model, ex);
   Data data(model);
   for (int f = 0; f < r.time.size(); ++f) {
     forward_kinematics(model, data, r.posture.row(f).transpose());
@@ -229,7 +234,7 @@ TEST(ExerciseLoads, BandIsLinearElasticAndInternal) {
   const Exercise slack = parse_exercise(standing(
       "motion:\n  posture_deg: {hip_flexion_r: 0}\n",
       "loads:\n  - {name: band, type: band, stiffness_n_per_m: 300, rest_length_m: 5.0, a: {body: tibia_r}, b: {body: pelvis}}\n"));
-  EXPECT_EQ(simulate(model, slack).load_magnitude(0, 0), 0.0);
+  EXPECT_EQ(run(model, slack).load_magnitude(0, 0), 0.0);
 }
 
 TEST(ExerciseStatics, SupportPushesOnlyAndRelievesTheLimb) {
@@ -241,7 +246,7 @@ TEST(ExerciseStatics, SupportPushesOnlyAndRelievesTheLimb) {
   const Exercise held = parse_exercise(head +
       "  - {name: rest, type: support, point: {body: tibia_r, offset_m: [0, -0.4, 0]}, on_body: pelvis, normal: [0, 1, 0]}\n"
       "dose: {sets: 1, reps: 1, hold_s: 1}\n");
-  const SimulationResult a = simulate(model, free), b = simulate(model, held);
+  const SimulationResult a = run(model, free), b = run(model, held);
   EXPECT_GT(b.contact_force(0, 3 + 1), 0.0);  // pushes up on the shank
   EXPECT_LT(b.legs[0].moment.row(0).norm(), a.legs[0].moment.row(0).norm());
   EXPECT_LT(b.root_residual[0], 1e-9);
@@ -249,7 +254,7 @@ TEST(ExerciseStatics, SupportPushesOnlyAndRelievesTheLimb) {
   const Exercise pull = parse_exercise(head +
       "  - {name: rest, type: support, point: {body: tibia_r, offset_m: [0, -0.4, 0]}, on_body: pelvis, normal: [0, -1, 0]}\n"
       "dose: {sets: 1, reps: 1, hold_s: 1}\n");
-  EXPECT_EQ(simulate(model, pull).contact_force(0, 3 + 1), 0.0);
+  EXPECT_EQ(run(model, pull).contact_force(0, 3 + 1), 0.0);
 }
 
 TEST(ExerciseStatics, PullingContactIsReleased) {
@@ -262,7 +267,7 @@ TEST(ExerciseStatics, PullingContactIsReleased) {
       "contacts:\n  - {name: a, type: ground_flat, point: {body: pelvis}}\n"
       "  - {name: b, type: ground_point, point: {body: pelvis, offset_m: [0, 2.0, 0]}}\n"
       "dose: {sets: 1, reps: 1, hold_s: 1}\n");
-  const SimulationResult r = simulate(model, ex);
+  const SimulationResult r = run(model, ex);
   EXPECT_FALSE(r.contact_tension[0]);
   EXPECT_LT(r.root_residual[0], 1e-8);
   EXPECT_EQ(r.contact_force(0, 3 + 1), 0.0);  // b would have pulled: it lifted off
@@ -285,7 +290,7 @@ TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
     SCOPED_TRACE(entry.path().string());
     const Exercise ex = load_exercise(entry.path().string());
     EXPECT_EQ(ex.id, entry.path().stem().string());
-    const SimulationResult r = simulate(model, ex);
+    const SimulationResult r = run(model, ex);
     ASSERT_GT(r.time.size(), 0);
     EXPECT_LT(r.root_residual.maxCoeff(), 1e-6) << "contacts do not balance the body";
     EXPECT_EQ(std::count(r.contact_tension.begin(), r.contact_tension.end(), true), 0) << "a contact pulls";

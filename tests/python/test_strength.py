@@ -70,8 +70,8 @@ def test_strength_curve_peak_beside_published_strength(model):
         pytest.skip("../shared/reference_data not available")
     ref = pd.read_csv(csv, comment="#").set_index("sex")
     for sex in ("male", "female"):
-        subject = _core.Subject(name=sex, sex=sex, mass=70.0 if sex == "male" else 60.0,
-                                height=1.75 if sex == "male" else 1.63)
+        subject = _core.Subject(name=sex, sex=sex, mass_kg=70.0 if sex == "male" else 60.0,
+                                height_m=1.75 if sex == "male" else 1.63)
         m = Model.default(subject)
         peak = strength_curve(m).attrs["peak_torque_nm_per_kg"]
         print(f"{sex}: model peak {peak:.2f} N m/kg vs Sugimoto 2014 {ref.loc[sex, 'torque_nm_per_kg']:.2f}"
