@@ -14,6 +14,7 @@
 #include "biomech/errors.hpp"
 #include "biomech/inverse_dynamics.hpp"
 #include "biomech/kinematics.hpp"
+#include "biomech/muscle.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/strength.hpp"
 

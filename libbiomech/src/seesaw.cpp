@@ -11,6 +11,7 @@
 #include "biomech/strength.hpp"
 #include "biomech/inverse_dynamics.hpp"
 #include "biomech/kinematics.hpp"
+#include "biomech/muscle.hpp"
 #include "biomech/muscle_path.hpp"
 
 namespace biomech {

@@ -1,5 +1,5 @@
-// Force-length scaling, hip abduction strength curve, MVIC test, weakness
-// table and stretch lengths. The muscle model is described in strength.hpp.
+// Hip abduction strength curve, MVIC test, weakness table and stretch
+// lengths, on the muscle model of muscle.hpp.
 #include "biomech/strength.hpp"
 
 #include <algorithm>
@@ -32,56 +32,6 @@ bool in_group(const Muscle& mu, char side, const std::string& group, const std::
 }
 
 }  // namespace
-
-double active_force_length(double l) {
-  if (!(std::isfinite(l) && l >= 0.0))
-    throw InvalidArgument("active_force_length: expected a finite normalised fibre length >= 0, got " + num(l));
-  return std::exp(-(l - 1.0) * (l - 1.0) / kThelenForceLengthGamma);
-}
-
-FiberState fiber_state(const Muscle& mu, double mt_length) {
-  if (!(mu.optimal_fiber_length > 0.0))
-    throw InvalidArgument("fiber_state: expected optimal_fiber_length > 0 for muscle '" + mu.name + "', got " +
-                          num(mu.optimal_fiber_length));
-  if (!std::isfinite(mt_length))
-    throw InvalidArgument("fiber_state: expected a finite muscle-tendon length for '" + mu.name + "'");
-  FiberState s;
-  const double h = mu.optimal_fiber_length * std::sin(mu.pennation_angle);  // constant fibre height
-  const double x = mt_length - mu.tendon_slack_length;                      // fibre length along the tendon
-  if (x <= 0.0) {
-    // shorter than the tendon: the fibres cannot pull along the tendon line
-    s.length = std::abs(h);
-    s.cos_pennation = 0.0;
-  } else {
-    s.length = std::sqrt(x * x + h * h);
-    s.cos_pennation = x / s.length;
-  }
-  s.normalized_length = s.length / mu.optimal_fiber_length;
-  s.force_length = active_force_length(s.normalized_length);
-  s.max_force = mu.max_isometric_force * s.force_length * s.cos_pennation;
-  return s;
-}
-
-Eigen::VectorXd effective_max_force(const Model& model, const Data& data) {
-  if (data.muscle_length.size() != model.n_muscles())
-    throw InvalidArgument("effective_max_force: expected data.muscle_length of size " +
-                          std::to_string(model.n_muscles()) + " (run compute_muscle_paths first), got " +
-                          std::to_string(data.muscle_length.size()));
-  Eigen::VectorXd f(model.n_muscles());
-  for (int i = 0; i < model.n_muscles(); ++i) f[i] = fiber_state(model.muscles[i], data.muscle_length[i]).max_force;
-  return f;
-}
-
-Eigen::VectorXd normalized_fiber_length(const Model& model, const Data& data) {
-  if (data.muscle_length.size() != model.n_muscles())
-    throw InvalidArgument("normalized_fiber_length: expected data.muscle_length of size " +
-                          std::to_string(model.n_muscles()) + " (run compute_muscle_paths first), got " +
-                          std::to_string(data.muscle_length.size()));
-  Eigen::VectorXd l(model.n_muscles());
-  for (int i = 0; i < model.n_muscles(); ++i)
-    l[i] = fiber_state(model.muscles[i], data.muscle_length[i]).normalized_length;
-  return l;
-}
 
 HipCoordinates hip_coordinates(const Model& model, char side) {
   check_side(side, "hip_coordinates");

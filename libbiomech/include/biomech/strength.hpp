@@ -1,23 +1,10 @@
-// Muscle strength at a posture: active force-length scaling of maximal force,
-// the maximal isometric hip abduction strength curve, the model's MVIC test
+// Hip strength: the maximal isometric hip abduction strength curve, the model's MVIC test
 // (the reference of the EMG-style %MVIC estimate), the gluteus medius weakness
 // table and muscle lengths in stretches and postures.
 //
-// Muscle model (documented in docs/emg_estimate.md):
-//   - rigid tendon: the tendon is always at its slack length L_ts, so the fibres
-//     take up the rest of the muscle-tendon length L_mt along the tendon line;
-//   - constant-height pennation (as OpenSim's Thelen 2003 muscle):
-//     l sin(alpha) = l_opt sin(alpha_opt) = h, l cos(alpha) = L_mt - L_ts, so
-//     l = sqrt((L_mt - L_ts)^2 + h^2) and cos(alpha) = (L_mt - L_ts) / l;
-//   - active force-length curve of Thelen (2003), J Biomech Eng 125:70-77 (the
-//     Gaussian of OpenSim's Thelen2003Muscle, KshapeActive = 0.45):
-//     f_L(l~) = exp(-(l~ - 1)^2 / gamma), gamma = 0.45, l~ = l / l_opt;
-//   - the maximal isometric force along the tendon is F_max f_L(l~) cos(alpha).
-//     Passive fibre force is not modelled in strength or recruitment (the seesaw
-//     and the exercises): with gait2392's short-fibred deep rotators the Thelen
-//     passive curve gives forces above F_max in ordinary exercise postures (the
-//     gemelli reach l/l_opt = 1.76 in side-lying abduction with 20 deg internal
-//     rotation), an artifact of the geometry rather than tissue tension.
+// The muscle model (rigid tendon, constant-height pennation, Thelen 2003
+// active force-length, no passive fibre force) is muscle.hpp's; see
+// docs/emg_estimate.md.
 #pragma once
 #include <Eigen/Core>
 #include <string>
@@ -25,33 +12,10 @@
 
 #include "biomech/data.hpp"
 #include "biomech/model.hpp"
+#include "biomech/muscle.hpp"
 #include "biomech/recruitment.hpp"
 
 namespace biomech {
-
-// Thelen (2003) shape factor of the active force-length Gaussian.
-inline constexpr double kThelenForceLengthGamma = 0.45;
-
-// f_L of a normalised fibre length l~ (dimensionless, 1 = optimal); 1 at l~ = 1.
-// Throws InvalidArgument for a non-finite or negative length.
-double active_force_length(double normalized_fiber_length);
-
-struct FiberState {
-  double length = 0.0;             // m, fibre length l
-  double normalized_length = 0.0;  // l / l_opt
-  double cos_pennation = 1.0;      // cos(alpha); 0 when L_mt <= L_ts (slack muscle-tendon unit)
-  double force_length = 0.0;       // f_L(l~)
-  double max_force = 0.0;          // N, F_max f_L cos(alpha) along the tendon
-};
-
-// Fibre state of `muscle` at muscle-tendon length `muscle_tendon_length` (m).
-FiberState fiber_state(const Muscle& muscle, double muscle_tendon_length);
-
-// (n_muscles) N: maximal isometric force along each tendon at the posture of the
-// last compute_muscle_paths (data.muscle_length), F_max f_L(l~) cos(alpha).
-Eigen::VectorXd effective_max_force(const Model& model, const Data& data);
-// (n_muscles) normalised fibre lengths l / l_opt at the same posture.
-Eigen::VectorXd normalized_fiber_length(const Model& model, const Data& data);
 
 // Posture indices of one hip's coordinates ('r' or 'l') and of its knee.
 // Throws InvalidArgument when the model lacks hip_{flexion,adduction,rotation}_<side>.
