@@ -198,27 +198,6 @@ LeverResult lever_model(const LeverInput& in) {
   return r;
 }
 
-std::vector<int> abductor_muscles(const Model& model, char side) {
-  static const char* groups[] = {"gluteus_medius", "gluteus_minimus", "tfl"};
-  std::vector<int> out;
-  bool model_has_groups = false;
-  for (const Muscle& mu : model.muscles)
-    for (const char* g : groups) model_has_groups |= mu.group == g;
-  if (model_has_groups) {
-    for (int i = 0; i < model.n_muscles(); ++i)
-      for (const char* g : groups)
-        if (model.muscles[i].side == side && model.muscles[i].group == g) out.push_back(i);
-    return out;
-  }
-  Data d(model);
-  compute_muscle_paths(model, d, model.default_posture());
-  const int add = model.posture_coordinate(std::string("hip_adduction_") + side);
-  if (add < 0) return out;
-  for (int i = 0; i < model.n_muscles(); ++i)
-    if (model.muscles[i].side == side && d.moment_arm(i, add) < 0.0) out.push_back(i);
-  return out;
-}
-
 StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
   // ---- checks
   if (o.stance_side != 'r' && o.stance_side != 'l')

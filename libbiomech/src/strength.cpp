@@ -33,39 +33,6 @@ bool in_group(const Muscle& mu, char side, const std::string& group, const std::
 
 }  // namespace
 
-HipCoordinates hip_coordinates(const Model& model, char side) {
-  check_side(side, "hip_coordinates");
-  const std::string s(1, side);
-  HipCoordinates h;
-  h.flexion = model.posture_coordinate("hip_flexion_" + s);
-  h.adduction = model.posture_coordinate("hip_adduction_" + s);
-  h.rotation = model.posture_coordinate("hip_rotation_" + s);
-  if (h.flexion < 0 || h.adduction < 0 || h.rotation < 0)
-    throw InvalidArgument("hip_coordinates: expected a model with hip_flexion_" + s + ", hip_adduction_" + s +
-                          " and hip_rotation_" + s + ", got model '" + model.name + "' without them");
-  h.knee = model.posture_coordinate("knee_angle_" + s);
-  if (h.knee >= 0) {
-    // OpenSim models differ: gait2392's knee_angle is negative in flexion (range
-    // -120..10 deg), Rajagopal's positive. The range says which.
-    const Coordinate& c = model.coordinates[model.independent[h.knee]];
-    h.knee_flexion_sign = (-c.range_min > c.range_max) ? -1.0 : 1.0;
-  }
-  return h;
-}
-
-Eigen::VectorXd hip_posture(const Model& model, char side, double flexion, double adduction, double rotation,
-                            double knee_flexion) {
-  const HipCoordinates h = hip_coordinates(model, side);
-  for (double v : {flexion, adduction, rotation, knee_flexion})
-    if (!std::isfinite(v)) throw InvalidArgument("hip_posture: expected finite angles, got " + num(v));
-  Eigen::VectorXd q = model.default_posture();
-  q[h.flexion] = flexion;
-  q[h.adduction] = adduction;
-  q[h.rotation] = rotation;
-  if (h.knee >= 0) q[h.knee] = h.knee_flexion_sign * knee_flexion;
-  return q;
-}
-
 StrengthCurve strength_curve(const Model& model, char side, double min_deg, double max_deg, int samples) {
   check_side(side, "strength_curve");
   if (!(std::isfinite(min_deg) && std::isfinite(max_deg) && min_deg < max_deg))

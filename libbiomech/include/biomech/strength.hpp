@@ -11,26 +11,12 @@
 #include <vector>
 
 #include "biomech/data.hpp"
+#include "biomech/hip.hpp"
 #include "biomech/model.hpp"
 #include "biomech/muscle.hpp"
 #include "biomech/recruitment.hpp"
 
 namespace biomech {
-
-// Posture indices of one hip's coordinates ('r' or 'l') and of its knee.
-// Throws InvalidArgument when the model lacks hip_{flexion,adduction,rotation}_<side>.
-struct HipCoordinates {
-  int flexion = -1, adduction = -1, rotation = -1;
-  int knee = -1;  // knee_angle_<side>, -1 when absent
-  // +1 when the knee coordinate is positive in flexion, -1 when negative (gait2392)
-  double knee_flexion_sign = -1.0;
-};
-HipCoordinates hip_coordinates(const Model& model, char side);
-
-// Posture vector (nq): the model's default posture with one hip and knee set
-// (rad; knee_flexion positive in flexion whatever the model's knee sign).
-Eigen::VectorXd hip_posture(const Model& model, char side, double hip_flexion, double hip_adduction,
-                            double hip_rotation, double knee_flexion = 0.0);
 
 // ---------------------------------------------------------------- strength curve
 // Maximal isometric hip abduction torque (every abductor fully active): at each
@@ -65,7 +51,7 @@ struct MvicReference {
   char side = 'r';
   double abduction_angle = 0.0;  // rad
   Eigen::VectorXd posture;       // (nq)
-  Eigen::VectorXd activation;    // (n_muscles) 1 for the abductors of `side`, else 0
+  Eigen::VectorXd activation;    // (n_muscles) 1 for the muscles of `side` with an abduction moment arm, else 0
   Eigen::VectorXd force;         // (n_muscles) N, their force in the test
   double torque = 0.0;           // N m, the maximal abduction torque
 };
