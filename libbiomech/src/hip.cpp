@@ -66,15 +66,10 @@ Eigen::VectorXd hip_posture(const Model& model, char side, double flexion, doubl
 std::vector<int> abductor_muscles(const Model& model, char side, double min_moment_arm) {
   check_side(side, "abductor_muscles");
   std::vector<int> out;
-  bool model_has_groups = false;
-  for (const Muscle& mu : model.muscles)
-    for (const char* g : kHipAbductorGroups) model_has_groups |= mu.group == g;
-  if (model_has_groups) {
-    for (int i = 0; i < model.n_muscles(); ++i)
-      for (const char* g : kHipAbductorGroups)
-        if (model.muscles[i].side == side && model.muscles[i].group == g) out.push_back(i);
-    return out;
-  }
+  for (int i = 0; i < model.n_muscles(); ++i)
+    for (const char* g : kHipAbductorGroups)
+      if (model.muscles[i].side == side && model.muscles[i].group == g) out.push_back(i);
+  if (!out.empty()) return out;
   const int add = model.posture_coordinate(std::string("hip_adduction_") + side);
   if (add < 0) return out;
   Data d(model);

@@ -166,17 +166,10 @@ PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlant
 
   // muscles
   if (o.muscles.empty()) {
-    for (int m = 0; m < model.n_muscles(); ++m) {
-      const std::string& g = model.muscles[m].group;
-      if ((g == "gluteus_medius" || g == "gluteus_minimus" || g == "tfl") &&
-          data.moment_arm(m, p.posture_hip_adduction) < 0.0)
-        p.muscles.push_back(m);
-    }
-    if (p.muscles.empty())
-      for (int m = 0; m < model.n_muscles(); ++m)
-        if (data.moment_arm(m, p.posture_hip_adduction) < -o.min_abductor_moment_arm) p.muscles.push_back(m);
-    need(!p.muscles.empty(), who + "no muscle abducts the stance hip by more than " +
-                                 num(o.min_abductor_moment_arm) + " m at the posture");
+    p.muscles = abductor_muscles(model, o.stance_side, o.min_abductor_moment_arm);
+    need(!p.muscles.empty(), who + "expected hip abductors on side " + std::string(1, o.stance_side) +
+                                 " (muscles of groups gluteus_medius, gluteus_minimus, tfl, or abducting by more than " +
+                                 num(o.min_abductor_moment_arm) + " m at the default posture), got none");
   } else {
     for (const std::string& n : o.muscles) {
       const int m = model.muscle_index(n);

@@ -32,10 +32,20 @@ Eigen::VectorXd hip_posture(const Model& model, char side, double hip_flexion, d
 // J Orthop Sports Phys Ther 40(2):82-94).
 inline constexpr std::array<const char*, 3> kHipAbductorGroups{"gluteus_medius", "gluteus_minimus", "tfl"};
 
+// Abduction moment arm (m) below which a muscle does not count as an abductor
+// in a model without the abductor groups (see abductor_muscles).
+inline constexpr double kMinAbductorMomentArm = 0.01;
+
 // Indices (into model.muscles) of the hip abductors of one side: the muscles of
-// groups kHipAbductorGroups when the model has them, otherwise every muscle of
-// that side whose abduction moment arm at the default posture exceeds
-// min_moment_arm (m).
-std::vector<int> abductor_muscles(const Model& model, char side, double min_moment_arm = 0.0);
+// that side in kHipAbductorGroups. A set of muscles, not a role at a posture: a
+// weakened abductor stays weak in every posture, and where its line of action
+// passes to the adduction side of the hip (in gait2392 at 90 deg of hip
+// flexion: gluteus medius anterior, gluteus minimus anterior and middle) it is
+// still an abductor, acting as an antagonist there. A model without those groups on that side (an
+// import without group labels) falls back on mechanics: every muscle of that
+// side whose abduction moment arm at the default posture exceeds min_moment_arm (m).
+// Used by the seesaw (abductor_strength_scale, abductor force) and the pelvis
+// dynamics (the plant's muscles).
+std::vector<int> abductor_muscles(const Model& model, char side, double min_moment_arm = kMinAbductorMomentArm);
 
 }  // namespace biomech
