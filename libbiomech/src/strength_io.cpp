@@ -21,7 +21,7 @@
 #include <sstream>
 
 #include "biomech/errors.hpp"
-#include "biomech/scaling.hpp"
+#include "biomech/model_io.hpp"
 #include "biomech/strength.hpp"
 
 namespace biomech {

@@ -13,7 +13,7 @@
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/strength.hpp"
-#include "biomech/scaling.hpp"
+#include "biomech/model_io.hpp"
 #include "tiny_model.hpp"
 
 using namespace biomech;
