@@ -22,7 +22,7 @@
 
 #include "biomech/errors.hpp"
 #include "biomech/model_io.hpp"
-#include "biomech/strength.hpp"
+#include "biomech/strength_io.hpp"
 
 namespace biomech {
 namespace {

@@ -9,6 +9,7 @@
 
 #include "biomech/errors.hpp"
 #include "biomech/strength.hpp"
+#include "biomech/strength_io.hpp"  // load_postures
 #include "bindings.hpp"
 
 namespace py = pybind11;

@@ -97,7 +97,8 @@ WeaknessTable weakness_table(const Model& model, char side, const Eigen::Ref<con
                              const RecruitmentOptions& options = {});
 
 // ---------------------------------------------------------------- stretches and postures
-// A static posture of one hip (and knee), read from models/postures.yaml.
+// A static posture of one hip (and knee), read from models/postures.yaml
+// (load_postures, strength_io.hpp).
 struct Posture {
   std::string name;
   std::string kind;         // "stretch" or "habit"
@@ -107,12 +108,6 @@ struct Posture {
   double knee_flexion = 0.0;                                           // rad, positive in flexion
   std::vector<std::string> inferred;  // angle fields inferred from the text (not stated in the source)
 };
-
-// Reads a postures file (schema in docs/emg_estimate.md). Throws FileNotFound /
-// FileError(file, line, field, ...) (implemented in strength_io.cpp, biomech::io).
-std::vector<Posture> load_postures(const std::string& path);
-// The shipped postures file: postures.yaml beside the default model file.
-std::string default_postures_path();
 
 // Lengths of the muscles of `group` and `side` in each posture, relative to
 // neutral standing (every hip angle and the knee at 0), ranked by the mean
