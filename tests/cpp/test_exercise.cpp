@@ -13,7 +13,7 @@
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/strength.hpp"
-#include "biomech/scaling.hpp"
+#include "biomech/model_io.hpp"
 #include "tiny_model.hpp"
 
 using namespace biomech;
@@ -106,6 +106,19 @@ TEST(ExerciseIo, ErrorsNameFileLineAndField) {
   EXPECT_EQ(e.field, "loads.w.mass_kg");
   e = parse_error("id: t\nname: [unclosed\n");
   EXPECT_GT(e.line, 0);
+  // the reader shared with model files: duplicate keys, non-numbers and NaN are errors on their own line
+  text = standing(motion, "loads:\n  - name: w\n    type: weight\n    mass_kg: 2\n    mass_kg: 3\n"
+                          "    point: {body: tibia_r}\n");
+  e = parse_error(text);
+  EXPECT_EQ(e.field, "loads.w.mass_kg");
+  EXPECT_EQ(e.line, line_of(text, "mass_kg: 3"));
+  EXPECT_NE(std::string(e.what()).find("duplicate key"), std::string::npos);
+  for (const char* bad : {"2 kg", ".nan", "1e999"}) {
+    text = standing(motion, std::string("loads:\n  - {name: w, type: weight, mass_kg: ") + bad +
+                                ", point: {body: tibia_r}}\n");
+    e = parse_error(text);
+    EXPECT_EQ(e.field, "loads.w.mass_kg") << bad;
+  }
   EXPECT_THROW(load_exercise("/nonexistent/exercise.yaml"), FileNotFound);
 }
 

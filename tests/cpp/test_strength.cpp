@@ -2,6 +2,7 @@
 // height pennation), the hip abduction strength curve, the MVIC reference, the
 // gluteus medius weakness table, stretch lengths and the postures file.
 #include "biomech/strength.hpp"
+#include "biomech/strength_io.hpp"
 
 #include <gtest/gtest.h>
 
