@@ -39,7 +39,7 @@ from .results import load_results, save_results  # noqa: E402
 from .sweep import sweep, sweep_parameters  # noqa: E402
 from .seesaw import abductor_weakness, lever_model, plot_free_body_diagram, q_angle, single_leg_stance  # noqa: E402
 from .recruitment import solve_recruitment, solve_recruitment_batch  # noqa: E402
-from .strength import mvic_test, percent_mvic, strength_curve, stretches, weakness_table  # noqa: E402
+from .strength import mvic_test, percent_mvic, strength_curve, strength_data, stretches, weakness_table  # noqa: E402
 from .exercise import Exercise, compare, exercises, simulate  # noqa: E402
 from .dynamics import simulate_hip_hitch, simulate_stance  # noqa: E402
 
@@ -63,6 +63,7 @@ __all__ = [
     "solve_recruitment",
     "solve_recruitment_batch",
     "strength_curve",
+    "strength_data",
     "stretches",
     "weakness_table",
     "mvic_test",
