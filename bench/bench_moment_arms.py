@@ -1,7 +1,8 @@
 """Benchmark: hip-muscle moment arms batched over many postures (issue 2, item 6).
 
 Prints JSON. Target: >= 1,000,000 muscle-posture moment-arm vectors (all
-coordinates the muscles cross) per second per core. The baseline, run in the
+coordinates the muscles cross) per CPU second, single-threaded. CPU and wall
+time of both sides (bench/timing.py). The baseline, run in the
 same process on the same postures, is the naive tendon-excursion recipe:
 central finite differences of the muscle lengths (2 length evaluations per
 coordinate).
@@ -12,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import time
 
 import numpy as np
 
 import biomech
+from timing import machine, rates, ratios, timed
 
 
 def random_postures(model: biomech.Model, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -43,30 +43,32 @@ def main() -> None:
     nc = len(model.moment_arm_coordinate_names)
 
     model.moment_arms_array(q[:100])  # warm up
-    t0 = time.perf_counter()
-    for s in range(0, len(q), args.chunk):
-        model.moment_arms_array(q[s : s + args.chunk])
-    t_analytic = time.perf_counter() - t0
-    per_second = args.postures * nm / t_analytic
+
+    def analytic():
+        for s in range(0, len(q), args.chunk):
+            model.moment_arms_array(q[s : s + args.chunk])
+
+    ours = rates(timed(analytic), args.postures * nm, "muscle_posture_vectors")
 
     # baseline: central differences of lengths on a subset, same process
     nb = min(args.baseline_postures, args.postures)
     qb = q[:nb]
     idx = [model.coordinate_names.index(c) for c in model.moment_arm_coordinate_names]
     h = 1e-6
-    t0 = time.perf_counter()
     fd = np.empty((nb, nm, nc))
-    for j, k in enumerate(idx):
-        qp, qm = qb.copy(), qb.copy()
-        qp[:, k] += h
-        qm[:, k] -= h
-        lp = model.muscle_lengths(qp).to_numpy()
-        lm = model.muscle_lengths(qm).to_numpy()
-        fd[:, :, j] = -(lp - lm) / (2 * h)
-    t_fd = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    _, arms = model.moment_arms_array(qb)
-    t_an_b = time.perf_counter() - t0
+
+    def finite_differences():
+        for j, k in enumerate(idx):
+            qp, qm = qb.copy(), qb.copy()
+            qp[:, k] += h
+            qm[:, k] -= h
+            lp = model.muscle_lengths(qp).to_numpy()
+            lm = model.muscle_lengths(qm).to_numpy()
+            fd[:, :, j] = -(lp - lm) / (2 * h)
+
+    baseline = rates(timed(finite_differences), nb * nm, "muscle_posture_vectors")
+    arms = model.moment_arms_array(qb)[1]
+    ours_b = rates(timed(lambda: model.moment_arms_array(qb), min_cpu_s=0.2), nb * nm, "muscle_posture_vectors")
     result = {
         "benchmark": "moment_arms_batch",
         "model": model.name,
@@ -74,15 +76,16 @@ def main() -> None:
         "coordinates": nc,
         "postures": args.postures,
         "threads": 1,
-        "cpu_count": os.cpu_count(),
-        "seconds": round(t_analytic, 4),
-        "muscle_posture_vectors_per_second_per_core": round(per_second),
-        "target_per_second_per_core": 1_000_000,
-        "meets_target": per_second >= 1_000_000,
+        "ours": ours,
+        "target_per_cpu_s": 1_000_000,
+        "meets_target": ours["muscle_posture_vectors_per_cpu_s"] >= 1_000_000,
         "baseline": "central finite differences of lengths (same batch code, same process)",
         "baseline_postures": nb,
-        "speedup_vs_finite_differences": round(t_fd / t_an_b, 2),
+        "finite_differences": baseline,
+        "ours_on_baseline_postures": ours_b,
+        "speedup_vs_finite_differences": ratios(ours_b, baseline, "muscle_posture_vectors"),
         "max_abs_difference_vs_finite_differences_m": float(np.max(np.abs(arms - fd))),
+        "machine": machine(),
     }
     print(json.dumps(result, indent=2))
 

@@ -9,7 +9,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
-#include <set>
+#include <map>
 
 #include "biomech/errors.hpp"
 #include "biomech/inverse_dynamics.hpp"
@@ -130,7 +130,6 @@ struct Trajectory {
 Trajectory build_trajectory(const Model& model, const Exercise& ex, bool check_ranges) {
   Trajectory tr;
   tr.base = model.default_posture();
-  std::map<int, std::string> field_of;  // posture index -> a field that sets it (for errors)
   auto check = [&](int pi, double v, const std::string& field, const std::string& model_name) {
     if (!check_ranges) return;
     const int ci = model.independent[pi];
@@ -335,9 +334,482 @@ LegSetup setup_leg(const Model& model, const Exercise& ex, const AnalysedLeg& le
   return s;
 }
 
-struct Frame {
-  std::vector<ExternalLoad> loads;  // every load on the body this frame (known + contacts)
+// Everything simulate() resolves once against the model: the trajectory and
+// balance, the body points of contacts and loads, the analysed legs.
+struct ExerciseSetup {
+  Trajectory trajectory;
+  BalanceMap balance;
+  int balance_contact = -1;                       // index of the contact balanced over (-1: none)
+  std::vector<ResolvedPoint> contact_point;       // per contact
+  std::vector<int> contact_on;                    // per contact: the body a support pushes against (-1: ground)
+  std::vector<ResolvedPoint> load_a, load_b;      // per load; load_b for bands only
+  std::vector<LegSetup> legs;
+  std::vector<int> root;                          // posture indices of the root coordinates
+  std::vector<double> band_rest_length;           // m, per load (bands only)
+  double body_weight = 0.0;                       // N
 };
+
+// Resolves the exercise against the model (neutral posture in `neutral`);
+// FileError / InvalidArgument name the first field that does not fit.
+ExerciseSetup resolve_exercise(const Model& model, const Exercise& ex, Data& neutral) {
+  ExerciseSetup s;
+  s.trajectory = build_trajectory(model, ex, true);
+  forward_kinematics(model, neutral, model.default_posture());
+  for (const ContactSpec& c : ex.contacts) {
+    s.contact_point.push_back(resolve_point(model, ex, neutral, c.point, "contacts." + c.name + ".point"));
+    int on = -1;
+    if (c.kind == ContactSpec::Kind::support) {
+      on = model.body_index(c.on_body);
+      if (on < 0) fail(ex, "contacts." + c.name + ".on_body", "unknown body '" + c.on_body + "'");
+    }
+    s.contact_on.push_back(on);
+  }
+  for (const LoadSpec& l : ex.loads) {
+    const bool band = l.kind == LoadSpec::Kind::band;
+    s.load_a.push_back(resolve_point(model, ex, neutral, l.point, "loads." + l.name + (band ? ".a" : ".point")));
+    s.load_b.push_back(band ? resolve_point(model, ex, neutral, l.point_b, "loads." + l.name + ".b") : ResolvedPoint{});
+  }
+  for (size_t i = 0; i < ex.legs.size(); ++i) s.legs.push_back(setup_leg(model, ex, ex.legs[i], i));
+  s.balance = build_balance(model, ex);
+  for (size_t c = 0; c < ex.contacts.size(); ++c)
+    if (ex.contacts[c].name == ex.balance.over) s.balance_contact = static_cast<int>(c);
+  s.root = root_coordinates(model);
+  s.body_weight = model.total_mass() * model.gravity.norm();
+  return s;
+}
+
+// Band rest lengths: given, or the length at posture q0 less pretension / stiffness.
+std::vector<double> band_rest_lengths(const Model& model, const Exercise& ex, const ExerciseSetup& s,
+                                      const Eigen::VectorXd& q0, Data& data) {
+  std::vector<double> rest(ex.loads.size(), 0.0);
+  forward_kinematics(model, data, q0);
+  for (size_t i = 0; i < ex.loads.size(); ++i) {
+    const LoadSpec& l = ex.loads[i];
+    if (l.kind != LoadSpec::Kind::band) continue;
+    if (l.rest_length_m >= 0) {
+      rest[i] = l.rest_length_m;
+    } else {
+      const double L0 = (point_in_ground(data, s.load_a[i].body, s.load_a[i].local) -
+                         point_in_ground(data, s.load_b[i].body, s.load_b[i].local)).norm();
+      rest[i] = l.stiffness_n_per_m > 0 ? std::max(0.0, L0 - l.pretension_n / l.stiffness_n_per_m) : L0;
+    }
+  }
+  return rest;
+}
+
+// Weights, pushes and bands active at t, at the posture in `d` (forward
+// kinematics done). magnitude (when given) receives each load's magnitude in N
+// (weight, band tension, push force), 0 for inactive loads.
+void known_loads(const Model& model, const Exercise& ex, const ExerciseSetup& s, const Data& d, double t,
+                 std::vector<ExternalLoad>& loads, std::vector<double>* magnitude) {
+  loads.clear();
+  if (magnitude) magnitude->assign(ex.loads.size(), 0.0);
+  const double g = model.gravity.norm();
+  for (size_t i = 0; i < ex.loads.size(); ++i) {
+    const LoadSpec& l = ex.loads[i];
+    if (!l.active.contains(t)) continue;
+    const ResolvedPoint& a = s.load_a[i];
+    const Vec3 pa = point_in_ground(d, a.body, a.local);
+    double mag = 0.0;
+    if (l.kind == LoadSpec::Kind::weight) {
+      loads.push_back({a.body, pa, l.mass_kg * model.gravity, Vec3::Zero()});
+      mag = l.mass_kg * g;
+    } else if (l.kind == LoadSpec::Kind::push) {
+      mag = l.force_n + l.force_bw * s.body_weight;
+      loads.push_back({a.body, pa, mag * l.direction, Vec3::Zero()});
+    } else {
+      const Vec3 pb = point_in_ground(d, s.load_b[i].body, s.load_b[i].local);
+      const Vec3 dv = pb - pa;
+      const double L = dv.norm();
+      mag = l.stiffness_n_per_m * std::max(0.0, L - s.band_rest_length[i]);
+      if (mag > 0 && L > 1e-12) {
+        loads.push_back({a.body, pa, mag * dv / L, Vec3::Zero()});
+        loads.push_back({s.load_b[i].body, pb, -mag * dv / L, Vec3::Zero()});
+      }
+    }
+    if (magnitude) (*magnitude)[i] = mag;
+  }
+}
+
+// Free moment (N m, ground) that the balance contact would have to supply for
+// whole-body statics at posture qb: the moment about the contact point of
+// gravity and the known loads.
+Vec3 balance_free_moment(const Model& model, const Exercise& ex, const ExerciseSetup& s, const Eigen::VectorXd& qb,
+                         double t, Data& bd) {
+  forward_kinematics(model, bd, qb);
+  std::vector<ExternalLoad> loads;
+  known_loads(model, ex, s, bd, t, loads, nullptr);
+  std::vector<Vec3> bf, bm;
+  body_inertial_loads(model, bd, {}, bf, bm);
+  Vec3 F = Vec3::Zero(), M = Vec3::Zero();
+  for (size_t b = 0; b < model.bodies.size(); ++b) F += bf[b], M += bm[b];
+  for (const ExternalLoad& l : loads) F -= l.force, M -= l.point.cross(l.force) + l.moment;
+  const ResolvedPoint& c = s.contact_point[s.balance_contact];
+  const Vec3 P = point_in_ground(bd, c.body, c.local);
+  return Vec3(M - P.cross(F));
+}
+
+// The posture at t: the trajectory's, with the balance coordinates moved so
+// that the balance contact's free moment about the horizontal ground axes
+// vanishes (Newton on 1-2 unknowns, finite-difference Jacobian). `bd` is scratch.
+Eigen::VectorXd balanced_posture(const Model& model, const Exercise& ex, const ExerciseSetup& s, double t, Data& bd) {
+  Eigen::VectorXd qb;
+  s.trajectory.eval(t, qb, nullptr, nullptr);
+  const BalanceMap& bal = s.balance;
+  if (!bal.active()) return qb;
+  std::vector<const std::vector<std::pair<int, double>>*> dirs;
+  std::vector<int> axis;  // free-moment component each direction zeroes
+  if (!bal.sagittal.empty()) dirs.push_back(&bal.sagittal), axis.push_back(2);
+  if (!bal.frontal.empty()) dirs.push_back(&bal.frontal), axis.push_back(0);
+  const int k = static_cast<int>(dirs.size());
+  const Eigen::VectorXd q0 = qb;
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(k);
+  auto apply = [&](const Eigen::VectorXd& xv) {
+    Eigen::VectorXd qq = q0;
+    for (int j = 0; j < k; ++j)
+      for (const auto& [pi, gain] : *dirs[j]) qq[pi] += gain * xv[j];
+    return qq;
+  };
+  auto residual = [&](const Eigen::VectorXd& xv) {
+    const Vec3 M = balance_free_moment(model, ex, s, apply(xv), t, bd);
+    Eigen::VectorXd r(k);
+    for (int j = 0; j < k; ++j) r[j] = M[axis[j]];
+    return r;
+  };
+  Eigen::VectorXd r = residual(x);
+  for (int it = 0; it < 30 && r.norm() > 1e-8; ++it) {
+    Eigen::MatrixXd J(k, k);
+    for (int j = 0; j < k; ++j) {
+      Eigen::VectorXd xp = x;
+      xp[j] += 1e-6;
+      J.col(j) = (residual(xp) - r) / 1e-6;
+    }
+    Eigen::VectorXd step = J.colPivHouseholderQr().solve(-r);
+    // damped: no step larger than 0.2 rad
+    if (step.cwiseAbs().maxCoeff() > 0.2) step *= 0.2 / step.cwiseAbs().maxCoeff();
+    x += step;
+    r = residual(x);
+  }
+  if (r.norm() > 1e-6)
+    fail(ex, "balance", "cannot balance over '" + ex.balance.over + "' at t = " + fmt(t) + " s (free moment " +
+                            fmt(r.norm()) + " N m left)");
+  return apply(x);
+}
+
+// After balancing, a joint coordinate may leave its range: say so.
+void check_frame_ranges(const Model& model, const Exercise& ex, const Eigen::VectorXd& q, double t) {
+  if (!ex.balance.over.size()) return;
+  for (int pi = 0; pi < model.nq(); ++pi) {
+    const int ci = model.independent[pi];
+    if (is_root_coordinate(model, ci)) continue;
+    const Coordinate& c = model.coordinates[ci];
+    if (q[pi] < c.range_min - 1e-9 || q[pi] > c.range_max + 1e-9)
+      fail(ex, "balance", "balancing moves " + c.name + " to " + fmt(q[pi] * kRad2Deg) + " deg at t = " + fmt(t) +
+                              " s, outside the joint range of model '" + model.name + "'");
+  }
+}
+
+// Body motion at t by central differences of forward kinematics at t-2h..t+2h
+// (balanced postures): centre-of-mass acceleration, angular velocity and
+// acceleration of every body, in ground. `fd` and `bd` are scratch.
+std::vector<BodyMotion> body_motion(const Model& model, const Exercise& ex, const ExerciseSetup& s, double t, double h,
+                                    Data& fd, Data& bd) {
+  const int nb = static_cast<int>(model.bodies.size());
+  std::array<std::vector<Vec3>, 5> com;
+  std::array<std::vector<Mat3>, 5> rot;
+  for (int k = 0; k < 5; ++k) {
+    forward_kinematics(model, fd, balanced_posture(model, ex, s, t + (k - 2) * h, bd));
+    com[k].resize(nb);
+    rot[k].resize(nb);
+    for (int b = 0; b < nb; ++b) {
+      com[k][b] = fd.body_pose[b] * model.bodies[b].com;
+      rot[k][b] = fd.body_pose[b].linear();
+    }
+  }
+  std::vector<BodyMotion> motion(nb);
+  auto omega = [&](int k, int b) {  // angular velocity at sample k (1..3), in ground
+    const Mat3 W = (rot[k + 1][b] - rot[k - 1][b]) / (2 * h) * rot[k][b].transpose();
+    return Vec3(0.5 * (W(2, 1) - W(1, 2)), 0.5 * (W(0, 2) - W(2, 0)), 0.5 * (W(1, 0) - W(0, 1)));
+  };
+  for (int b = 0; b < nb; ++b) {
+    motion[b].com_acceleration = (com[3][b] - 2 * com[2][b] + com[1][b]) / (h * h);
+    motion[b].angular_velocity = omega(2, b);
+    motion[b].angular_acceleration = (omega(3, b) - omega(1, b)) / (2 * h);
+  }
+  return motion;
+}
+
+// Generalized forces of one frame: tau (what the joints must supply) for the
+// motion and the loads so far, and the effect of one more load on it.
+struct FrameStatics {
+  const Model& model;
+  const Data& data;
+  const std::vector<BodyMotion>& motion;
+  Eigen::VectorXd tau_free;  // no external load
+
+  FrameStatics(const Model& m, const Data& d, const std::vector<BodyMotion>& mo)
+      : model(m), data(d), motion(mo), tau_free(generalized_forces(m, d, mo, {})) {}
+  Eigen::VectorXd tau(const std::vector<ExternalLoad>& loads) const {
+    return generalized_forces(model, data, motion, loads);
+  }
+  // the change of tau that a load causes (tau is linear in the loads)
+  Eigen::VectorXd unit_effect(const ExternalLoad& l) const {
+    return Eigen::VectorXd(generalized_forces(model, data, motion, {l}) - tau_free);
+  }
+};
+
+// Supports between bodies: the push (>= 0) along the normal that minimises the
+// squared joint moments of the supported limb. Adds the push pair to `loads`
+// and its effect to `tau`; the push on the limb goes to row f of contact_force.
+void support_contacts(const Model& model, const Exercise& ex, const ExerciseSetup& s, const FrameStatics& st,
+                      double t, Eigen::VectorXd& tau, std::vector<ExternalLoad>& loads, SimulationResult& res, int f) {
+  for (size_t c = 0; c < ex.contacts.size(); ++c) {
+    const ContactSpec& cs = ex.contacts[c];
+    if (cs.kind != ContactSpec::Kind::support || !cs.active.contains(t)) continue;
+    const ResolvedPoint& pt = s.contact_point[c];
+    const Vec3 p = point_in_ground(st.data, pt.body, pt.local);
+    const ExternalLoad on_limb{pt.body, p, cs.normal, Vec3::Zero()};
+    const ExternalLoad on_base{s.contact_on[c], p, -cs.normal, Vec3::Zero()};
+    const Eigen::VectorXd gvec = st.unit_effect(on_limb) + st.unit_effect(on_base);
+    double gg = 0.0, gt = 0.0;
+    for (int pi : chain_coordinates(model, pt.body)) {
+      gg += gvec[pi] * gvec[pi];
+      gt += gvec[pi] * tau[pi];
+    }
+    const double push = gg > 0 ? std::max(0.0, -gt / gg) : 0.0;
+    tau += push * gvec;
+    loads.push_back({pt.body, p, push * cs.normal, Vec3::Zero()});
+    loads.push_back({s.contact_on[c], p, -push * cs.normal, Vec3::Zero()});
+    res.contact_force.block<1, 3>(f, 3 * static_cast<Eigen::Index>(c)) = (push * cs.normal).transpose();
+  }
+}
+
+// Ground contacts: minimum-norm reactions that cancel the root's generalized
+// forces (whole-body statics, with inertia). Unknowns are force components (N)
+// and free moments scaled by a 5 cm lever, so a free moment costs as much as a
+// force 20 times its size. Contacts push only: while a solution pulls on some
+// contact, the most pulling one is released (it lifts off) and the rest
+// re-solved, as long as the others can still balance the body; otherwise the
+// pulling solution is kept and flagged. Adds the reactions to `loads` and
+// their effect to `tau`; fills row f of the contact forces and moments, the
+// root residual and the tension flag.
+void ground_contacts(const Exercise& ex, const ExerciseSetup& s, const FrameStatics& st, double t,
+                     Eigen::VectorXd& tau, std::vector<ExternalLoad>& loads, SimulationResult& res, int f) {
+  constexpr double kMomentLever = 0.05;  // m
+  const Data& data = st.data;
+  const int nq = st.model.nq();
+  const int nc = static_cast<int>(ex.contacts.size());
+  const int nr = static_cast<int>(s.root.size());
+  const double body_weight = s.body_weight;
+  auto on_ground = [&](int c) {  // a ground contact active at t
+    const ContactSpec& cs = ex.contacts[c];
+    return cs.kind != ContactSpec::Kind::support && cs.active.contains(t);
+  };
+  std::vector<char> released(nc, 0);
+  const Eigen::VectorXd tau_before = tau;
+  Eigen::VectorXd cf, cm;  // (3 nc) chosen reactions
+  for (;;) {
+    std::vector<std::array<int, 3>> unknowns;  // (contact, is_moment, axis)
+    for (int c = 0; c < nc; ++c) {
+      if (!on_ground(c) || released[c]) continue;
+      for (int k = 0; k < 3; ++k) unknowns.push_back({c, 0, k});
+      if (ex.contacts[c].kind == ContactSpec::Kind::ground_flat)
+        for (int k = 0; k < 3; ++k) unknowns.push_back({c, 1, k});
+    }
+    const int nx = static_cast<int>(unknowns.size());
+    Eigen::VectorXd tau_try = tau_before;
+    Eigen::VectorXd f_try = Eigen::VectorXd::Zero(3 * nc), m_try = Eigen::VectorXd::Zero(3 * nc);
+    if (nx > 0) {
+      Eigen::MatrixXd G(nq, nx);
+      for (int j = 0; j < nx; ++j) {
+        const auto& u = unknowns[j];
+        const ResolvedPoint& pt = s.contact_point[u[0]];
+        ExternalLoad l{pt.body, point_in_ground(data, pt.body, pt.local), Vec3::Zero(), Vec3::Zero()};
+        if (u[1]) l.moment = kMomentLever * Vec3::Unit(u[2]);
+        else l.force = Vec3::Unit(u[2]);
+        G.col(j) = st.unit_effect(l);
+      }
+      Eigen::MatrixXd A(nr, nx);
+      Eigen::VectorXd b(nr);
+      for (int r = 0; r < nr; ++r) {
+        A.row(r) = G.row(s.root[r]);
+        b[r] = -tau_before[s.root[r]];
+      }
+      const Eigen::VectorXd x = A.completeOrthogonalDecomposition().solve(b);
+      tau_try += G * x;
+      for (int j = 0; j < nx; ++j) {
+        const auto& u = unknowns[j];
+        (u[1] ? m_try : f_try)[3 * u[0] + u[2]] = (u[1] ? kMomentLever : 1.0) * x[j];
+      }
+    }
+    double resid_try = 0.0;
+    for (int r : s.root) resid_try += tau_try[r] * tau_try[r];
+    const bool balanced = std::sqrt(resid_try) < 1e-6 * body_weight;
+    if (cf.size() && !balanced) break;  // releasing more would leave the body unbalanced: keep the last
+    cf = f_try;
+    cm = m_try;
+    tau = tau_try;
+    // the most pulling contact
+    int worst = -1;
+    double worst_push = -1e-6 * body_weight;
+    for (int c = 0; c < nc; ++c) {
+      if (!on_ground(c) || released[c]) continue;
+      const double push = Vec3(cf.segment<3>(3 * c)).dot(ex.contacts[c].normal);
+      if (push < worst_push) worst_push = push, worst = c;
+    }
+    if (worst < 0 || !balanced) break;
+    released[worst] = 1;
+  }
+  for (int c = 0; c < nc; ++c) {
+    if (!on_ground(c) || released[c]) continue;
+    const Vec3 F = cf.segment<3>(3 * c), M = cm.segment<3>(3 * c);
+    const ResolvedPoint& pt = s.contact_point[c];
+    res.contact_force.block<1, 3>(f, 3 * c) = F.transpose();
+    res.contact_moment.block<1, 3>(f, 3 * c) = M.transpose();
+    loads.push_back({pt.body, point_in_ground(data, pt.body, pt.local), F, M});
+    if (F.dot(ex.contacts[c].normal) < -1e-6 * body_weight) res.contact_tension[f] = true;
+  }
+  double resid = 0.0;
+  for (int r : s.root) resid += tau[r] * tau[r];
+  res.root_residual[f] = std::sqrt(resid);
+}
+
+// The result arrays of an exercise with n frames, sized and zeroed.
+SimulationResult empty_result(const Model& model, const Exercise& ex, const ExerciseSetup& s,
+                              const Eigen::VectorXd& times) {
+  const int n = static_cast<int>(times.size());
+  const int nc = static_cast<int>(ex.contacts.size());
+  const int nl = static_cast<int>(ex.loads.size());
+  SimulationResult res;
+  res.exercise_id = ex.id;
+  res.body_mass = model.total_mass();
+  res.time = times;
+  res.posture.resize(n, model.nq());
+  for (const auto& c : ex.contacts) res.contact_names.push_back(c.name);
+  for (const auto& l : ex.loads) res.load_names.push_back(l.name);
+  res.contact_force = Eigen::MatrixXd::Zero(n, 3 * nc);
+  res.contact_moment = Eigen::MatrixXd::Zero(n, 3 * nc);
+  res.load_magnitude = Eigen::MatrixXd::Zero(n, nl);
+  res.root_residual = Eigen::VectorXd::Zero(n);
+  res.contact_tension.assign(n, false);
+  for (const LegSetup& leg : s.legs) {
+    LegResult lr;
+    lr.side = leg.side;
+    lr.role = leg.role;
+    for (int m : leg.muscles) {
+      lr.actuators.push_back(model.muscles[m].name);
+      lr.muscle_index.push_back(m);
+    }
+    if (leg.lumped_knee) {
+      for (const char* name : {"knee_extensors_lumped_", "knee_flexors_lumped_"}) {
+        lr.actuators.push_back(name + std::string(1, leg.side));
+        lr.muscle_index.push_back(-1);
+      }
+    }
+    for (int k = 0; k < 4; ++k) lr.dofs.push_back(model.coordinates[model.independent[leg.dof[k]]].name);
+    lr.knee_flexion_sign = leg.knee_sign;
+    const int na = static_cast<int>(lr.actuators.size());
+    lr.moment.resize(n, 4);
+    lr.activation.resize(n, na);
+    lr.force.resize(n, na);
+    lr.reserve.resize(n, 4);
+    lr.residual.resize(n, 4);
+    lr.percent_mvic.resize(n, na);
+    lr.gmed_percent_mvic.resize(n, 4);
+    lr.tfl_percent_mvic.resize(n);
+    lr.hip_contact_force.resize(n, 3);
+    lr.hip_contact_force_bw.resize(n);
+    lr.converged.assign(n, false);
+    res.legs.push_back(std::move(lr));
+  }
+  return res;
+}
+
+// How a leg's activations become EMG-style %MVIC: the model's MVIC test of
+// that side, and which reported groups the model has (a group the model lacks,
+// e.g. in a test model or an imported model without segment labels, reports
+// NaN rather than failing the whole exercise).
+struct LegMvic {
+  MvicReference test;
+  std::array<bool, kReportedGroups.size()> has{};
+};
+
+LegMvic leg_mvic(const Model& model, char side) {
+  LegMvic m;
+  m.test = mvic_test(model, side);
+  for (size_t g = 0; g < kReportedGroups.size(); ++g)
+    m.has[g] = has_muscle_group(model, side, kReportedGroups[g].first, kReportedGroups[g].second);
+  return m;
+}
+
+// Static optimisation of one leg at frame f: the leg's muscles (and lumped knee
+// actuators) balance the generalized forces tau on its hip and knee
+// coordinates. fmax is every muscle's strength at the posture.
+void recruit_leg(const Data& data, const LegSetup& s, const Eigen::VectorXd& tau,
+                 const Eigen::VectorXd& fmax, const RecruitmentOptions& options, RecruitmentWorkspace& work,
+                 RecruitmentResult& rr, LegResult& lr, int f) {
+  const int nm = static_cast<int>(s.muscles.size());
+  const int na = static_cast<int>(lr.actuators.size());
+  Eigen::MatrixXd R(4, na);
+  Eigen::VectorXd F(na), tau_leg(4);
+  for (int i = 0; i < nm; ++i) {
+    for (int k = 0; k < 4; ++k) R(k, i) = data.moment_arm(s.muscles[i], s.dof[k]);
+    F[i] = fmax[s.muscles[i]];
+  }
+  if (s.lumped_knee) {
+    // unit "moment arm" on the knee row, signed so that extension / flexion
+    // act in the model's knee coordinate; F is the maximal moment (N m).
+    R.col(nm).setZero();
+    R.col(nm + 1).setZero();
+    R(3, nm) = -s.knee_sign;      // extensors: negative flexion
+    R(3, nm + 1) = s.knee_sign;
+    F[nm] = kKneeExtensorMaxMoment;
+    F[nm + 1] = kKneeFlexorMaxMoment;
+  }
+  for (int k = 0; k < 4; ++k) tau_leg[k] = tau[s.dof[k]];
+  solve_recruitment(R, F, tau_leg, options, work, rr);
+  lr.moment.row(f) = tau_leg.transpose();
+  lr.activation.row(f) = rr.activation.transpose();
+  lr.force.row(f) = rr.force.transpose();
+  lr.reserve.row(f) = rr.reserve.transpose();
+  lr.residual.row(f) = (tau_leg - R * rr.force - rr.reserve).transpose();
+  lr.converged[f] = rr.converged;
+}
+
+// EMG-style activation at frame f: activation / the model's MVIC test activation,
+// per muscle and for the reported groups.
+void leg_percent_mvic(const Model& model, const LegSetup& s, const LegMvic& mvic, const RecruitmentResult& rr,
+                      LegResult& lr, int f) {
+  const int nm = static_cast<int>(s.muscles.size());
+  const int na = static_cast<int>(lr.actuators.size());
+  Eigen::VectorXd act_all = Eigen::VectorXd::Zero(model.n_muscles());
+  for (int i = 0; i < nm; ++i) act_all[s.muscles[i]] = rr.activation[i];
+  const Eigen::VectorXd pm = percent_mvic(mvic.test, act_all);
+  for (int i = 0; i < na; ++i)
+    lr.percent_mvic(f, i) = i < nm ? pm[s.muscles[i]] : std::numeric_limits<double>::quiet_NaN();
+  Eigen::Matrix<double, kReportedGroups.size(), 1> gp;
+  for (size_t g = 0; g < kReportedGroups.size(); ++g)
+    gp[g] = mvic.has[g] ? group_percent_mvic(model, mvic.test, act_all, kReportedGroups[g].first,
+                                             kReportedGroups[g].second)
+                        : std::numeric_limits<double>::quiet_NaN();
+  lr.gmed_percent_mvic.row(f) = gp.head<4>().transpose();
+  lr.tfl_percent_mvic[f] = gp[4];
+}
+
+// Hip contact force at frame f: the joint reaction of the leg's hip under the
+// inertial loads, the external loads and every muscle tension of this leg
+// (others zero; they do not act on this leg's subtree).
+void leg_hip_contact_force(const Model& model, Data& data, const LegSetup& s, const RecruitmentResult& rr,
+                           const std::vector<Vec3>& inertial_f, const std::vector<ExternalLoad>& loads,
+                           double body_weight, LegResult& lr, int f) {
+  Eigen::VectorXd tension = Eigen::VectorXd::Zero(model.n_muscles());
+  for (size_t i = 0; i < s.muscles.size(); ++i) tension[s.muscles[i]] = rr.force[static_cast<Eigen::Index>(i)];
+  std::vector<Vec3> mf, mm;
+  muscle_loads_on_bodies(model, data, tension, mf, mm);
+  const Vec3 J = joint_reaction_force(model, data, s.hip_joint, inertial_f, loads, mf);
+  lr.hip_contact_force.row(f) = J.transpose();
+  lr.hip_contact_force_bw[f] = J.norm() / body_weight;
+}
 
 }  // namespace
 
@@ -360,448 +832,58 @@ void exercise_posture(const Model& model, const Exercise& ex, double t, Eigen::V
 }
 
 void check_exercise(const Model& model, const Exercise& ex) {
-  build_trajectory(model, ex, true);
-  build_balance(model, ex);
   Data neutral(model);
-  forward_kinematics(model, neutral, model.default_posture());
-  for (const ContactSpec& c : ex.contacts) {
-    resolve_point(model, ex, neutral, c.point, "contacts." + c.name + ".point");
-    if (c.kind == ContactSpec::Kind::support && model.body_index(c.on_body) < 0)
-      fail(ex, "contacts." + c.name + ".on_body", "unknown body '" + c.on_body + "'");
-  }
-  for (const LoadSpec& l : ex.loads) {
-    resolve_point(model, ex, neutral, l.point, "loads." + l.name + (l.kind == LoadSpec::Kind::band ? ".a" : ".point"));
-    if (l.kind == LoadSpec::Kind::band) resolve_point(model, ex, neutral, l.point_b, "loads." + l.name + ".b");
-  }
-  for (size_t i = 0; i < ex.legs.size(); ++i) setup_leg(model, ex, ex.legs[i], i);
+  resolve_exercise(model, ex, neutral);
 }
 
-namespace {
-// After balancing, a joint coordinate may leave its range: say so.
-void check_frame_ranges(const Model& model, const Exercise& ex, const Eigen::VectorXd& q, double t) {
-  if (!ex.balance.over.size()) return;
-  for (int pi = 0; pi < model.nq(); ++pi) {
-    const int ci = model.independent[pi];
-    if (is_root_coordinate(model, ci)) continue;
-    const Coordinate& c = model.coordinates[ci];
-    if (q[pi] < c.range_min - 1e-9 || q[pi] > c.range_max + 1e-9)
-      fail(ex, "balance", "balancing moves " + c.name + " to " + fmt(q[pi] * kRad2Deg) + " deg at t = " + fmt(t) +
-                              " s, outside the joint range of model '" + model.name + "'");
-  }
-}
-}  // namespace
-
+// One frame after another: posture (balanced), body motion, known loads,
+// supports, ground contacts, then per analysed leg the recruitment, %MVIC and
+// hip contact force.
 SimulationResult simulate(const Model& model, const Exercise& ex, const SimulateOptions& opt) {
   if (!(opt.time_step_fd > 0.0 && std::isfinite(opt.time_step_fd)))
     throw InvalidArgument("simulate: expected time_step_fd > 0 s, got " + fmt(opt.time_step_fd));
-  const Trajectory traj = build_trajectory(model, ex, true);
-  const int nq = model.nq();
-  const int nb = static_cast<int>(model.bodies.size());
-  const double g = model.gravity.norm();
-  const double body_weight = model.total_mass() * g;
-
-  Data data(model);
-  forward_kinematics(model, data, model.default_posture());
-  // Resolve every point against the neutral posture.
-  std::vector<ResolvedPoint> contact_pt, load_a, load_b;
-  std::vector<int> contact_on;
-  for (const ContactSpec& c : ex.contacts) {
-    contact_pt.push_back(resolve_point(model, ex, data, c.point, "contacts." + c.name + ".point"));
-    int on = -1;
-    if (c.kind == ContactSpec::Kind::support) {
-      on = model.body_index(c.on_body);
-      if (on < 0) fail(ex, "contacts." + c.name + ".on_body", "unknown body '" + c.on_body + "'");
-    }
-    contact_on.push_back(on);
-  }
-  for (const LoadSpec& l : ex.loads) {
-    load_a.push_back(resolve_point(model, ex, data, l.point, "loads." + l.name + (l.kind == LoadSpec::Kind::band ? ".a" : ".point")));
-    load_b.push_back(l.kind == LoadSpec::Kind::band ? resolve_point(model, ex, data, l.point_b, "loads." + l.name + ".b")
-                                                    : ResolvedPoint{});
-  }
-  std::vector<LegSetup> legs;
-  for (size_t i = 0; i < ex.legs.size(); ++i) legs.push_back(setup_leg(model, ex, ex.legs[i], i));
-
+  Data data(model), bd(model), fd(model);
+  ExerciseSetup setup = resolve_exercise(model, ex, data);
   const Eigen::VectorXd times = exercise_times(ex);
-  const int n = static_cast<int>(times.size());
-  const std::vector<int> root = root_coordinates(model);
-  const int nc = static_cast<int>(ex.contacts.size());
-  const int nl = static_cast<int>(ex.loads.size());
-
-  // Band rest lengths: given, or the length in the first frame less pretension / k.
-  std::vector<double> rest(nl, 0.0);
   {
     Eigen::VectorXd q0;
-    traj.eval(times[0], q0, nullptr, nullptr);
-    forward_kinematics(model, data, q0);
-    for (int i = 0; i < nl; ++i) {
-      const LoadSpec& l = ex.loads[i];
-      if (l.kind != LoadSpec::Kind::band) continue;
-      if (l.rest_length_m >= 0) {
-        rest[i] = l.rest_length_m;
-      } else {
-        const double L0 = (point_in_ground(data, load_a[i].body, load_a[i].local) -
-                           point_in_ground(data, load_b[i].body, load_b[i].local)).norm();
-        rest[i] = l.stiffness_n_per_m > 0 ? std::max(0.0, L0 - l.pretension_n / l.stiffness_n_per_m) : L0;
-      }
-    }
+    setup.trajectory.eval(times[0], q0, nullptr, nullptr);
+    setup.band_rest_length = band_rest_lengths(model, ex, setup, q0, data);
   }
+  SimulationResult res = empty_result(model, ex, setup, times);
+  std::vector<LegMvic> mvic;
+  for (const LegSetup& leg : setup.legs) mvic.push_back(leg_mvic(model, leg.side));
 
-  // Weights, pushes and bands at the posture in `d` (forward kinematics done);
-  // magnitudes go to row `frame` of res.load_magnitude when frame >= 0.
-  SimulationResult res;
-  auto known_loads = [&](const Data& d, double t, std::vector<ExternalLoad>& loads, int frame) {
-    loads.clear();
-    for (int i = 0; i < nl; ++i) {
-      const LoadSpec& l = ex.loads[i];
-      if (!l.active.contains(t)) continue;
-      const Vec3 pa = point_in_ground(d, load_a[i].body, load_a[i].local);
-      double mag = 0.0;
-      if (l.kind == LoadSpec::Kind::weight) {
-        loads.push_back({load_a[i].body, pa, l.mass_kg * model.gravity, Vec3::Zero()});
-        mag = l.mass_kg * g;
-      } else if (l.kind == LoadSpec::Kind::push) {
-        mag = l.force_n + l.force_bw * body_weight;
-        loads.push_back({load_a[i].body, pa, mag * l.direction, Vec3::Zero()});
-      } else {
-        const Vec3 pb = point_in_ground(d, load_b[i].body, load_b[i].local);
-        const Vec3 dv = pb - pa;
-        const double L = dv.norm();
-        mag = l.stiffness_n_per_m * std::max(0.0, L - rest[i]);
-        if (mag > 0 && L > 1e-12) {
-          loads.push_back({load_a[i].body, pa, mag * dv / L, Vec3::Zero()});
-          loads.push_back({load_b[i].body, pb, -mag * dv / L, Vec3::Zero()});
-        }
-      }
-      if (frame >= 0) res.load_magnitude(frame, i) = mag;
-    }
-  };
-
-  // Static balance: the posture at t with the balance coordinates moved so
-  // that the balance contact's free moment about the horizontal ground axes
-  // vanishes (Newton on 1-2 unknowns, finite-difference Jacobian).
-  const BalanceMap bal = build_balance(model, ex);
-  int bal_contact = -1;
-  for (int c = 0; c < nc; ++c)
-    if (ex.contacts[c].name == ex.balance.over) bal_contact = c;
-  Data bd(model);
-  std::vector<ExternalLoad> bal_loads;
-  std::vector<Vec3> bal_f, bal_m;
-  auto free_moment = [&](const Eigen::VectorXd& qb, double t) {
-    forward_kinematics(model, bd, qb);
-    known_loads(bd, t, bal_loads, -1);
-    body_inertial_loads(model, bd, {}, bal_f, bal_m);
-    Vec3 F = Vec3::Zero(), M = Vec3::Zero();
-    for (int b = 0; b < nb; ++b) F += bal_f[b], M += bal_m[b];
-    for (const ExternalLoad& l : bal_loads) F -= l.force, M -= l.point.cross(l.force) + l.moment;
-    const Vec3 P = point_in_ground(bd, contact_pt[bal_contact].body, contact_pt[bal_contact].local);
-    return Vec3(M - P.cross(F));
-  };
-  auto posture_at = [&](double t, Eigen::VectorXd& qb) {
-    traj.eval(t, qb, nullptr, nullptr);
-    if (!bal.active()) return;
-    std::vector<const std::vector<std::pair<int, double>>*> dirs;
-    std::vector<int> axis;  // free-moment component each direction zeroes
-    if (!bal.sagittal.empty()) dirs.push_back(&bal.sagittal), axis.push_back(2);
-    if (!bal.frontal.empty()) dirs.push_back(&bal.frontal), axis.push_back(0);
-    const int k = static_cast<int>(dirs.size());
-    const Eigen::VectorXd q0 = qb;
-    Eigen::VectorXd x = Eigen::VectorXd::Zero(k);
-    auto apply = [&](const Eigen::VectorXd& xv) {
-      Eigen::VectorXd qq = q0;
-      for (int j = 0; j < k; ++j)
-        for (const auto& [pi, gain] : *dirs[j]) qq[pi] += gain * xv[j];
-      return qq;
-    };
-    auto residual = [&](const Eigen::VectorXd& xv) {
-      const Vec3 M = free_moment(apply(xv), t);
-      Eigen::VectorXd r(k);
-      for (int j = 0; j < k; ++j) r[j] = M[axis[j]];
-      return r;
-    };
-    Eigen::VectorXd r = residual(x);
-    for (int it = 0; it < 30 && r.norm() > 1e-8; ++it) {
-      Eigen::MatrixXd J(k, k);
-      for (int j = 0; j < k; ++j) {
-        Eigen::VectorXd xp = x;
-        xp[j] += 1e-6;
-        J.col(j) = (residual(xp) - r) / 1e-6;
-      }
-      Eigen::VectorXd step = J.colPivHouseholderQr().solve(-r);
-      // damped: no step larger than 0.2 rad
-      if (step.cwiseAbs().maxCoeff() > 0.2) step *= 0.2 / step.cwiseAbs().maxCoeff();
-      x += step;
-      r = residual(x);
-    }
-    if (r.norm() > 1e-6)
-      fail(ex, "balance", "cannot balance over '" + ex.balance.over + "' at t = " + fmt(t) + " s (free moment " +
-                              fmt(r.norm()) + " N m left)");
-    qb = apply(x);
-  };
-
-  res.exercise_id = ex.id;
-  res.body_mass = model.total_mass();
-  res.time = times;
-  res.posture.resize(n, nq);
-  for (const auto& c : ex.contacts) res.contact_names.push_back(c.name);
-  for (const auto& l : ex.loads) res.load_names.push_back(l.name);
-  res.contact_force = Eigen::MatrixXd::Zero(n, 3 * nc);
-  res.contact_moment = Eigen::MatrixXd::Zero(n, 3 * nc);
-  res.load_magnitude = Eigen::MatrixXd::Zero(n, nl);
-  res.root_residual = Eigen::VectorXd::Zero(n);
-  res.contact_tension.assign(n, false);
-
-  // Per-leg outputs and MVIC references.
-  std::vector<MvicReference> mvic;
-  std::vector<std::array<bool, kReportedGroups.size()>> reported;  // per leg: does the model have the group
-  for (size_t li = 0; li < legs.size(); ++li) {
-    const LegSetup& s = legs[li];
-    LegResult lr;
-    lr.side = s.side;
-    lr.role = s.role;
-    for (int m : s.muscles) {
-      lr.actuators.push_back(model.muscles[m].name);
-      lr.muscle_index.push_back(m);
-    }
-    if (s.lumped_knee) {
-      for (const char* name : {"knee_extensors_lumped_", "knee_flexors_lumped_"}) {
-        lr.actuators.push_back(name + std::string(1, s.side));
-        lr.muscle_index.push_back(-1);
-      }
-    }
-    for (int k = 0; k < 4; ++k) lr.dofs.push_back(model.coordinates[model.independent[s.dof[k]]].name);
-    lr.knee_flexion_sign = s.knee_sign;
-    const int na = static_cast<int>(lr.actuators.size());
-    lr.moment.resize(n, 4);
-    lr.activation.resize(n, na);
-    lr.force.resize(n, na);
-    lr.reserve.resize(n, 4);
-    lr.residual.resize(n, 4);
-    lr.percent_mvic.resize(n, na);
-    lr.gmed_percent_mvic.resize(n, 4);
-    lr.tfl_percent_mvic.resize(n);
-    lr.hip_contact_force.resize(n, 3);
-    lr.hip_contact_force_bw.resize(n);
-    lr.converged.assign(n, false);
-    res.legs.push_back(std::move(lr));
-    mvic.push_back(mvic_test(model, s.side));
-    // A group the model lacks (a test model, an imported model without
-    // segment labels) reports NaN rather than failing the whole exercise.
-    std::array<bool, kReportedGroups.size()> has{};
-    for (size_t g = 0; g < kReportedGroups.size(); ++g)
-      has[g] = has_muscle_group(model, s.side, kReportedGroups[g].first, kReportedGroups[g].second);
-    reported.push_back(has);
-  }
-
-  const double h = opt.time_step_fd;
-  const bool moving = !ex.is_static();
-  std::vector<BodyMotion> motion;
-  std::vector<Vec3> com[5];
-  std::vector<Mat3> rot[5];
-  Data fd(model);
   RecruitmentWorkspace work;
   RecruitmentResult rr;
-  Eigen::VectorXd q;
-
-  for (int f = 0; f < n; ++f) {
+  std::vector<ExternalLoad> loads;
+  std::vector<double> magnitude;
+  std::vector<Vec3> inertial_f, inertial_m;
+  for (int f = 0; f < static_cast<int>(times.size()); ++f) {
     const double t = times[f];
-    // Body motion by central differences of forward kinematics at t-2h..t+2h.
-    motion.clear();
-    if (moving) {
-      for (int k = 0; k < 5; ++k) {
-        Eigen::VectorXd qk;
-        posture_at(t + (k - 2) * h, qk);
-        forward_kinematics(model, fd, qk);
-        com[k].resize(nb);
-        rot[k].resize(nb);
-        for (int b = 0; b < nb; ++b) {
-          com[k][b] = fd.body_pose[b] * model.bodies[b].com;
-          rot[k][b] = fd.body_pose[b].linear();
-        }
-      }
-      motion.resize(nb);
-      auto omega = [&](int k, int b) {  // angular velocity at sample k (1..3), in ground
-        const Mat3 W = (rot[k + 1][b] - rot[k - 1][b]) / (2 * h) * rot[k][b].transpose();
-        return Vec3(0.5 * (W(2, 1) - W(1, 2)), 0.5 * (W(0, 2) - W(2, 0)), 0.5 * (W(1, 0) - W(0, 1)));
-      };
-      for (int b = 0; b < nb; ++b) {
-        motion[b].com_acceleration = (com[3][b] - 2 * com[2][b] + com[1][b]) / (h * h);
-        motion[b].angular_velocity = omega(2, b);
-        motion[b].angular_acceleration = (omega(3, b) - omega(1, b)) / (2 * h);
-      }
-    }
-    posture_at(t, q);
+    const std::vector<BodyMotion> motion =
+        ex.is_static() ? std::vector<BodyMotion>{} : body_motion(model, ex, setup, t, opt.time_step_fd, fd, bd);
+    const Eigen::VectorXd q = balanced_posture(model, ex, setup, t, bd);
     check_frame_ranges(model, ex, q, t);
     res.posture.row(f) = q.transpose();
     forward_kinematics(model, data, q);
     compute_muscle_paths(model, data, q);
 
-    // Known loads.
-    std::vector<ExternalLoad> loads;
-    known_loads(data, t, loads, f);
-    const Eigen::VectorXd tau_free = generalized_forces(model, data, motion, {});
-    Eigen::VectorXd tau = generalized_forces(model, data, motion, loads);
-    auto unit_effect = [&](const ExternalLoad& l) {
-      return Eigen::VectorXd(generalized_forces(model, data, motion, {l}) - tau_free);
-    };
+    known_loads(model, ex, setup, data, t, loads, &magnitude);
+    for (size_t i = 0; i < magnitude.size(); ++i) res.load_magnitude(f, static_cast<Eigen::Index>(i)) = magnitude[i];
+    const FrameStatics statics(model, data, motion);
+    Eigen::VectorXd tau = statics.tau(loads);
+    support_contacts(model, ex, setup, statics, t, tau, loads, res, f);
+    ground_contacts(ex, setup, statics, t, tau, loads, res, f);
 
-    // Supports between bodies: the push (>= 0) that minimises the squared joint
-    // moments of the supported limb.
-    for (int c = 0; c < nc; ++c) {
-      const ContactSpec& cs = ex.contacts[c];
-      if (cs.kind != ContactSpec::Kind::support || !cs.active.contains(t)) continue;
-      const Vec3 p = point_in_ground(data, contact_pt[c].body, contact_pt[c].local);
-      const ExternalLoad on_limb{contact_pt[c].body, p, cs.normal, Vec3::Zero()};
-      const ExternalLoad on_base{contact_on[c], p, -cs.normal, Vec3::Zero()};
-      const Eigen::VectorXd gvec = unit_effect(on_limb) + unit_effect(on_base);
-      double gg = 0.0, gt = 0.0;
-      for (int pi : chain_coordinates(model, contact_pt[c].body)) {
-        gg += gvec[pi] * gvec[pi];
-        gt += gvec[pi] * tau[pi];
-      }
-      const double push = gg > 0 ? std::max(0.0, -gt / gg) : 0.0;
-      tau += push * gvec;
-      loads.push_back({contact_pt[c].body, p, push * cs.normal, Vec3::Zero()});
-      loads.push_back({contact_on[c], p, -push * cs.normal, Vec3::Zero()});
-      res.contact_force.block<1, 3>(f, 3 * c) = (push * cs.normal).transpose();
-    }
-
-    // Ground contacts: minimum-norm reactions that cancel the root's
-    // generalized forces (whole-body statics, with inertia). Unknowns are
-    // force components (N) and free moments scaled by a 5 cm lever, so a free
-    // moment costs as much as a force 20 times its size. Contacts push only:
-    // while a solution pulls on some contact, the most pulling one is released
-    // (it lifts off) and the rest re-solved, as long as the others can still
-    // balance the body; otherwise the pulling solution is kept and flagged.
-    constexpr double kMomentLever = 0.05;  // m
-    const int nr = static_cast<int>(root.size());
-    std::vector<char> released(nc, 0);
-    Eigen::VectorXd tau_before = tau;
-    Eigen::VectorXd cf, cm;  // (3 nc) chosen reactions
-    for (;;) {
-      std::vector<std::array<int, 3>> unknowns;  // (contact, is_moment, axis)
-      for (int c = 0; c < nc; ++c) {
-        const ContactSpec& cs = ex.contacts[c];
-        if (cs.kind == ContactSpec::Kind::support || !cs.active.contains(t) || released[c]) continue;
-        for (int k = 0; k < 3; ++k) unknowns.push_back({c, 0, k});
-        if (cs.kind == ContactSpec::Kind::ground_flat)
-          for (int k = 0; k < 3; ++k) unknowns.push_back({c, 1, k});
-      }
-      const int nx = static_cast<int>(unknowns.size());
-      Eigen::VectorXd tau_try = tau_before;
-      Eigen::VectorXd f_try = Eigen::VectorXd::Zero(3 * nc), m_try = Eigen::VectorXd::Zero(3 * nc);
-      if (nx > 0) {
-        Eigen::MatrixXd G(nq, nx);
-        for (int j = 0; j < nx; ++j) {
-          const auto& u = unknowns[j];
-          const Vec3 p = point_in_ground(data, contact_pt[u[0]].body, contact_pt[u[0]].local);
-          ExternalLoad l{contact_pt[u[0]].body, p, Vec3::Zero(), Vec3::Zero()};
-          if (u[1]) l.moment = kMomentLever * Vec3::Unit(u[2]);
-          else l.force = Vec3::Unit(u[2]);
-          G.col(j) = unit_effect(l);
-        }
-        Eigen::MatrixXd A(nr, nx);
-        Eigen::VectorXd b(nr);
-        for (int r = 0; r < nr; ++r) {
-          A.row(r) = G.row(root[r]);
-          b[r] = -tau_before[root[r]];
-        }
-        const Eigen::VectorXd x = A.completeOrthogonalDecomposition().solve(b);
-        tau_try += G * x;
-        for (int j = 0; j < nx; ++j) {
-          const auto& u = unknowns[j];
-          (u[1] ? m_try : f_try)[3 * u[0] + u[2]] = (u[1] ? kMomentLever : 1.0) * x[j];
-        }
-      }
-      double resid_try = 0.0;
-      for (int r : root) resid_try += tau_try[r] * tau_try[r];
-      const bool balanced = std::sqrt(resid_try) < 1e-6 * body_weight;
-      if (cf.size() && !balanced) break;  // releasing more would leave the body unbalanced: keep the last
-      cf = f_try;
-      cm = m_try;
-      tau = tau_try;
-      // the most pulling contact
-      int worst = -1;
-      double worst_push = -1e-6 * body_weight;
-      for (int c = 0; c < nc; ++c) {
-        const ContactSpec& cs = ex.contacts[c];
-        if (cs.kind == ContactSpec::Kind::support || !cs.active.contains(t) || released[c]) continue;
-        const double push = Vec3(cf.segment<3>(3 * c)).dot(cs.normal);
-        if (push < worst_push) worst_push = push, worst = c;
-      }
-      if (worst < 0 || !balanced) break;
-      released[worst] = 1;
-    }
-    for (int c = 0; c < nc; ++c) {
-      const ContactSpec& cs = ex.contacts[c];
-      if (cs.kind == ContactSpec::Kind::support || !cs.active.contains(t) || released[c]) continue;
-      const Vec3 F = cf.segment<3>(3 * c), M = cm.segment<3>(3 * c);
-      res.contact_force.block<1, 3>(f, 3 * c) = F.transpose();
-      res.contact_moment.block<1, 3>(f, 3 * c) = M.transpose();
-      loads.push_back({contact_pt[c].body, point_in_ground(data, contact_pt[c].body, contact_pt[c].local), F, M});
-      if (F.dot(cs.normal) < -1e-6 * body_weight) res.contact_tension[f] = true;
-    }
-    double resid = 0.0;
-    for (int r : root) resid += tau[r] * tau[r];
-    res.root_residual[f] = std::sqrt(resid);
-
-    // Recruitment per analysed leg, and the hip contact force.
-    std::vector<Vec3> inertial_f, inertial_m;
     body_inertial_loads(model, data, motion, inertial_f, inertial_m);
     const Eigen::VectorXd fmax = effective_max_force(model, data);  // strength at the posture
-    for (size_t li = 0; li < legs.size(); ++li) {
-      const LegSetup& s = legs[li];
+    for (size_t li = 0; li < setup.legs.size(); ++li) {
+      const LegSetup& s = setup.legs[li];
       LegResult& lr = res.legs[li];
-      const int nm = static_cast<int>(s.muscles.size());
-      const int na = static_cast<int>(lr.actuators.size());
-      Eigen::MatrixXd R(4, na);
-      Eigen::VectorXd F(na), tau_leg(4);
-      for (int i = 0; i < nm; ++i) {
-        for (int k = 0; k < 4; ++k) R(k, i) = data.moment_arm(s.muscles[i], s.dof[k]);
-        F[i] = fmax[s.muscles[i]];
-      }
-      if (s.lumped_knee) {
-        // unit "moment arm" on the knee row, signed so that extension / flexion
-        // act in the model's knee coordinate; F is the maximal moment (N m).
-        R.col(nm).setZero();
-        R.col(nm + 1).setZero();
-        R(3, nm) = -s.knee_sign;      // extensors: negative flexion
-        R(3, nm + 1) = s.knee_sign;
-        F[nm] = kKneeExtensorMaxMoment;
-        F[nm + 1] = kKneeFlexorMaxMoment;
-      }
-      for (int k = 0; k < 4; ++k) tau_leg[k] = tau[s.dof[k]];
-      solve_recruitment(R, F, tau_leg, opt.recruitment, work, rr);
-      lr.moment.row(f) = tau_leg.transpose();
-      lr.activation.row(f) = rr.activation.transpose();
-      lr.force.row(f) = rr.force.transpose();
-      lr.reserve.row(f) = rr.reserve.transpose();
-      lr.residual.row(f) = (tau_leg - R * rr.force - rr.reserve).transpose();
-      lr.converged[f] = rr.converged;
-
-      // EMG-style activation: activation / the model's MVIC test activation.
-      Eigen::VectorXd act_all = Eigen::VectorXd::Zero(model.n_muscles());
-      for (int i = 0; i < nm; ++i) act_all[s.muscles[i]] = rr.activation[i];
-      const Eigen::VectorXd pm = percent_mvic(mvic[li], act_all);
-      for (int i = 0; i < na; ++i)
-        lr.percent_mvic(f, i) = i < nm ? pm[s.muscles[i]] : std::numeric_limits<double>::quiet_NaN();
-      Eigen::Matrix<double, kReportedGroups.size(), 1> gp;
-      for (size_t g = 0; g < kReportedGroups.size(); ++g)
-        gp[g] = reported[li][g] ? group_percent_mvic(model, mvic[li], act_all, kReportedGroups[g].first,
-                                                     kReportedGroups[g].second)
-                                : std::numeric_limits<double>::quiet_NaN();
-      lr.gmed_percent_mvic.row(f) = gp.head<4>().transpose();
-      lr.tfl_percent_mvic[f] = gp[4];
-
-      // Hip contact force: every muscle tension of this leg (others zero; they
-      // do not act on this leg's subtree).
-      Eigen::VectorXd tension = Eigen::VectorXd::Zero(model.n_muscles());
-      for (int i = 0; i < nm; ++i) tension[s.muscles[i]] = rr.force[i];
-      std::vector<Vec3> mf, mm;
-      muscle_loads_on_bodies(model, data, tension, mf, mm);
-      const Vec3 J = joint_reaction_force(model, data, s.hip_joint, inertial_f, loads, mf);
-      lr.hip_contact_force.row(f) = J.transpose();
-      lr.hip_contact_force_bw[f] = J.norm() / body_weight;
+      recruit_leg(data, s, tau, fmax, opt.recruitment, work, rr, lr, f);
+      leg_percent_mvic(model, s, mvic[li], rr, lr, f);
+      leg_hip_contact_force(model, data, s, rr, inertial_f, loads, setup.body_weight, lr, f);
     }
   }
   return res;

@@ -28,8 +28,8 @@ if not _os.environ.get("BIOMECH_MODELS_DIR"):
     except FileNotFoundError:
         pass
 
-# Errors: FileError (a ValueError with .file, .line, .field) for a bad model or
-# exercise file; FileNotFoundError for a missing one; ValueError for bad arguments.
+# Errors: FileError (a ValueError with .file, .line, .field) for a bad model,
+# exercise, storage, external loads, C3D or EMG file; FileNotFoundError for a missing one; ValueError for bad arguments.
 FileError = _core.FileError
 
 # ---- domains (one line per domain module)
@@ -42,6 +42,11 @@ from .recruitment import solve_recruitment, solve_recruitment_batch  # noqa: E40
 from .strength import mvic_test, percent_mvic, strength_curve, strength_data, stretches, weakness_table  # noqa: E402
 from .exercise import Exercise, compare, exercises, simulate  # noqa: E402
 from .dynamics import simulate_hip_hitch, simulate_stance  # noqa: E402
+from .signal import butterworth, filtfilt, lowpass_like_opensim  # noqa: E402
+from .storage import ExternalForce, ExternalLoads, Storage, read_external_loads, read_storage, write_storage  # noqa: E402
+from .recordings import C3DRecording, ForcePlate, read_c3d, read_emg_csv  # noqa: E402
+from . import emg  # noqa: E402
+from .plots import plot_emg_comparison  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -74,4 +79,19 @@ __all__ = [
     "compare",
     "simulate_stance",
     "simulate_hip_hitch",
+    "butterworth",
+    "filtfilt",
+    "lowpass_like_opensim",
+    "Storage",
+    "read_storage",
+    "write_storage",
+    "ExternalForce",
+    "ExternalLoads",
+    "read_external_loads",
+    "C3DRecording",
+    "ForcePlate",
+    "read_c3d",
+    "read_emg_csv",
+    "emg",
+    "plot_emg_comparison",
 ]

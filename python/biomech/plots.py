@@ -18,7 +18,8 @@ import pandas as pd
 
 from .cli import argument, command
 
-__all__ = ["ranking", "repetition", "seesaw", "strength_curve", "sweep_response", "plot_results"]
+__all__ = ["ranking", "repetition", "seesaw", "strength_curve", "sweep_response", "plot_results",
+           "plot_emg_comparison"]
 
 GMED_SEGMENTS = ("anterior", "middle", "posterior")
 SEGMENT_COLORS = ("#4c72b0", "#55a868", "#c44e52")
@@ -207,6 +208,42 @@ def sweep_response(table: pd.DataFrame, x: str, y: str | Sequence[str], by: str 
     axes[-1, 0].set_xlabel(f"{x}" + (f" ({u})" if u and u != "1" else ""))
     axes[0, 0].set_title(f"Sweep response ({len(table)} evaluations" +
                          (f", median and {band[0]:.0%}-{band[1]:.0%} band)" if len(table) > len(set(table[x])) else ")"))
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def plot_emg_comparison(times, envelope, activation, comparison=None, muscle: str = "",
+                        path: str | os.PathLike | None = None):
+    """Measured EMG envelope and the model's activation of one muscle over a trial.
+
+    times (n,) s; envelope and activation (n,) in one unit (fraction of MVIC or of peak);
+    comparison: ``biomech.emg.compare(...)``'s result, whose r, RMS, timing and bursts (two
+    strips along the top) are drawn; computed when None.
+    """
+    from .emg import compare
+
+    t = np.asarray(times, dtype=float)
+    e = np.asarray(envelope, dtype=float)
+    a = np.asarray(activation, dtype=float)
+    c = comparison if comparison is not None else compare(e, a, t)
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.plot(t, e, color="#4c72b0", lw=1.8, label="measured EMG envelope")
+    ax.plot(t, a, color="#c44e52", lw=1.8, ls="--", label="model activation")
+    top = float(max(e.max(initial=0), a.max(initial=0), 1e-9))
+    # bursts as two strips along the top of the axes (fractions of the axes' height)
+    for bursts, (y0, y1), color, label in ((c.emg_bursts, (0.94, 0.98), "#4c72b0", "EMG bursts"),
+                                           (c.activation_bursts, (0.89, 0.93), "#c44e52", "model bursts")):
+        for k, (on, off) in enumerate(bursts):
+            ax.axvspan(on, off, ymin=y0, ymax=y1, color=color, alpha=0.6, lw=0, label=label if k == 0 else None)
+    ax.set_ylim(0, top * 1.3)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("activation (fraction of reference)")
+    timing = ("" if np.isnan(c.onset_difference_s) else
+              f", onset {1000 * c.onset_difference_s:+.0f} ms, offset {1000 * c.offset_difference_s:+.0f} ms")
+    ax.set_title(f"{muscle + ': ' if muscle else ''}r = {c.correlation:.2f}, RMS = {c.rms:.3f}{timing} (EMG - model)",
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="center right")
     fig.tight_layout()
     return _finish(fig, path)
 

@@ -16,20 +16,11 @@
 #include "biomech/errors.hpp"
 #include "biomech/kinematics.hpp"
 #include "biomech/model.hpp"
-#include "biomech/muscle_path.hpp"
-#include "bindings.hpp"
-
-// Loaders written in parallel by other engineers: python/CMakeLists.txt defines
-// BIOMECH_HAVE_<X> when the loader's source file exists (a header alone is not enough).
-#ifdef BIOMECH_HAVE_MODEL_IO
 #include "biomech/model_io.hpp"
-#endif
-#ifdef BIOMECH_HAVE_SCALING
-#include "biomech/scaling.hpp"
-#endif
-#ifdef BIOMECH_HAVE_OSIM
+#include "biomech/muscle_path.hpp"
 #include "biomech/osim.hpp"
-#endif
+#include "biomech/scaling.hpp"
+#include "bindings.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -285,7 +276,6 @@ void bind_algorithms(py::module_& m) {
 }
 
 void bind_loaders(py::module_& m) {
-#ifdef BIOMECH_HAVE_MODEL_IO
   m.def("load_model", &biomech::load_model, "path"_a,
         "Read a model file (YAML schema, docs/model_file.md). FileNotFoundError when missing, "
         "biomech.FileError (a ValueError naming file, line and field) for a bad file.");
@@ -294,8 +284,6 @@ void bind_loaders(py::module_& m) {
         "Write the model in the model-file schema.");
   m.def("model_to_yaml", [](const Model& model) { return biomech::model_to_yaml(model); }, "model"_a,
         "The model-file text of a model.");
-#endif
-#ifdef BIOMECH_HAVE_SCALING
   m.def("scale_model", &biomech::scale_model, "generic"_a, "subject"_a,
         "The generic model scaled to a subject (finalized).");
   m.def("default_model", [](const biomech::Subject* s, const std::string& path) {
@@ -303,11 +291,8 @@ void bind_loaders(py::module_& m) {
         }, "subject"_a = nullptr, "model_file"_a = std::string(),
         "The shipped default model file scaled to `subject` (the file's default subject when None).");
   m.def("default_model_path", &biomech::default_model_path);
-#endif
-#ifdef BIOMECH_HAVE_OSIM
   m.def("import_osim", &biomech::import_osim, "path"_a,
         "Read an OpenSim 4 .osim model (bodies, hip and knee joints, hip muscles).");
-#endif
 }
 
 }  // namespace

@@ -67,4 +67,5 @@ PYBIND11_MODULE(_core, m) {
   bind_sweep(m);
   bind_exercise(m);
   bind_dynamics(m);
+  bind_signal(m);
 }

@@ -15,6 +15,7 @@
 #include "biomech/model_io.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/pelvis_dynamics.hpp"
+#include "biomech/recruitment.hpp"
 #include "default_models.hpp"
 
 using namespace biomech;
@@ -37,6 +38,16 @@ const PelvisPlant& plant(char side = 'r') {
 }
 
 double max_abs_dev(const Eigen::VectorXd& v) { return (v.array() - v[0]).abs().maxCoeff(); }
+
+// Single-leg stance hold: `simulate` with the strength, duration, sample rate and compensation set in o.
+PelvisSimulationResult stance(const PelvisPlant& p, double strength, double duration_s, double sample_hz,
+                              bool compensation, PelvisSimulationOptions o = {}) {
+  o.abductor_strength = strength;
+  o.duration = duration_s;
+  o.sample_rate = sample_hz;
+  o.controller.compensation = compensation;
+  return simulate(p, o);
+}
 
 }  // namespace
 
@@ -86,6 +97,34 @@ TEST(PelvisDynamics, MuscleTablesMatchTheModel) {
     double L, r;
     p.muscle_geometry(i, 0.0, L, r);
     EXPECT_LT(r, 0.0) << p.muscle_names[i];
+  }
+}
+
+// ---- the controller's effort map is static optimisation (solve_recruitment) in closed form
+
+// One balanced dof, p = 2, moment capacity c_i per unit excitation, target moment
+// e sum c_i: solve_recruitment with a reserve so expensive that it vanishes
+// (~1e-14 N m) finds the same excitations as the closed form.
+TEST(PelvisDynamics, EffortMapEqualsSolveRecruitment) {
+  const std::vector<std::vector<double>> capacities = {
+      {50.0}, {30.0, 30.0, 30.0}, {80.0, 5.0, 0.0, 41.0, 12.5}, {1.0, 200.0, 60.0, 60.0}};
+  RecruitmentOptions ro;
+  ro.reserve_weight = 1e12;
+  ro.tolerance = 1e-12;
+  RecruitmentWorkspace work;
+  RecruitmentResult rr;
+  for (const std::vector<double>& c : capacities) {
+    const EffortMap map(c);
+    const int n = static_cast<int>(c.size());
+    const Eigen::MatrixXd R = Eigen::Map<const Eigen::RowVectorXd>(c.data(), n);
+    for (double e : {0.0, 0.05, 0.3, 0.5, 0.77, 0.95, 1.0}) {
+      std::vector<double> u(n);
+      map.excitations(e, u.data());
+      const Eigen::VectorXd tau = Eigen::VectorXd::Constant(1, e * map.total());
+      solve_recruitment(R, Eigen::VectorXd::Ones(n), tau, ro, work, rr);
+      ASSERT_TRUE(rr.converged) << "effort " << e;
+      for (int i = 0; i < n; ++i) EXPECT_NEAR(u[i], rr.activation[i], 1e-12) << "effort " << e << ", muscle " << i;
+    }
   }
 }
 
@@ -187,19 +226,19 @@ TEST(PelvisDynamics, DropGrowsAsStrengthFallsAndLeanCompensates) {
   const PelvisPlant& p = plant();
   double prev = -1.0;
   for (double s : {1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.2, 0.1, 0.0}) {
-    const PelvisSimulationResult r = simulate_stance(p, s, 5.0, 100.0, false);
+    const PelvisSimulationResult r = stance(p, s, 5.0, 100.0, false);
     EXPECT_GT(r.max_drop, prev) << "strength " << s;
     prev = r.max_drop;
   }
-  const PelvisSimulationResult weak = simulate_stance(p, 0.3, 5.0, 100.0, false);
+  const PelvisSimulationResult weak = stance(p, 0.3, 5.0, 100.0, false);
   EXPECT_TRUE(weak.trendelenburg_positive);
   EXPECT_GT(weak.max_drop, 4.0 * kDeg);
   EXPECT_GT(weak.event_time, 0.0);
-  const PelvisSimulationResult comp = simulate_stance(p, 0.3, 5.0, 100.0, true);
+  const PelvisSimulationResult comp = stance(p, 0.3, 5.0, 100.0, true);
   EXPECT_LT(comp.max_drop, 4.0 * kDeg);
   EXPECT_FALSE(comp.trendelenburg_positive);
   EXPECT_GT(comp.final_lean, 0.0);  // toward the stance side
-  const PelvisSimulationResult strong = simulate_stance(p, 1.0, 5.0, 100.0, false);
+  const PelvisSimulationResult strong = stance(p, 1.0, 5.0, 100.0, false);
   EXPECT_FALSE(strong.trendelenburg_positive);
 }
 
@@ -210,10 +249,10 @@ TEST(PelvisDynamics, PeakDropInsensitiveToTolerances) {
   for (double s : {0.6, 0.3}) {
     for (bool comp : {false, true}) {
       PelvisSimulationOptions o;
-      const PelvisSimulationResult a = simulate_stance(p, s, 5.0, 100.0, comp, o);
+      const PelvisSimulationResult a = stance(p, s, 5.0, 100.0, comp, o);
       o.integrator.abs_tol *= 0.5;
       o.integrator.rel_tol *= 0.5;
-      const PelvisSimulationResult b = simulate_stance(p, s, 5.0, 100.0, comp, o);
+      const PelvisSimulationResult b = stance(p, s, 5.0, 100.0, comp, o);
       EXPECT_LT(std::abs(a.max_drop - b.max_drop), 0.1 * kDeg) << "strength " << s << " compensation " << comp;
       // and far below: the solution is converged
       EXPECT_LT(std::abs(a.max_drop - b.max_drop), 1e-2 * kDeg);
@@ -227,13 +266,13 @@ TEST(PelvisDynamics, BadInputThrowsInvalidArgument) {
   const Model& model = generic_model();
   const PelvisPlant& p = plant();
   const double nan = std::nan("");
-  EXPECT_THROW(simulate_stance(p, 1.0, -1.0, 100.0, false), InvalidArgument);
-  EXPECT_THROW(simulate_stance(p, 1.0, 0.0, 100.0, false), InvalidArgument);
-  EXPECT_THROW(simulate_stance(p, 1.0, 1.0, 0.0, false), InvalidArgument);
-  EXPECT_THROW(simulate_stance(p, 1.2, 1.0, 100.0, false), InvalidArgument);
-  EXPECT_THROW(simulate_stance(p, -0.1, 1.0, 100.0, false), InvalidArgument);
-  EXPECT_THROW(simulate_stance(p, nan, 1.0, 100.0, false), InvalidArgument);
-  EXPECT_THROW(simulate_stance(p, 1.0, nan, 100.0, false), InvalidArgument);
+  EXPECT_THROW(stance(p, 1.0, -1.0, 100.0, false), InvalidArgument);
+  EXPECT_THROW(stance(p, 1.0, 0.0, 100.0, false), InvalidArgument);
+  EXPECT_THROW(stance(p, 1.0, 1.0, 0.0, false), InvalidArgument);
+  EXPECT_THROW(stance(p, 1.2, 1.0, 100.0, false), InvalidArgument);
+  EXPECT_THROW(stance(p, -0.1, 1.0, 100.0, false), InvalidArgument);
+  EXPECT_THROW(stance(p, nan, 1.0, 100.0, false), InvalidArgument);
+  EXPECT_THROW(stance(p, 1.0, nan, 100.0, false), InvalidArgument);
   PelvisSimulationOptions o;
   o.initial_obliquity = nan;
   EXPECT_THROW(simulate(p, o), InvalidArgument);
@@ -246,7 +285,7 @@ TEST(PelvisDynamics, BadInputThrowsInvalidArgument) {
   o.controller.prescribed_excitations = Eigen::MatrixXd::Zero(3, p.n_muscles() + 1);
   EXPECT_THROW(simulate(p, o), InvalidArgument);
   try {
-    simulate_stance(p, 1.5, 1.0, 100.0, false);
+    stance(p, 1.5, 1.0, 100.0, false);
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("expected abductor_strength in [0, 1], got 1.5"), std::string::npos);
   }
@@ -268,11 +307,11 @@ TEST(PelvisDynamics, NeuralDelayConvergesAndWorsensTheDrop) {
   const PelvisPlant& p = plant();
   PelvisSimulationOptions o;
   o.perturbation = {40.0, 0.2, 0.1};
-  const PelvisSimulationResult none = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
+  const PelvisSimulationResult none = stance(p, 0.7, 3.0, 200.0, false, o);
   o.controller.delay = 0.03;
-  const PelvisSimulationResult d1 = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
+  const PelvisSimulationResult d1 = stance(p, 0.7, 3.0, 200.0, false, o);
   o.integrator.abs_tol = o.integrator.rel_tol = 1e-11;
-  const PelvisSimulationResult d2 = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
+  const PelvisSimulationResult d2 = stance(p, 0.7, 3.0, 200.0, false, o);
   // converged in the tolerance (the history interpolation is fourth order, like the integrator)
   EXPECT_LT((d1.obliquity - d2.obliquity).cwiseAbs().maxCoeff(), 1e-6);
   // a later reaction lets the pelvis drop further
@@ -281,7 +320,7 @@ TEST(PelvisDynamics, NeuralDelayConvergesAndWorsensTheDrop) {
   o = PelvisSimulationOptions{};
   o.perturbation = {40.0, 0.2, 0.1};
   o.controller.delay = 1e-4;
-  const PelvisSimulationResult tiny = simulate_stance(p, 0.7, 3.0, 200.0, false, o);
+  const PelvisSimulationResult tiny = stance(p, 0.7, 3.0, 200.0, false, o);
   EXPECT_LT(std::abs(tiny.max_drop - none.max_drop), 0.01 * none.max_drop);
 }
 
@@ -389,8 +428,8 @@ TEST(PelvisDynamics, LeftAndRightStanceAgree) {
   const PelvisPlant& pl = plant('l');
   ASSERT_EQ(pr.n_muscles(), pl.n_muscles());
   for (double s : {0.6, 0.3}) {
-    const PelvisSimulationResult a = simulate_stance(pr, s, 2.0, 100.0, false);
-    const PelvisSimulationResult b = simulate_stance(pl, s, 2.0, 100.0, false);
+    const PelvisSimulationResult a = stance(pr, s, 2.0, 100.0, false);
+    const PelvisSimulationResult b = stance(pl, s, 2.0, 100.0, false);
     EXPECT_NEAR(a.max_drop, b.max_drop, 1e-6) << s;
     EXPECT_NEAR(a.abductor_force[a.time.size() - 1], b.abductor_force[b.time.size() - 1], 1e-3) << s;
   }

@@ -1,0 +1,101 @@
+// The reduced frontal-plane model of single-leg stance, built from a Model:
+// the "plant" of the pelvis dynamics (pelvis_dynamics.hpp has the overview).
+//
+// The mechanical system. The stance femur is fixed in ground. Everything else
+// (pelvis, swing leg held in its posture, trunk) rotates about the stance hip
+// centre H, about the axis e along which a change of the stance-hip adduction
+// coordinate turns the pelvis relative to the femur: the frontal-plane axis
+// (anterior) in upright stance. One degree of freedom, the pelvic obliquity
+// theta (rad), positive when the swing side drops; it adds exactly theta to the
+// stance-hip adduction. A second, optional degree of freedom is the trunk lean
+// lambda (rad) at the lumbar joint L, positive toward the stance side, about the
+// axis through L parallel to e. With the lean free the system is a planar double
+// pendulum (pelvis group about H, trunk group about L); with the lean locked it
+// is one rigid body. Masses, centres of mass and inertias come from the Model's
+// bodies by forward kinematics at the stance posture.
+//
+// Muscles: Hill-type (hill_muscle.hpp), abductors of the stance hip by
+// default. Lengths and moment arms come from compute_muscle_paths at the hip
+// adduction the obliquity implies, tabulated once on a 0.5 deg grid and
+// interpolated by cubic Hermite polynomials that use the exact derivative
+// dL/dtheta = -r at every knot (so the interpolated moment arm is the exact
+// derivative of the interpolated length, and passive muscle forces stay
+// conservative).
+#pragma once
+#include <Eigen/Core>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "biomech/data.hpp"
+#include "biomech/hill_muscle.hpp"
+#include "biomech/model.hpp"
+
+namespace biomech {
+
+// How the reduced model is built from a Model.
+struct PelvisPlantOptions {
+  char stance_side = 'r';         // 'r' or 'l'
+  Eigen::VectorXd posture;        // (nq) stance posture; empty = model.default_posture()
+  // Abductor muscles by name; empty = the stance side's muscles of the groups
+  // gluteus_medius, gluteus_minimus and tfl (the seesaw's abductors) that abduct
+  // at the posture, or, when the model has none of those groups, every muscle
+  // whose abduction moment arm at the posture exceeds min_abductor_moment_arm.
+  std::vector<std::string> muscles;
+  double min_abductor_moment_arm = 0.01;  // m
+  // Lumbar coordinate that names the trunk joint; the lean DOF exists when the
+  // model has it (and its joint's child body carries mass).
+  std::string lumbar_coordinate = "lumbar_bending";
+  double table_min = -0.8;        // rad, obliquity range of the muscle tables
+  double table_max = 1.3;         // rad
+  double table_step = 0.5 * M_PI / 180.0;  // rad
+};
+
+// The reduced frontal-plane model. Built once; read-only afterwards (one plant
+// can serve many simulations, also from several threads).
+struct PelvisPlant {
+  char stance_side = 'r';
+  Eigen::VectorXd posture;        // (nq) the stance posture (theta = 0, lambda = 0)
+  double body_weight = 0.0;       // N, whole model
+  Vec3 gravity = Vec3::Zero();    // m/s^2, ground
+  Vec3 axis = Vec3::UnitX();      // e: unit axis, ground; positive rotation = swing side drops
+  Vec3 hip_center = Vec3::Zero(); // H, ground, m
+  Vec3 lumbar_center = Vec3::Zero();  // L, ground, m (when has_trunk)
+  int posture_hip_adduction = -1;     // posture index of the stance-hip adduction
+  double hip_adduction0 = 0.0;        // rad, its value in the posture
+  int posture_lumbar = -1;            // posture index of the lumbar coordinate (-1: none)
+  double lumbar0 = 0.0;               // rad, its value in the posture
+  double lumbar_sign = 1.0;           // d(lumbar coordinate)/d(lambda): +1 or -1
+  bool has_trunk = false;             // a lean DOF is possible
+  // Pelvis group (upper body minus trunk) and trunk group, at the posture.
+  double mass_pelvis = 0.0, mass_trunk = 0.0;  // kg
+  Vec3 com_pelvis = Vec3::Zero(), com_trunk = Vec3::Zero();  // ground, m
+  double inertia_pelvis_hip = 0.0;   // kg m^2, pelvis group about the e axis through H
+  double inertia_trunk_com = 0.0;    // kg m^2, trunk group about the e axis through its com
+  std::vector<int> upper_bodies, trunk_bodies;  // body indices
+  // Muscles.
+  std::vector<int> muscles;                    // model muscle indices
+  std::vector<std::string> muscle_names;
+  std::vector<MuscleTendonParameters> muscle_parameters;  // as in the model (nominal strength)
+  // Tables over theta (knots theta_k = table_min + k * table_step):
+  double table_min = 0.0, table_step = 0.0;
+  int table_size = 0;
+  Eigen::MatrixXd length;        // (table_size x n) m, muscle-tendon length
+  Eigen::MatrixXd moment_arm;    // (table_size x n) m, r = -dL/dtheta (abductors negative)
+  // unit-tension force of each muscle on the upper body (pelvis side), ground,
+  // with the pelvis at its posture and the femur adducted by theta: 3 columns per muscle
+  Eigen::MatrixXd unit_force;    // (table_size x 3n) N/N
+  std::vector<std::string> notes;  // assumptions taken while building (printed by the front ends)
+
+  int n_muscles() const { return static_cast<int>(muscles.size()); }
+  // Interpolated length (m) and moment arm (m) of plant muscle i at obliquity theta.
+  void muscle_geometry(int i, double theta, double& length, double& moment_arm) const;
+  Vec3 muscle_unit_force(int i, double theta) const;  // ground frame of the posture (see unit_force)
+};
+
+// Builds the plant. Throws InvalidArgument when the model lacks the stance-hip
+// adduction coordinate, has no mass above the stance hip, a named muscle is
+// unknown or crosses nothing, or no abductor is found.
+PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlantOptions& options = {});
+
+}  // namespace biomech

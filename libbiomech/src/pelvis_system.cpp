@@ -1,0 +1,184 @@
+// The equations of motion of the pelvis plant (pelvis_system.hpp): the
+// frontal-plane double pendulum (pelvis group about the stance hip, trunk group
+// about the lumbar joint) driven by Hill-type abductors, the passive hip and
+// lumbar moments, the lumbar servo and a perturbation pulse.
+#include "pelvis_system.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace biomech::pelvis {
+
+PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptions& opt)
+    : P(plant), O(opt), controller(opt, plant.n_muscles()) {
+  n = P.n_muscles();
+  muscles_on = O.muscles_enabled && n > 0;
+  compliant = O.tendon == TendonModel::compliant;
+  lean_dof = O.lean_dof && P.has_trunk;
+  ia = lean_dof ? 4 : 2;
+  il = ia + n;
+  nx = il + (compliant ? n : 0);
+  for (int i = 0; i < n; ++i) {
+    nominal.push_back(P.muscle_parameters[i]);
+    mtp.push_back(P.muscle_parameters[i]);
+    mtp.back().max_isometric_force *= O.abductor_strength;
+    height.push_back(nominal.back().optimal_fiber_length * std::sin(nominal.back().pennation_angle));
+    lmin.push_back(min_fiber_length(nominal.back(), O.hill));
+  }
+  // frontal plane: u2 up (against gravity, normal to e), u1 = u2 x e
+  const Vec3& e = P.axis;
+  Vec3 up = -P.gravity;
+  if (up.norm() < 1e-12) up = Vec3::UnitY();
+  up -= up.dot(e) * e;
+  if (up.norm() < 1e-9) up = (std::abs(e.y()) < 0.9 ? Vec3::UnitY() : Vec3::UnitZ()) - e * e.y();
+  u2 = up.normalized();
+  u1 = u2.cross(e);
+  auto proj = [&](const Vec3& v) { return V2(v.dot(u1), v.dot(u2)); };
+  d1 = proj(P.com_pelvis - P.hip_center);
+  m1 = P.mass_pelvis;
+  I1 = P.inertia_pelvis_hip;
+  if (P.has_trunk) {
+    a = proj(P.lumbar_center - P.hip_center);
+    b = proj(P.com_trunk - P.lumbar_center);
+    m2 = P.mass_trunk;
+    I2 = P.inertia_trunk_com;
+  } else {
+    a = b = V2::Zero();
+  }
+  g2 = proj(P.gravity);
+  // nominal capacities at the posture for the effort map (abductors only)
+  std::vector<double> cap(n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    double L, r;
+    P.muscle_geometry(i, 0.0, L, r);
+    if (r >= 0) continue;
+    const HillState s1 = rigid_tendon_state(nominal[i], O.hill, 1.0, L, 0.0);
+    const HillState s0 = rigid_tendon_state(nominal[i], O.hill, 0.0, L, 0.0);
+    cap[i] = -r * (s1.tendon_force - s0.tendon_force);
+  }
+  controller.effort_map = EffortMap(cap);
+  ubuf.resize(n), abuf.resize(n), fbuf.resize(n), lbuf.resize(n);
+}
+
+double PelvisSystem::muscle_force(int i, const MuscleTendonParameters& m, double act, double L, double vmt,
+                                  const double* x, double& lm, double& vm) const {
+  const double ac = std::clamp(act, 0.0, 1.0);
+  if (compliant) {
+    const HillState s = compliant_tendon_state(m, O.hill, ac, L, x[il + i]);
+    lm = s.fiber_length, vm = s.fiber_velocity;
+    return s.tendon_force;
+  }
+  vm = 0.0;
+  return rigid_tendon_force(m, height[i], lmin[i], O.hill, ac, L, vmt, &lm);
+}
+
+void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
+  ++rhs_count;
+  const ControllerOptions& C = O.controller;
+  const double th = x[0], om = x[1];
+  const double la = lean_dof ? x[2] : lean0;
+  const double lad = lean_dof ? x[3] : 0.0;
+  const double psi = th - la, psid = om - lad;
+
+  // delayed feedback signal
+  double thd = th, omd = om;
+  if (C.delay > 0.0) controller.history.at(t - C.delay, thd, omd);
+
+  // excitations
+  double* u = out && out->u ? out->u : ubuf.data();
+  double effort = std::numeric_limits<double>::quiet_NaN();
+  if (C.kind == ControllerKind::prescribed) {
+    controller.prescribed(t, u);
+  } else {
+    effort = controller.feedback_effort(t, thd, omd, t - C.delay);
+    controller.effort_map.excitations(effort, u);
+  }
+
+  // muscles
+  double q_mus = 0.0;
+  double* fo = out && out->f ? out->f : fbuf.data();
+  for (int i = 0; i < n; ++i) {
+    double L, r;
+    P.muscle_geometry(i, th, L, r);
+    const double act = x[ia + i];
+    double force = 0.0;
+    if (muscles_on) {
+      double lm, vm;
+      force = muscle_force(i, mtp[i], act, L, -r * om, x, lm, vm);
+      if (compliant) dx[il + i] = vm;
+      if (out && out->lm) out->lm[i] = lm;
+    } else {
+      if (compliant) dx[il + i] = 0.0;
+      if (out && out->lm) out->lm[i] = std::numeric_limits<double>::quiet_NaN();
+    }
+    fo[i] = force;
+    q_mus += r * force;
+    dx[ia + i] = activation_rate(std::clamp(u[i], 0.0, 1.0), act, O.hill);
+    if (out && out->a) out->a[i] = act;
+  }
+
+  // passive hip, perturbation, lean actuator
+  const double q_hip = O.hip_passive.moment(hip_q(th), om);
+  const double q_pert = pulse_on ? O.perturbation.torque : 0.0;
+  double g_th, g_psi;
+  gravity_terms(th, psi, g_th, g_psi);
+
+  double lean_target = lean0, tau_lean = 0.0;
+  if (lean_dof) {
+    lean_target = controller.lean_target(lean0, thd);
+    // lumbar servo: PD to the target, plus the passive lumbar moment
+    const double lumbar_passive = P.lumbar_sign * O.lumbar_passive.moment(lumbar_q(la), P.lumbar_sign * lad);
+    tau_lean = C.lumbar_stiffness * (lean_target - la) - C.lumbar_damping * lad + lumbar_passive;
+    if (C.lumbar_gravity_compensation) {
+      // generalized gravity force on the lean is -g_psi; hold it (and the elastic lumbar moment) at the target
+      double gt, gp;
+      gravity_terms(th, th - lean_target, gt, gp);
+      tau_lean += gp - P.lumbar_sign * O.lumbar_passive.moment(lumbar_q(lean_target), 0.0);
+    }
+  }
+
+  const V2 Ra = rot2(a, th), Rb = rot2(b, psi);
+  const double C12 = Ra.dot(Rb), S12 = Ra.dot(perp(Rb));
+  const double M11 = I1 + m2 * a.squaredNorm(), M22 = I2 + m2 * b.squaredNorm(), M12 = m2 * C12;
+  const double Qth = q_mus + q_hip + q_pert + tau_lean + g_th;
+  const double Qpsi = -tau_lean + g_psi;
+  const double r1 = Qth - m2 * S12 * psid * psid;
+  const double r2 = Qpsi + m2 * S12 * om * om;
+  double thdd, psidd;
+  if (lean_dof) {
+    const double det = M11 * M22 - M12 * M12;
+    thdd = (M22 * r1 - M12 * r2) / det;
+    psidd = (M11 * r2 - M12 * r1) / det;
+    dx[2] = lad;
+    dx[3] = thdd - psidd;
+  } else {
+    thdd = psidd = (r1 + r2) / (M11 + 2 * M12 + M22);
+  }
+  dx[0] = om;
+  dx[1] = thdd;
+
+  if (out) {
+    out->effort = effort;
+    out->lean_target = lean_target;
+    out->muscle_moment = q_mus;
+    out->passive_moment = q_hip;
+    out->gravity_moment = g_th + g_psi;
+    out->lean_torque = tau_lean;
+    const double ke = 0.5 * (M11 * om * om + 2 * M12 * om * psid + M22 * psid * psid);
+    double pe = potential(th, psi) + O.hip_passive.potential(hip_q(th));
+    if (lean_dof) pe += O.lumbar_passive.potential(lumbar_q(la));
+    out->energy = ke + pe;
+    out->trunk_tilt = la - th;
+    // hip contact force: pelvis on the femoral head = m g + muscle pull on the upper body - m a
+    const V2 Rd1 = rot2(d1, th);
+    const V2 acc = m1 * (thdd * perp(Rd1) - om * om * Rd1) +
+                   m2 * (thdd * perp(Ra) - om * om * Ra + psidd * perp(Rb) - psid * psid * Rb);
+    Vec3 fm = Vec3::Zero();
+    const double ct = std::cos(th), st = std::sin(th);
+    for (int i = 0; i < n; ++i)
+      if (fo[i] != 0.0) fm += fo[i] * rot3(P.axis, ct, st, P.muscle_unit_force(i, th));
+    out->contact = (m1 + m2) * P.gravity + fm - (acc.x() * u1 + acc.y() * u2);
+  }
+}
+
+}  // namespace biomech::pelvis
