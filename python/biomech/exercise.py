@@ -138,14 +138,26 @@ def _check_p(p) -> float:
     return p
 
 
-def simulate_raw(model, exercise, p: float = 2.0) -> "_core.SimulationResult":
-    """The compiled per-frame result (arrays) of one exercise."""
+# The global options of simulate() (SimulateOptions; docs/exercise_file.md, "Options"), with defaults.
+SIMULATE_OPTIONS = {"passive_fiber_force": False, "passive_stretch_limit": 1.6, "co_contraction": 0.0,
+                    "rest_supports": True}
+
+
+def _options(options: dict) -> dict:
+    unknown = sorted(set(options) - set(SIMULATE_OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown simulate option(s) {unknown}; expected some of {sorted(SIMULATE_OPTIONS)}")
+    return {**SIMULATE_OPTIONS, **options}
+
+
+def simulate_raw(model, exercise, p: float = 2.0, **options) -> "_core.SimulationResult":
+    """The compiled per-frame result (arrays) of one exercise; ``options``: see ``simulate``."""
     m = as_model(model)
     ex = Exercise.load(exercise)
-    return _core.simulate(m.core, ex.core, _check_p(p))
+    return _core.simulate(m.core, ex.core, _check_p(p), **_options(options))
 
 
-def simulate(model, exercise, p: float = 2.0) -> pd.DataFrame:
+def simulate(model, exercise, p: float = 2.0, **options) -> pd.DataFrame:
     """Per-frame time series of one exercise, indexed by (leg, time_s).
 
     Columns: the leg's role; hip flexion, adduction and rotation moments and the
@@ -155,9 +167,15 @@ def simulate(model, exercise, p: float = 2.0) -> pd.DataFrame:
     ``activation:<name>`` (0-1) and ``force:<name>_n`` (N; ``_nm`` for a lumped knee
     actuator, whose force is a moment); per posture coordinate ``posture:<name>_rad``
     (``_m`` for a translation). ``df.attrs`` holds the exercise id, p and the body mass.
+
+    ``options`` (all global, off by default; docs/exercise_file.md, "Options"):
+    ``passive_fiber_force`` (bool) adds each muscle's passive fibre force, its stretch held at
+    ``passive_stretch_limit`` (l/l_opt, 1.6); ``co_contraction`` (0..1) is an activation floor of
+    every muscle of the analysed legs; ``rest_supports=False`` lets supports between body parts
+    (stacked feet and knees) carry nothing.
     """
     m = as_model(model)
-    return _timeseries(m, simulate_raw(m, exercise, p), p)
+    return _timeseries(m, simulate_raw(m, exercise, p, **options), p)
 
 
 def _timeseries(m: Model, res, p: float) -> pd.DataFrame:
@@ -212,20 +230,22 @@ COMPARE_COLUMNS = [
 ]
 
 
-def compare(model=None, exercises: "Iterable[str] | None" = None, p: float = 2.0) -> pd.DataFrame:
+def compare(model=None, exercises: "Iterable[str] | None" = None, p: float = 2.0, **options) -> pd.DataFrame:
     """One row per exercise and analysed leg, ranked by peak gluteus medius %MVIC.
 
     Peak and mean gluteus medius %MVIC (whole and per segment), ``gmed_tfl_ratio``
     (mean gluteus medius over mean TFL %MVIC), peak hip contact force (BW), peak
     hip abduction moment (N m/kg), time under tension and abductor impulse
     (integral of the positive abduction moment, N m s) per set, largest reserve.
+    ``options``: those of ``simulate``, for every exercise.
     """
-    return _compare(as_model(model), exercises, p)[0]
+    return _compare(as_model(model), exercises, p, **options)[0]
 
 
-def _compare(m: Model, exercises, p: float):
+def _compare(m: Model, exercises, p: float, **options):
     """compare()'s table and the compiled result of each exercise (id -> result), simulated once."""
     p = _check_p(p)
+    opts = _options(options)
     ids = exercise_ids() if exercises is None else list(exercises)
     if not ids:
         raise ValueError("expected at least one exercise id")
@@ -233,7 +253,7 @@ def _compare(m: Model, exercises, p: float):
     simulations = {}
     for i in ids:
         ex = Exercise.load(i)
-        res = _core.simulate(m.core, ex.core, p)
+        res = _core.simulate(m.core, ex.core, p, **opts)
         simulations[ex.id] = res
         for s in _core.summarize(ex.core, res):
             pk, mn = s.gmed_peak_percent_mvic, s.gmed_mean_percent_mvic
@@ -253,7 +273,7 @@ def _compare(m: Model, exercises, p: float):
             })
     df = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
     df = df.sort_values("gmed_peak_percent_mvic", ascending=False, kind="stable").reset_index(drop=True)
-    df.attrs.update({"p": p, "model": m.core.name, "body_mass_kg": m.total_mass})
+    df.attrs.update({"p": p, "model": m.core.name, "body_mass_kg": m.total_mass, "options": opts})
     return df, simulations
 
 
@@ -273,13 +293,35 @@ def _exercises_cmd(args):
     return df
 
 
+def _option_arguments(fn):
+    """The global simulate options as command-line flags (SIMULATE_OPTIONS)."""
+    for dec in (
+        argument("--passive-fiber-force", action="store_true",
+                 help="add each muscle's passive fibre force (Thelen 2003; off by default)"),
+        argument("--passive-stretch-limit", type=float, default=SIMULATE_OPTIONS["passive_stretch_limit"],
+                 help="fibre stretch l/l_opt at which the passive force is held (default 1.6)"),
+        argument("--co-contraction", type=float, default=SIMULATE_OPTIONS["co_contraction"],
+                 help="activation floor of every muscle of the analysed legs, 0..1 (default 0)"),
+        argument("--no-rest-supports", action="store_true",
+                 help="supports between body parts (stacked feet, knees) carry nothing"),
+    ):
+        fn = dec(fn)
+    return fn
+
+
+def _options_from_args(args) -> dict:
+    return {"passive_fiber_force": args.passive_fiber_force, "passive_stretch_limit": args.passive_stretch_limit,
+            "co_contraction": args.co_contraction, "rest_supports": not args.no_rest_supports}
+
+
 @command("simulate", help="Simulate one exercise: per-frame moments, %MVIC and hip contact force.")
 @argument("exercise", help="exercise id (see 'biomech exercises') or path to an exercise YAML file")
 @argument("--p", type=float, default=2.0, help="activation exponent of the static optimisation (default 2)")
+@_option_arguments
 @model_arguments
 def _simulate_cmd(args):
     model = model_from_args(args)
-    df = simulate(model, args.exercise, p=args.p)
+    df = simulate(model, args.exercise, p=args.p, **_options_from_args(args))
     if getattr(args, "json", False):
         keep = [c for c in df.columns if ":" not in c]  # per-muscle and posture columns stay out of the JSON
         return {"exercise": df.attrs["exercise"], "p": df.attrs["p"],
@@ -310,14 +352,16 @@ def _compare_text(df: pd.DataFrame) -> str:
 @argument("--p", type=float, default=2.0, help="activation exponent of the static optimisation (default 2)")
 @argument("--out", default=None, metavar="FILE.h5", help="also write the table and per-frame results to HDF5")
 @argument("--plot", default=None, metavar="FILE.png", help="also draw the ranking bar chart")
+@_option_arguments
 @model_arguments
 def _compare_cmd(args):
     model = model_from_args(args)
-    df, simulations = _compare(model, args.exercises, args.p)
+    opts = _options_from_args(args)
+    df, simulations = _compare(model, args.exercises, args.p, **opts)
     if args.out:
         save_results(args.out, model=model, comparison=df,
                      simulations={i: _timeseries(model, r, args.p) for i, r in simulations.items()},
-                     options={"command": "compare", "p": args.p, "exercises": args.exercises or "all"},
+                     options={"command": "compare", "p": args.p, "exercises": args.exercises or "all", **opts},
                      producer="biomech compare")
     if args.plot:
         from .plots import ranking  # matplotlib: imported only when drawing

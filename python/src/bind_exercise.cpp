@@ -101,7 +101,8 @@ void bind_exercise(py::module_& m) {
                     "+1 when the model's knee coordinate is positive in flexion (lumped extensors act with -sign)")
       .def_readonly("moment", &LegResult::moment, "(n, 4) N m generalized forces the actuators must supply")
       .def_readonly("activation", &LegResult::activation, "(n, actuators) 0..1")
-      .def_readonly("force", &LegResult::force, "(n, actuators) N (lumped knee actuators: N m)")
+      .def_readonly("force", &LegResult::force, "(n, actuators) N, active (lumped knee actuators: N m)")
+      .def_readonly("passive_force", &LegResult::passive_force, "(n, actuators) N, passive fibre force")
       .def_readonly("reserve", &LegResult::reserve, "(n, 4) N m")
       .def_readonly("residual", &LegResult::residual, "(n, 4) N m: moment - R F a - reserve")
       .def_readonly("percent_mvic", &LegResult::percent_mvic, "(n, actuators) %MVIC, NaN outside the MVIC test")
@@ -128,14 +129,23 @@ void bind_exercise(py::module_& m) {
 
   m.def(
       "simulate",
-      [](const Model& model, const Exercise& e, double p) {
+      [](const Model& model, const Exercise& e, double p, bool passive, double stretch_limit, double co_contraction,
+         bool rest_supports) {
         SimulateOptions o;
         o.recruitment.p = p;
+        o.passive_fiber_force = passive;
+        o.passive_stretch_limit = stretch_limit;
+        o.co_contraction = co_contraction;
+        o.rest_supports = rest_supports;
         py::gil_scoped_release release;
         return simulate(model, e, o);
       },
-      "model"_a, "exercise"_a, "p"_a = 2.0,
-      "Inverse dynamics, contact statics and static optimisation (exponent p) at every frame.");
+      "model"_a, "exercise"_a, "p"_a = 2.0, "passive_fiber_force"_a = SimulateOptions{}.passive_fiber_force,
+      "passive_stretch_limit"_a = SimulateOptions{}.passive_stretch_limit,
+      "co_contraction"_a = SimulateOptions{}.co_contraction, "rest_supports"_a = SimulateOptions{}.rest_supports,
+      "Inverse dynamics, contact statics and static optimisation (exponent p) at every frame; options "
+      "(SimulateOptions, docs/exercise_file.md): passive fibre force with its stretch limit, a co-contraction "
+      "floor, supports between body parts on or off.");
 
   py::class_<ExerciseSummary>(m, "ExerciseSummary", "What one analysed leg asks over a repetition and a set.")
       .def_readonly("exercise_id", &ExerciseSummary::exercise_id)

@@ -170,6 +170,24 @@ struct SimulateOptions {
     return o;
   }();
   double time_step_fd = 1e-3;       // s, for body accelerations by central differences of FK
+
+  // Options a researcher switches on by name (docs/exercise_file.md, "Options"; all global):
+  // - passive fibre force: each muscle of an analysed leg also pulls with its passive
+  //   fibre force F_max f_PE(l~) cos(alpha) (Thelen 2003 curve, hill_muscle.hpp), a known
+  //   force the recruitment starts from. Guard against gait2392's short-fibred muscles,
+  //   whose rigid-tendon fibre length leaves the curve's range in ordinary postures (the
+  //   gemelli reach l~ = 1.76 in side-lying abduction with internal rotation): the
+  //   stretch is held at passive_stretch_limit, where the passive force equals F_max.
+  bool passive_fiber_force = false;
+  double passive_stretch_limit = 1.6;  // l / l_opt, 1 + Thelen's strain at F_max (0.6)
+  // - co-contraction: every muscle of an analysed leg is active at least this much (0..1);
+  //   the recruitment shares the rest. Stands for the antagonist activity that people add
+  //   for joint stiffness and balance and that static optimisation leaves out.
+  double co_contraction = 0.0;
+  // - supports between body parts (stacked feet and knees) carry the resting limb, as a
+  //   rigid limb on a frictionless point support (docs/exercise_file.md); false: they carry
+  //   nothing and the limb hangs on its muscles (for the sensitivity to the rule).
+  bool rest_supports = true;
 };
 
 // Per analysed leg, per frame.
@@ -183,7 +201,8 @@ struct LegResult {
                                           // lumped knee extensors act on the knee row with -sign, flexors +sign
   Eigen::MatrixXd moment;                 // (n x 4) N m, generalized forces the actuators must supply
   Eigen::MatrixXd activation;             // (n x actuators) 0..1
-  Eigen::MatrixXd force;                  // (n x actuators) N (lumped knee actuators: N m)
+  Eigen::MatrixXd force;                  // (n x actuators) N, active (lumped knee actuators: N m)
+  Eigen::MatrixXd passive_force;          // (n x actuators) N, passive fibre force (0 unless the option is on)
   Eigen::MatrixXd reserve;                // (n x 4) N m
   Eigen::MatrixXd residual;               // (n x 4) N m, moment - R F a - reserve
   // EMG-style activation: activation over the activation in the model's MVIC

@@ -13,11 +13,11 @@
 //     Gaussian of OpenSim's Thelen2003Muscle, KshapeActive = 0.45):
 //     f_L(l~) = exp(-(l~ - 1)^2 / gamma), gamma = 0.45, l~ = l / l_opt;
 //   - the maximal isometric force along the tendon is F_max f_L(l~) cos(alpha).
-//     Passive fibre force is not modelled in strength or recruitment (the seesaw
-//     and the exercises): with gait2392's short-fibred deep rotators the Thelen
-//     passive curve gives forces above F_max in ordinary exercise postures (the
-//     gemelli reach l/l_opt = 1.76 in side-lying abduction with 20 deg internal
-//     rotation), an artifact of the geometry rather than tissue tension.
+//     Passive fibre force is not part of the capacity; the exercises add it as an
+//     option (SimulateOptions::passive_fiber_force, with a stretch limit because
+//     gait2392's short-fibred deep rotators leave the Thelen curve's range in
+//     ordinary postures: the gemelli reach l/l_opt = 1.76 in side-lying abduction
+//     with 20 deg internal rotation).
 #pragma once
 #include <Eigen/Core>
 #include <string>
