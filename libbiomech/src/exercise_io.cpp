@@ -158,7 +158,7 @@ class Reader {
   void read(const YAML::Node& root) {
     if (!root.IsMap()) fail(root, "", "expected a mapping at the top of the exercise file");
     keys(root, "", {"id", "name", "description", "sources", "statics", "legs", "motion", "contacts", "loads", "dose",
-                    "assumptions", "balance"});
+                    "assumptions", "balance", "limits"});
     ex_.id = text(required(root, "", "id"), "id");
     for (char c : ex_.id)
       if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
@@ -166,6 +166,7 @@ class Reader {
     ex_.name = text(required(root, "", "name"), "name");
     ex_.description = text_or(root, "", "description");
     ex_.statics = text(required(root, "", "statics"), "statics");
+    ex_.limits = text_or(root, "", "limits");
 
     const YAML::Node sources = required(root, "", "sources");
     if (!sources.IsSequence() || sources.size() == 0) fail(sources, "sources", "expected a non-empty list of {seed, quote}");

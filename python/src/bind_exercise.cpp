@@ -34,6 +34,7 @@ void bind_exercise(py::module_& m) {
       .def_readonly("file", &Exercise::file)
       .def_readonly("description", &Exercise::description)
       .def_readonly("statics", &Exercise::statics, "the whole-body statics assumption (how the weight is shared)")
+      .def_readonly("limits", &Exercise::limits, "what the default subject's muscles cannot carry, and why")
       .def_property_readonly(
           "sources", [](const Exercise& e) {
             py::list out;

@@ -138,6 +138,7 @@ struct Exercise {
   std::string description;
   std::vector<Citation> sources;
   std::string statics;              // the whole-body statics assumption (how the weight is shared)
+  std::string limits;               // what the default subject's muscles cannot carry, and why (reserves)
   Motion motion;
   Balance balance;
   std::vector<ContactSpec> contacts;
