@@ -338,12 +338,9 @@ LegSetup setup_leg(const Model& model, const Exercise& ex, const AnalysedLeg& le
         s.muscles.push_back(m);
   } else {
     s.lumped_knee = true;
-    const auto strength_of = [&](const std::string& base, double gait2392_force) {
-      const int m = model.muscle_index(base + "_" + sfx);
-      return m >= 0 ? model.muscles[m].max_isometric_force / gait2392_force : 1.0;
-    };
-    s.knee_extensor_max = kKneeExtensorMaxMoment * strength_of("rect_fem", kRectusFemorisForce);
-    s.knee_flexor_max = kKneeFlexorMaxMoment * strength_of("bifemlh", kBicepsFemorisLongHeadForce);
+    const LumpedKnee k = lumped_knee(model, leg.side);
+    s.knee_extensor_max = k.extensor_max_moment;
+    s.knee_flexor_max = k.flexor_max_moment;
   }
   return s;
 }
@@ -854,6 +851,15 @@ void leg_hip_contact_force(const Model& model, Data& data, const LegSetup& s, co
 }
 
 }  // namespace
+
+LumpedKnee lumped_knee(const Model& model, char side) {
+  const auto strength_of = [&](const std::string& base, double gait2392_force) {
+    const int m = model.muscle_index(base + "_" + std::string(1, side));
+    return m >= 0 ? model.muscles[m].max_isometric_force / gait2392_force : 1.0;
+  };
+  return {kKneeExtensorMaxMoment * strength_of("rect_fem", kRectusFemorisForce),
+          kKneeFlexorMaxMoment * strength_of("bifemlh", kBicepsFemorisLongHeadForce)};
+}
 
 double Exercise::repetition_duration() const {
   if (motion.keyframes.empty()) return Dose::mid(dose.hold_s);

@@ -10,6 +10,7 @@
 
 #include "biomech/anthropometry.hpp"
 #include "biomech/data.hpp"
+#include "biomech/exercise.hpp"
 #include "biomech/errors.hpp"
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle_path.hpp"
@@ -372,4 +373,31 @@ TEST(Strength, InternalRotationGrowsWithHipFlexion) {
   EXPECT_GT(ir[1], ir[0]);
   EXPECT_THROW(max_isometric_moment(m, 'r', m.default_posture(), "no_such", 1.0), InvalidArgument);
   EXPECT_THROW(max_isometric_moment(m, 'r', m.default_posture(), "hip_rotation_r", 0.5), InvalidArgument);
+}
+
+// Knee strength of the default subjects (the lumped knee actuators of the exercises plus
+// the model's muscles that cross the knee, hip flexed 90 deg as on a dynamometer seat,
+// knee 80 deg) within mean +- SD of the measured isometric knee torques at 80 deg
+// (models/measured_strength.csv, knee2024: 35 men, 39 women).
+TEST(Strength, DefaultSubjectsKneeTorqueWithinMeasuredSpread) {
+  const auto rows = measured_strength();
+  const double deg = M_PI / 180.0;
+  int checked = 0;
+  for (const bool female : {false, true}) {
+    const Model& m = female ? default_female() : default_male();
+    const Eigen::VectorXd q = hip_posture(m, 'r', 90 * deg, 0.0, 0.0, 80 * deg);
+    const double sign = hip_coordinates(m, 'r').knee_flexion_sign;  // knee coordinate per unit of flexion
+    const LumpedKnee k = lumped_knee(m, 'r');
+    const double extension = max_isometric_moment(m, 'r', q, "knee_angle_r", -sign) + k.extensor_max_moment;
+    const double flexion = max_isometric_moment(m, 'r', q, "knee_angle_r", sign) + k.flexor_max_moment;
+    for (const MeasuredStrength& r : rows) {
+      if (r.joint != "knee" || (r.sex == "female") != female) continue;
+      const double model = (r.direction == "extension" ? extension : flexion) / m.total_mass();
+      std::printf("[ info ] %s knee %s: model %.2f N m/kg, measured %.2f +- %.2f\n", female ? "female" : "male",
+                  r.direction.c_str(), model, r.mean, r.sd);
+      EXPECT_LT(std::abs(model - r.mean), r.sd) << r.direction;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 4);
 }

@@ -231,6 +231,16 @@ struct SimulationResult {
   double body_mass = 0.0;                 // kg
 };
 
+// Maximal moments (N m) of the two lumped monoarticular knee actuators that stand
+// for the vasti and for biceps femoris short head and the gastrocnemii when a hip
+// model has no muscle crossing only the knee: gait2392's values scaled like the
+// model's rectus femoris and biceps femoris long head of `side` (the strength rule).
+struct LumpedKnee {
+  double extensor_max_moment = 0.0;  // N m
+  double flexor_max_moment = 0.0;    // N m
+};
+LumpedKnee lumped_knee(const Model& model, char side);
+
 // Posture (nq) of `exercise` at time t (s) as the file writes it, before any
 // balancing (SimulationResult::posture holds the balanced postures), with first
 // and second time derivatives; coordinates not named keep the model default. Throws
