@@ -1,6 +1,9 @@
 #include "biomech/data.hpp"
 
 #include <algorithm>
+#include <string>
+
+#include "biomech/errors.hpp"
 
 namespace biomech {
 
@@ -30,6 +33,22 @@ Data::Data(const Model& model) {
   moment_arm = Eigen::MatrixXd::Zero(nm, model.nq());
   body_force.assign(nb, Vec3::Zero());
   body_moment.assign(nb, Vec3::Zero());
+}
+
+bool fits(const Model& model, const Data& data) {
+  return data.q.size() == model.nq() &&
+         data.coordinate_value.size() == static_cast<Eigen::Index>(model.coordinates.size()) &&
+         data.body_pose.size() == model.bodies.size() &&
+         data.joint_terms_begin.size() == model.joints.size() + 1 &&
+         data.muscle_length.size() == model.n_muscles() && data.moment_arm.cols() == model.nq();
+}
+
+void check(const Model& model, const Data& data) {
+  if (!fits(model, data))
+    throw InvalidArgument("expected a Data made for this model (Data(model)) of " + std::to_string(model.nq()) +
+                          " coordinates and " + std::to_string(model.n_muscles()) + " muscles, got one for " +
+                          std::to_string(data.q.size()) + " coordinates and " +
+                          std::to_string(data.muscle_length.size()) + " muscles");
 }
 
 }  // namespace biomech

@@ -746,9 +746,9 @@ struct LegMvic {
   std::array<bool, kReportedGroups.size()> has{};
 };
 
-LegMvic leg_mvic(const Model& model, char side) {
+LegMvic leg_mvic(const Model& model, Data& data, char side) {
   LegMvic m;
-  m.test = mvic_test(model, side);
+  m.test = mvic_test(model, data, side);
   for (size_t g = 0; g < kReportedGroups.size(); ++g)
     m.has[g] = has_muscle_group(model, side, kReportedGroups[g].first, kReportedGroups[g].second);
   return m;
@@ -887,15 +887,9 @@ void check_exercise(const Model& model, const Exercise& ex) {
 // One frame after another: posture (balanced), body motion, known loads,
 // supports, ground contacts, then per analysed leg the recruitment, %MVIC and
 // hip contact force.
-SimulationResult simulate(const Model& model, const Exercise& ex, const SimulateOptions& opt) {
-  if (!(opt.time_step_fd > 0.0 && std::isfinite(opt.time_step_fd)))
-    throw InvalidArgument("simulate: expected time_step_fd > 0 s, got " + fmt(opt.time_step_fd));
-  if (!(opt.co_contraction >= 0.0 && opt.co_contraction < 1.0))
-    throw InvalidArgument("simulate: expected co_contraction in [0, 1), got " + fmt(opt.co_contraction));
-  if (!(opt.passive_stretch_limit >= 1.0 && std::isfinite(opt.passive_stretch_limit)))
-    throw InvalidArgument("simulate: expected passive_stretch_limit >= 1 (l / l_opt), got " +
-                          fmt(opt.passive_stretch_limit));
-  Data data(model), bd(model), fd(model);
+SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, const SimulateOptions& opt) {
+  check_fields(opt, "simulate");
+  Data bd(model), fd(model);
   ExerciseSetup setup = resolve_exercise(model, ex, data);
   const Eigen::VectorXd times = exercise_times(ex);
   {
@@ -905,7 +899,7 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
   }
   SimulationResult res = empty_result(model, ex, setup, times);
   std::vector<LegMvic> mvic;
-  for (const LegSetup& leg : setup.legs) mvic.push_back(leg_mvic(model, leg.side));
+  for (const LegSetup& leg : setup.legs) mvic.push_back(leg_mvic(model, fd, leg.side));
 
   RecruitmentWorkspace work;
   RecruitmentResult rr;
@@ -915,7 +909,7 @@ SimulationResult simulate(const Model& model, const Exercise& ex, const Simulate
   for (int f = 0; f < static_cast<int>(times.size()); ++f) {
     const double t = times[f];
     const std::vector<BodyMotion> motion =
-        ex.is_static() ? std::vector<BodyMotion>{} : body_motion(model, ex, setup, t, opt.time_step_fd, fd, bd);
+        ex.is_static() ? std::vector<BodyMotion>{} : body_motion(model, ex, setup, t, opt.time_step_fd_s, fd, bd);
     const Eigen::VectorXd q = balanced_posture(model, ex, setup, t, bd);
     check_frame_ranges(model, ex, q, t);
     res.posture.row(f) = q.transpose();
@@ -953,13 +947,15 @@ std::vector<ExerciseSummary> summarize(const Exercise& ex, const SimulationResul
     s.side = lr.side;
     s.role = lr.role;
     const int n = static_cast<int>(r.time.size());
-    for (int k = 0; k < 4; ++k) {
-      s.gmed_peak_percent_mvic[k] = lr.gmed_percent_mvic.col(k).maxCoeff();
-      s.gmed_mean_percent_mvic[k] = lr.gmed_percent_mvic.col(k).mean();
-    }
+    const auto peak = [&](int k) { return lr.gmed_percent_mvic.col(k).maxCoeff(); };
+    const auto mean = [&](int k) { return lr.gmed_percent_mvic.col(k).mean(); };
+    s.gmed_anterior_peak_percent_mvic = peak(0), s.gmed_anterior_mean_percent_mvic = mean(0);
+    s.gmed_middle_peak_percent_mvic = peak(1), s.gmed_middle_mean_percent_mvic = mean(1);
+    s.gmed_posterior_peak_percent_mvic = peak(2), s.gmed_posterior_mean_percent_mvic = mean(2);
+    s.gmed_peak_percent_mvic = peak(3), s.gmed_mean_percent_mvic = mean(3);
     s.tfl_peak_percent_mvic = lr.tfl_percent_mvic.maxCoeff();
     s.tfl_mean_percent_mvic = lr.tfl_percent_mvic.mean();
-    s.gmed_tfl_ratio = s.tfl_mean_percent_mvic > 0 ? s.gmed_mean_percent_mvic[3] / s.tfl_mean_percent_mvic
+    s.gmed_tfl_ratio = s.tfl_mean_percent_mvic > 0 ? s.gmed_mean_percent_mvic / s.tfl_mean_percent_mvic
                                                    : std::numeric_limits<double>::infinity();
     s.peak_hip_contact_force_bw = lr.hip_contact_force_bw.maxCoeff();
     const Eigen::VectorXd abd = -lr.moment.col(1);  // abduction moment = -adduction generalized force

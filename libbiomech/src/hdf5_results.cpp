@@ -584,28 +584,26 @@ void write_muscle_table(ResultsWriter& w, const Model& model, const std::string&
 void write_subject(ResultsWriter& w, const Subject& s, const std::string& group) {
   w.create_group(group);
   w.set_attribute(group, "kind", "subject");
-  w.set_attribute(group, "name", s.name);
-  w.set_attribute(group, "sex", s.sex == Sex::male ? "male" : "female");
-  auto scalar = [&](const std::string& n, double v, const std::string& u) {
-    w.write(group + "/" + n, std::vector<double>{v}, u);
-  };
-  const double deg = 180.0 / M_PI;
-  scalar("mass", s.mass, "kg");
-  scalar("height", s.height, "m");
-  // optional fields: NaN when the subject leaves them to the sex defaults
-  const double nan = std::nan("");
-  scalar("pelvis_width", s.pelvis_width.value_or(nan), "m");
-  scalar("femur_length", s.femur_length.value_or(nan), "m");
-  scalar("neck_shaft_angle", s.neck_shaft_angle ? *s.neck_shaft_angle * deg : nan, "deg");
-  scalar("anteversion", s.anteversion ? *s.anteversion * deg : nan, "deg");
-  scalar("tibiofemoral_angle", s.tibiofemoral_angle ? *s.tibiofemoral_angle * deg : nan, "deg");
-  scalar("tuberosity_offset", s.tuberosity_offset.value_or(nan), "m");
-  TableColumn key = column("key", "text", TableColumn::Kind::text), factor = column("factor", "1");
-  for (const auto& [k, v] : s.strength_scale) {
-    key.s.push_back(k);
-    factor.f.push_back(v);
-  }
-  w.write_table(group + "/strength_scale", {key, factor});
+  // every field of Subject::fields() by its public name; optional fields left to the
+  // sex defaults are NaN
+  visit_fields(s, [&](const FieldInfo& f, const auto& v) {
+    using T = std::remove_cvref_t<decltype(v)>;
+    const std::string name(f.name);
+    if constexpr (std::is_same_v<T, double> || std::is_same_v<T, std::optional<double>>) {
+      w.write(group + "/" + name, std::vector<double>{public_value(f, v)}, std::string(f.unit.name));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      w.set_attribute(group, name, v);
+    } else if constexpr (Choice<T>) {
+      w.set_attribute(group, name, std::string(choice_name(v)));
+    } else {
+      TableColumn key = column("key", "text", TableColumn::Kind::text), factor = column("factor", "1");
+      for (const auto& [k, x] : v) {
+        key.s.push_back(k);
+        factor.f.push_back(x);
+      }
+      w.write_table(group + "/" + name, {key, factor});
+    }
+  });
 }
 
 }  // namespace biomech

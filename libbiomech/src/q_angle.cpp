@@ -37,10 +37,9 @@ Eigen::VectorXd standing_posture(const Model& model) {
   return q;
 }
 
-QAngleResult q_angle(const Model& m, const Eigen::Ref<const Eigen::VectorXd>& q, char side, const QAngleOptions& o) {
-  if (side != 'r' && side != 'l') throw InvalidArgument(std::string("q_angle: expected side 'r' or 'l', got '") + side + "'");
-  if (!std::isfinite(o.quadriceps_force) || o.quadriceps_force < 0.0)
-    throw InvalidArgument("q_angle: expected quadriceps_force >= 0 N, got " + std::to_string(o.quadriceps_force));
+QAngleResult q_angle(const Model& m, Data& d, const Eigen::Ref<const Eigen::VectorXd>& q, const QAngleOptions& o) {
+  check_fields(o, "q_angle");
+  const char side = o.side;
   const std::string s(1, side);
   const double sigma = side == 'r' ? 1.0 : -1.0;
   const int asis = need_landmark(m, "asis_" + s), pat = need_landmark(m, "patella_centre_" + s),
@@ -48,7 +47,6 @@ QAngleResult q_angle(const Model& m, const Eigen::Ref<const Eigen::VectorXd>& q,
   const int pelvis = m.body_index("pelvis"), femur = m.body_index("femur_" + s), tibia = m.body_index("tibia_" + s);
   if (pelvis < 0 || femur < 0 || tibia < 0) throw InvalidArgument("q_angle: expected bodies pelvis, femur_" + s + " and tibia_" + s);
 
-  Data d(m);
   forward_kinematics(m, d, q);
   const auto landmark_local = [&](const std::string& name, int body, const Vec3& fallback) {
     const int i = m.landmark_index(name);
@@ -66,9 +64,9 @@ QAngleResult q_angle(const Model& m, const Eigen::Ref<const Eigen::VectorXd>& q,
     throw InvalidArgument("q_angle: expected asis_" + s + " on the pelvis and patella_centre_" + s + " on the femur");
 
   QAngleResult r;
-  r.asis = landmark_position(m, d, m.landmarks[asis].name);
-  r.patella = landmark_position(m, d, m.landmarks[pat].name);
-  r.hip = point_in_ground(d, femur, hip_l);
+  r.asis_m = landmark_position(m, d, m.landmarks[asis].name);
+  r.patella_m = landmark_position(m, d, m.landmarks[pat].name);
+  r.hip_m = point_in_ground(d, femur, hip_l);
   Eigen::Isometry3d X_tibia = d.body_pose[tibia];
   if (o.weight_bearing) {
     // the tibia with this side's hip adduction and rotation at zero, then turned about the
@@ -88,22 +86,22 @@ QAngleResult q_angle(const Model& m, const Eigen::Ref<const Eigen::VectorXd>& q,
     X.translation() = K - X.linear() * knee_l;
     X_tibia = X;
   }
-  r.tuberosity = X_tibia * m.landmarks[tt].location;
-  r.knee = X_tibia * knee_l;
-  r.ankle = X_tibia * ankle_l;
+  r.tuberosity_m = X_tibia * m.landmarks[tt].location;
+  r.knee_m = X_tibia * knee_l;
+  r.ankle_m = X_tibia * ankle_l;
 
   const Mat3 Rp = d.body_pose[pelvis].linear();
   const Vec3 n = Rp.col(0);                 // pelvis anterior: normal of its frontal plane
   const Vec3 lateral = sigma * Rp.col(2);   // toward this side
-  r.q_angle = signed_angle(r.patella - r.asis, r.tuberosity - r.patella, n, lateral);
-  r.knee_fppa = signed_angle(r.knee - r.hip, r.ankle - r.knee, n, lateral);
+  r.q_angle = signed_angle(r.patella_m - r.asis_m, r.tuberosity_m - r.patella_m, n, lateral);
+  r.knee_fppa = signed_angle(r.knee_m - r.hip_m, r.ankle_m - r.knee_m, n, lateral);
 
   const auto in_plane_unit = [&](const Vec3& v) {
     const Vec3 p = v - v.dot(n) * n;
     return Vec3(p.normalized());
   };
-  r.patella_force = o.quadriceps_force * (in_plane_unit(r.asis - r.patella) + in_plane_unit(r.tuberosity - r.patella));
-  r.lateral_pull_n = r.patella_force.dot(lateral);
+  r.patella_force_n = o.quadriceps_force_n * (in_plane_unit(r.asis_m - r.patella_m) + in_plane_unit(r.tuberosity_m - r.patella_m));
+  r.lateral_pull_n = r.patella_force_n.dot(lateral);
   return r;
 }
 

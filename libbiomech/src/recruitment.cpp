@@ -40,20 +40,7 @@ std::string num(double x) {
   return buf;
 }
 
-void check_options(const RecruitmentOptions& o) {
-  if (!(std::isfinite(o.p) && o.p > 1.0))
-    throw InvalidArgument("solve_recruitment: expected exponent p > 1, got " + num(o.p));
-  if (!(std::isfinite(o.reserve_weight) && o.reserve_weight > 0.0))
-    throw InvalidArgument("solve_recruitment: expected reserve_weight > 0, got " + num(o.reserve_weight));
-  if (!(std::isfinite(o.reserve_reference) && o.reserve_reference > 0.0))
-    throw InvalidArgument("solve_recruitment: expected reserve_reference > 0 N m, got " +
-                          num(o.reserve_reference));
-  if (!(std::isfinite(o.tolerance) && o.tolerance > 0.0))
-    throw InvalidArgument("solve_recruitment: expected tolerance > 0 N m, got " + num(o.tolerance));
-  if (o.max_iterations < 1)
-    throw InvalidArgument("solve_recruitment: expected max_iterations >= 1, got " +
-                          std::to_string(o.max_iterations));
-}
+void check_options(const RecruitmentOptions& o) { check_fields(o, "solve_recruitment"); }
 
 // Exponent-specific activation a(s) and derivative da/ds.
 struct Activation {
@@ -135,7 +122,7 @@ void solve_once(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms, const Eige
                             " at muscle " + std::to_string(i));
 
   const Activation act(options.p);
-  const double c = options.reserve_reference * options.reserve_reference / (2.0 * options.reserve_weight);
+  const double c = options.reserve_reference_nm * options.reserve_reference_nm / (2.0 * options.reserve_weight);
 
   work.A = moment_arms * max_force.asDiagonal();
   work.s.resize(n);
@@ -163,7 +150,7 @@ void solve_once(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms, const Eige
   // accurately than a few ulps of the largest moment in the sum.
   const double scale = tau.cwiseAbs().maxCoeff() + work.A.cwiseAbs().rowwise().sum().maxCoeff();
   constexpr double eps = std::numeric_limits<double>::epsilon();
-  const double tol = std::max(options.tolerance, 16.0 * eps * scale);
+  const double tol = std::max(options.tolerance_nm, 16.0 * eps * scale);
 
   double value = evaluate(work.A, tau, act, c, work.lambda, work.s, work.a, work.deriv, work.g);
   double gnorm2 = work.g.squaredNorm();
@@ -230,7 +217,7 @@ void solve_once(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms, const Eige
   double cost = 0.0;
   for (Eigen::Index i = 0; i < n; ++i) cost += act.power(work.a[i]);
   result.cost = cost + options.reserve_weight *
-                           (result.reserve / options.reserve_reference).squaredNorm();
+                           (result.reserve / options.reserve_reference_nm).squaredNorm();
   result.iterations = it;
   result.converged = converged;
 }

@@ -110,7 +110,8 @@ double strength_calibration(const Model& generic) {
   if (generic.posture_coordinate("hip_adduction_r") < 0 || generic.posture_coordinate("hip_flexion_r") < 0 ||
       generic.posture_coordinate("hip_rotation_r") < 0 || !(generic.total_mass() > 0.0))
     return 1.0;
-  const double peak = strength_curve(generic, 'r').peak_torque;
+  Data data(generic);
+  const double peak = strength_curve(generic, data, 'r').peak_torque;
   return peak > 0.0 ? kReferenceAbductionTorque * generic.total_mass() / peak : 1.0;
 }
 

@@ -19,14 +19,6 @@ namespace {
 constexpr double kFeasibleReserve = 1e-3;  // N m
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-void check_finite(double v, const char* name) {
-  if (!std::isfinite(v)) throw InvalidArgument(std::string("single_leg_stance: expected a finite ") + name + ", got " + std::to_string(v));
-}
-void check_nonneg(double v, const char* name) {
-  check_finite(v, name);
-  if (v < 0.0) throw InvalidArgument(std::string("single_leg_stance: expected ") + name + " >= 0, got " + std::to_string(v));
-}
-
 int need_coordinate(const Model& m, const std::string& name) {
   const int k = m.posture_coordinate(name);
   if (k < 0) throw InvalidArgument("single_leg_stance: expected the model to have coordinate '" + name + "', it has not");
@@ -104,7 +96,7 @@ Eigen::VectorXd stance_posture(const Model& m, const StanceOptions& o, Data& dat
       forward_kinematics(m, data, q);
       const Vec3 com = center_of_mass(m, data, {torso});
       const double hip_x = 0.5 * (data.body_pose[fr].translation().x() + data.body_pose[fl].translation().x());
-      return com.x() - hip_x - o.trunk_sagittal_offset;
+      return com.x() - hip_x - o.trunk_sagittal_offset_m;
     };
     double e0 = 0.0, f0 = offset(e0), e1 = -0.1, f1 = offset(e1);
     for (int it = 0; it < 50 && std::abs(f1) > 1e-12; ++it) {
@@ -114,7 +106,7 @@ Eigen::VectorXd stance_posture(const Model& m, const StanceOptions& o, Data& dat
     }
     if (!(std::abs(f1) < 1e-9)) throw InvalidArgument("single_leg_stance: no lumbar extension puts the trunk centre of mass at the requested sagittal offset");
     set("lumbar_extension", e1);
-  } else if (o.trunk_sagittal_offset != 0.0) {
+  } else if (o.trunk_sagittal_offset_m != 0.0) {
     need_coordinate(m, "lumbar_extension");
   }
   return q;
@@ -142,16 +134,17 @@ Loads carried_loads(const Model& m, const Data& d, const StanceOptions& o) {
     L.external.push_back(ExternalLoad{body, point, kg * g * down, Vec3::Zero()});
     L.carried_weight += kg * g;
   };
-  weight(torso, shoulder - o.hand_lateral_distance * lateral, o.hand_load_contralateral);
-  weight(torso, shoulder + o.hand_lateral_distance * lateral, o.hand_load_ipsilateral);
-  weight(pelvis, d.body_pose[pelvis].translation(), o.belt_load);
-  if (o.backpack_load != 0.0) {
-    const Vec3 c = center_of_mass(m, d, {torso}) - o.backpack_offset * (d.body_pose[torso].linear() * Vec3::UnitX());
-    weight(torso, c, o.backpack_load);
+  weight(torso, shoulder - o.hand_lateral_distance_m * lateral, o.hand_load_contralateral_kg);
+  weight(torso, shoulder + o.hand_lateral_distance_m * lateral, o.hand_load_ipsilateral_kg);
+  weight(pelvis, d.body_pose[pelvis].translation(), o.belt_load_kg);
+  if (o.backpack_load_kg != 0.0) {
+    const Vec3 c = center_of_mass(m, d, {torso}) - o.backpack_offset_m * (d.body_pose[torso].linear() * Vec3::UnitX());
+    weight(torso, c, o.backpack_load_kg);
   }
-  if (o.cane_force != 0.0) {
+  if (o.cane_force_bw != 0.0) {
     const double side = o.cane_contralateral ? -1.0 : 1.0;
-    L.external.push_back(ExternalLoad{torso, shoulder + side * o.cane_lateral_distance * lateral, -o.cane_force * down, Vec3::Zero()});
+    const double push = o.cane_force_bw * m.total_mass() * g;
+    L.external.push_back(ExternalLoad{torso, shoulder + side * o.cane_lateral_distance_m * lateral, -push * down, Vec3::Zero()});
   }
   return L;
 }
@@ -171,29 +164,24 @@ ExternalLoad ground_reaction(const Model& m, const Data& d, const std::vector<Ve
 }  // namespace
 
 LeverResult lever_model(const LeverInput& in) {
-  const auto positive = [](double v, const char* name) {
-    if (!std::isfinite(v) || v <= 0.0)
-      throw InvalidArgument(std::string("lever_model: expected ") + name + " > 0, got " + std::to_string(v));
-  };
-  positive(in.partial_weight, "partial_weight");
-  positive(in.body_weight_lever, "body_weight_lever");
-  positive(in.abductor_lever, "abductor_lever");
-  if (!std::isfinite(in.body_weight) || in.body_weight < 0.0)
-    throw InvalidArgument("lever_model: expected body_weight >= 0 (0 = estimate), got " + std::to_string(in.body_weight));
-  if (!std::isfinite(in.abductor_angle) || in.abductor_angle < 0.0 || in.abductor_angle >= M_PI / 2)
-    throw InvalidArgument("lever_model: expected abductor_angle in [0, 90) deg, got " + std::to_string(in.abductor_angle * 180 / M_PI) + " deg");
+  check_fields(in, "lever_model");
   LeverResult r;
-  r.body_weight = in.body_weight > 0.0 ? in.body_weight : in.partial_weight / (1.0 - 0.1986);
+  r.partial_weight_n = in.partial_weight_n;
+  r.body_weight_lever_m = in.body_weight_lever_m;
+  r.abductor_lever_m = in.abductor_lever_m;
+  r.abductor_angle = in.abductor_angle;
+  r.body_weight_n = in.body_weight_n > 0.0 ? in.body_weight_n : in.partial_weight_n / (1.0 - 0.1986);
   // moments about the femoral head: W_p d_w = F_a d_a
-  r.abductor_force = in.partial_weight * in.body_weight_lever / in.abductor_lever;
+  r.abductor_force_n = in.partial_weight_n * in.body_weight_lever_m / in.abductor_lever_m;
   // pelvis-side free body: W_p down, F_a down and lateral (toward the trochanter), R from the
   // head. The force on the femoral head is -R = W_p + F_a (down, lateral).
-  const double fa = r.abductor_force, th = in.abductor_angle;
-  r.contact_force = Vec3(0.0, -(in.partial_weight + fa * std::cos(th)), fa * std::sin(th));
-  r.contact_force_n = r.contact_force.norm();
-  r.abductor_force_bw = r.abductor_force / r.body_weight;
-  r.contact_force_bw = r.contact_force_n / r.body_weight;
-  r.contact_angle = std::atan2(std::hypot(r.contact_force.x(), r.contact_force.z()), -r.contact_force.y());
+  const double fa = r.abductor_force_n, th = in.abductor_angle;
+  r.hip_contact_force_ground_n = Vec3(0.0, -(in.partial_weight_n + fa * std::cos(th)), fa * std::sin(th));
+  r.hip_contact_force_n = r.hip_contact_force_ground_n.norm();
+  r.abductor_force_bw = r.abductor_force_n / r.body_weight_n;
+  r.hip_contact_force_bw = r.hip_contact_force_n / r.body_weight_n;
+  const Vec3& f = r.hip_contact_force_ground_n;
+  r.contact_angle = std::atan2(std::hypot(f.x(), f.z()), -f.y());
   return r;
 }
 
@@ -218,23 +206,8 @@ std::vector<int> abductor_muscles(const Model& model, char side) {
   return out;
 }
 
-StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
-  // ---- checks
-  if (o.stance_side != 'r' && o.stance_side != 'l')
-    throw InvalidArgument(std::string("single_leg_stance: expected stance_side 'r' or 'l', got '") + o.stance_side + "'");
-  for (auto [v, n] : {std::pair{o.trunk_lean, "trunk_lean"}, {o.trunk_sagittal_offset, "trunk_sagittal_offset"},
-                      {o.pelvic_obliquity, "pelvic_obliquity"}, {o.stance_hip_adduction, "stance_hip_adduction"},
-                      {o.stance_hip_flexion, "stance_hip_flexion"}, {o.stance_hip_rotation, "stance_hip_rotation"},
-                      {o.swing_hip_flexion, "swing_hip_flexion"}, {o.swing_hip_adduction, "swing_hip_adduction"},
-                      {o.swing_knee_flexion, "swing_knee_flexion"}})
-    check_finite(v, n);
-  for (auto [v, n] : {std::pair{o.hand_load_contralateral, "hand_load_contralateral (kg)"},
-                      {o.hand_load_ipsilateral, "hand_load_ipsilateral (kg)"}, {o.hand_lateral_distance, "hand_lateral_distance (m)"},
-                      {o.cane_force, "cane_force (N)"}, {o.cane_lateral_distance, "cane_lateral_distance (m)"},
-                      {o.belt_load, "belt_load (kg)"}, {o.backpack_load, "backpack_load (kg)"},
-                      {o.abductor_strength_scale, "abductor_strength_scale"}})
-    check_nonneg(v, n);
-  check_finite(o.backpack_offset, "backpack_offset");
+StanceResult single_leg_stance(const Model& m, Data& d, const StanceOptions& o) {
+  check_fields(o, "single_leg_stance");
   const std::string s(1, o.stance_side);
   const int pelvis = need_body(m, "pelvis"), femur = need_body(m, "femur_" + s), tibia = need_body(m, "tibia_" + s);
   const int hip_joint = m.bodies[femur].joint;
@@ -242,13 +215,13 @@ StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
                      need_coordinate(m, "hip_rotation_" + s)};
 
   // ---- posture and kinematics
-  Data d(m);
   StanceResult r;
+  r.stance_side = o.stance_side;
   r.posture = stance_posture(m, o, d);
   forward_kinematics(m, d, r.posture);
   compute_muscle_paths(m, d, r.posture);
   const Vec3 H = d.body_pose[femur].translation() + d.body_pose[femur].linear() * m.joints[hip_joint].child_offset.translation();
-  r.hip_centre = H;
+  r.hip_centre_m = H;
 
   // ---- loads and the hip moments the muscles must make
   std::vector<Vec3> fi, mi;
@@ -257,7 +230,7 @@ StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
   std::vector<ExternalLoad> loads = carried.external;
   loads.push_back(ground_reaction(m, d, fi, mi, carried.external, tibia, o.stance_side));
   const Eigen::VectorXd tau = generalized_forces(m, d, {}, loads);
-  for (int j = 0; j < 3; ++j) r.hip_moment[j] = tau[kq[j]];
+  for (int j = 0; j < 3; ++j) r.hip_moment_nm[j] = tau[kq[j]];
   // whole-body statics: the root's generalized forces must vanish with the support in place
   double root_residual = 0.0;
   for (int k = 0; k < m.nq(); ++k)
@@ -278,7 +251,7 @@ StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
       wp_moment += m.bodies[b].mass * center_of_mass(m, d, {b});
     }
   r.superincumbent_weight_n = wp_mass * g;
-  r.superincumbent_com = wp_moment / wp_mass;
+  r.superincumbent_com_m = wp_moment / wp_mass;
   r.load_weight_n = carried.carried_weight;
 
   // ---- muscles of the stance side that cross the hip
@@ -295,37 +268,37 @@ StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
   Eigen::MatrixXd R(3, n);
   Eigen::VectorXd Fmax(n);
   const Eigen::VectorXd strength = effective_max_force(m, d);  // the same capacity as the exercises
-  r.muscle_moment_arm.resize(n, 3);
-  r.is_abductor.assign(n, false);
+  r.muscle_moment_arm_m.resize(n, 3);
+  r.muscle_is_abductor.assign(n, false);
   for (int c = 0; c < n; ++c) {
     const Muscle& mu = m.muscles[idx[c]];
-    for (int j = 0; j < 3; ++j) R(j, c) = r.muscle_moment_arm(c, j) = d.moment_arm(idx[c], kq[j]);
+    for (int j = 0; j < 3; ++j) R(j, c) = r.muscle_moment_arm_m(c, j) = d.moment_arm(idx[c], kq[j]);
     const bool is_abd = std::find(abd.begin(), abd.end(), idx[c]) != abd.end();
     const double scale = is_abd ? o.abductor_strength_scale : 1.0;
     Fmax[c] = strength[idx[c]] * scale;
     r.muscle_names.push_back(mu.name);
     r.muscle_groups.push_back(mu.group);
-    r.is_abductor[c] = is_abd;
+    r.muscle_is_abductor[c] = is_abd;
   }
   RecruitmentWorkspace work;
   RecruitmentResult rec;
-  solve_recruitment(R, Fmax, r.hip_moment, o.recruitment, work, rec);
+  solve_recruitment(R, Fmax, r.hip_moment_nm, o.recruitment, work, rec);
   require_converged(rec, "single_leg_stance");
   r.muscle_activation = rec.activation;
-  r.muscle_max_force = Fmax;
-  r.muscle_force = rec.force;
-  r.reserve = rec.reserve;
+  r.muscle_max_force_n = Fmax;
+  r.muscle_force_n = rec.force;
+  r.reserve_nm = rec.reserve;
   r.reserve_torque_nm = rec.reserve.norm();
   r.feasible = r.reserve_torque_nm < kFeasibleReserve;
 
   // ---- abductors: force, lever, and the body-weight lever
   const int add = 1;
-  r.abductor_moment_nm = -r.hip_moment[add];
+  r.abductor_moment_nm = -r.hip_moment_nm[add];
   double fsum = 0.0, msum = 0.0;
   for (int c = 0; c < n; ++c)
-    if (r.is_abductor[c]) {
-      fsum += r.muscle_force[c];
-      msum += -R(add, c) * r.muscle_force[c];
+    if (r.muscle_is_abductor[c]) {
+      fsum += r.muscle_force_n[c];
+      msum += -R(add, c) * r.muscle_force_n[c];
     }
   r.abductor_force_n = fsum;
   r.abductor_force_bw = fsum / r.body_weight_n;
@@ -344,16 +317,23 @@ StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
 
   // ---- muscle loads, hip contact force and an independent equilibrium check
   Eigen::VectorXd tension = Eigen::VectorXd::Zero(m.n_muscles());
-  for (int c = 0; c < n; ++c) tension[idx[c]] = r.muscle_force[c];
+  for (int c = 0; c < n; ++c) {
+    tension[idx[c]] = r.muscle_force_n[c];
+    const std::string& g = r.muscle_groups[c];
+    if (g == "gluteus_medius") r.gmed_force_n += r.muscle_force_n[c];
+    if (g == "gluteus_minimus") r.gmin_force_n += r.muscle_force_n[c];
+    if (g == "tfl") r.tfl_force_n += r.muscle_force_n[c];
+  }
   std::vector<Vec3> fm, mm;
   muscle_loads_on_bodies(m, d, tension, fm, mm);
-  r.hip_contact_force = joint_reaction_force(m, d, hip_joint, fi, loads, fm);
-  r.hip_contact_force_pelvis = d.body_pose[pelvis].linear().transpose() * r.hip_contact_force;
-  r.hip_contact_force_femur = d.body_pose[femur].linear().transpose() * r.hip_contact_force;
-  r.hip_contact_force_n = r.hip_contact_force.norm();
+  const Vec3 hcf = joint_reaction_force(m, d, hip_joint, fi, loads, fm);
+  r.hip_contact_force_ground_n = hcf;
+  r.hip_contact_force_pelvis_n = d.body_pose[pelvis].linear().transpose() * hcf;
+  r.hip_contact_force_femur_n = d.body_pose[femur].linear().transpose() * hcf;
+  r.hip_contact_force_n = hcf.norm();
   r.hip_contact_force_bw = r.hip_contact_force_n / r.body_weight_n;
   const Vec3 up = -m.gravity.normalized();
-  r.contact_angle = std::atan2((r.hip_contact_force - r.hip_contact_force.dot(up) * up).norm(), -r.hip_contact_force.dot(up));
+  r.contact_angle = std::atan2((hcf - hcf.dot(up) * up).norm(), -hcf.dot(up));
 
   // Newton-Euler on the pelvis side about H: gravity + carried loads + muscles, projected on
   // each hip axis, equals the reserve (virtual rotation of the pelvis side, femur held).
@@ -371,13 +351,13 @@ StanceResult single_leg_stance(const Model& m, const StanceOptions& o) {
     Vec3 w = Vec3::Zero();
     for (const MotionTerm& t : d.motion_terms)
       if (t.joint == hip_joint && t.posture_index == kq[j]) w = t.w;
-    ne_residual = std::max(ne_residual, std::abs(w.dot(Mrest) - r.reserve[j]));
+    ne_residual = std::max(ne_residual, std::abs(w.dot(Mrest) - r.reserve_nm[j]));
   }
   r.equilibrium_residual_nm = std::max({rec.residual.cwiseAbs().maxCoeff(), ne_residual, root_residual});
   return r;
 }
 
-WeaknessResult abductor_weakness(const Model& model, double strength_scale, const StanceOptions& base, double max_lean,
+WeaknessResult abductor_weakness(const Model& model, Data& data, double strength_scale, const StanceOptions& base, double max_lean,
                                  double max_drop) {
   if (!std::isfinite(strength_scale) || strength_scale < 0.0)
     throw InvalidArgument("abductor_weakness: expected a strength scale >= 0, got " + std::to_string(strength_scale));
@@ -391,7 +371,7 @@ WeaknessResult abductor_weakness(const Model& model, double strength_scale, cons
   StanceOptions o = base;
   o.abductor_strength_scale = strength_scale;
   o.pelvic_obliquity = 0.0;
-  const StanceResult level = single_leg_stance(model, o);
+  const StanceResult level = single_leg_stance(model, data, o);
   w.level_feasible = level.feasible;
   w.level_reserve_nm = level.reserve_torque_nm;
   if (level.feasible) return w;
@@ -409,7 +389,7 @@ WeaknessResult abductor_weakness(const Model& model, double strength_scale, cons
       [&](double lean) {
         StanceOptions t = o;
         t.trunk_lean = lean;
-        return single_leg_stance(model, t).feasible;
+        return single_leg_stance(model, data, t).feasible;
       },
       max_lean);
   w.pelvic_drop = search(
@@ -418,7 +398,7 @@ WeaknessResult abductor_weakness(const Model& model, double strength_scale, cons
         t.pelvic_obliquity = drop;
         t.trunk_lean = 0.0;
         try {
-          return single_leg_stance(model, t).feasible;
+          return single_leg_stance(model, data, t).feasible;
         } catch (const InvalidArgument&) {
           return false;  // a posture outside the coordinate ranges
         }

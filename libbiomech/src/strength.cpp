@@ -117,7 +117,7 @@ Eigen::VectorXd hip_posture(const Model& model, char side, double flexion, doubl
   return q;
 }
 
-StrengthCurve strength_curve(const Model& model, char side, double min_deg, double max_deg, int samples,
+StrengthCurve strength_curve(const Model& model, Data& data, char side, double min_deg, double max_deg, int samples,
                              double velocity_deg) {
   check_side(side, "strength_curve");
   if (!(std::isfinite(min_deg) && std::isfinite(max_deg) && min_deg < max_deg))
@@ -136,7 +136,6 @@ StrengthCurve strength_curve(const Model& model, char side, double min_deg, doub
   c.abduction_angle = Eigen::VectorXd::LinSpaced(samples, min_deg * deg, max_deg * deg);
   c.torque.setZero(samples);
   c.muscle_torque.setZero(samples, model.n_muscles());
-  Data data(model);
   for (int k = 0; k < samples; ++k) {
     compute_muscle_paths(model, data, hip_posture(model, side, 0.0, -c.abduction_angle[k], 0.0, 0.0));
     for (int i = 0; i < model.n_muscles(); ++i) {
@@ -172,7 +171,7 @@ StrengthCurve strength_curve(const Model& model, char side, double min_deg, doub
   return c;
 }
 
-double max_isometric_moment(const Model& model, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+double max_isometric_moment(const Model& model, Data& data, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
                             const std::string& coordinate, double direction) {
   check_side(side, "max_isometric_moment");
   const int pi = model.posture_coordinate(coordinate);
@@ -182,7 +181,6 @@ double max_isometric_moment(const Model& model, char side, const Eigen::Ref<cons
                           std::to_string(posture.size()));
   if (direction != 1.0 && direction != -1.0)
     throw InvalidArgument("max_isometric_moment: expected direction +1 or -1, got " + num(direction));
-  Data data(model);
   compute_muscle_paths(model, data, posture);
   const Eigen::VectorXd f = effective_max_force(model, data);
   double moment = 0.0;
@@ -193,15 +191,14 @@ double max_isometric_moment(const Model& model, char side, const Eigen::Ref<cons
   return moment;
 }
 
-MvicReference mvic_test(const Model& model, char side) {
+MvicReference mvic_test(const Model& model, Data& data, char side) {
   check_side(side, "mvic_test");
   const HipCoordinates h = hip_coordinates(model, side);
-  const StrengthCurve curve = strength_curve(model, side);
+  const StrengthCurve curve = strength_curve(model, data, side);
   MvicReference r;
   r.side = side;
   r.abduction_angle = curve.peak_angle;
   r.posture = hip_posture(model, side, 0.0, -r.abduction_angle, 0.0, 0.0);
-  Data data(model);
   compute_muscle_paths(model, data, r.posture);
   const Eigen::VectorXd f = effective_max_force(model, data);
   r.activation.setZero(model.n_muscles());
@@ -253,7 +250,7 @@ double group_percent_mvic(const Model& model, const MvicReference& mvic, const E
   return den > 0.0 ? 100.0 * num_ / den : kNaN;
 }
 
-WeaknessTable weakness_table(const Model& model, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+WeaknessTable weakness_table(const Model& model, Data& data, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
                              const Eigen::Ref<const Eigen::VectorXd>& hip_moments,
                              const std::vector<double>& levels, const std::string& weakened_group,
                              const RecruitmentOptions& options) {
@@ -270,7 +267,6 @@ WeaknessTable weakness_table(const Model& model, char side, const Eigen::Ref<con
     if (!(std::isfinite(s) && s > 0.0))
       throw InvalidArgument("weakness_table: expected strength levels > 0, got " + num(s));
 
-  Data data(model);
   compute_muscle_paths(model, data, posture);
   const Eigen::VectorXd f_eff = effective_max_force(model, data);
   const int dofs[3] = {h.flexion, h.adduction, h.rotation};
@@ -338,7 +334,7 @@ WeaknessTable weakness_table(const Model& model, char side, const Eigen::Ref<con
   return t;
 }
 
-StretchTable stretch_table(const Model& model, const std::vector<Posture>& postures, char side,
+StretchTable stretch_table(const Model& model, Data& data, const std::vector<Posture>& postures, char side,
                            const std::string& group) {
   check_side(side, "stretch_table");
   StretchTable t;
@@ -354,7 +350,6 @@ StretchTable stretch_table(const Model& model, const std::vector<Posture>& postu
     throw InvalidArgument("stretch_table: expected a muscle group with muscles on side '" + std::string(1, side) +
                           "', got '" + group + "'");
   const int P = static_cast<int>(postures.size()), M = static_cast<int>(muscles.size());
-  Data data(model);
   compute_muscle_paths(model, data, hip_posture(model, side, 0.0, 0.0, 0.0, 0.0));
   t.neutral_length.resize(M);
   for (int k = 0; k < M; ++k) t.neutral_length[k] = data.muscle_length[muscles[k]];

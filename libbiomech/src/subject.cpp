@@ -65,24 +65,10 @@ constexpr SexDefaults kFemale{60.0, 1.63, kMalePelvisRatio * (225.0 / 227.0) * (
 
 const SexDefaults& defaults_of(Sex s) { return s == Sex::female ? kFemale : kMale; }
 
-void check_range(const std::string& field, double v, double lo, double hi, const std::string& unit, double shown_scale = 1.0) {
-  if (!std::isfinite(v) || v < lo || v > hi)
-    throw InvalidArgument("Subject." + field + ": expected a finite value in [" + std::to_string(lo * shown_scale) + ", " +
-                          std::to_string(hi * shown_scale) + "] " + unit + ", got " + std::to_string(v * shown_scale));
-}
-
 }  // namespace
 
 void validate(const Subject& s) {
-  check_range("mass", s.mass, 1.0, 500.0, "kg");
-  check_range("height", s.height, 0.5, 2.6, "m");
-  if (s.pelvis_width) check_range("pelvis_width", *s.pelvis_width, 0.10, 0.50, "m");
-  if (s.femur_length) check_range("femur_length", *s.femur_length, 0.15, 0.80, "m");
-  if (s.neck_shaft_angle) check_range("neck_shaft_angle", *s.neck_shaft_angle, 90 * kDeg, 170 * kDeg, "deg", 1 / kDeg);
-  if (s.anteversion) check_range("anteversion", *s.anteversion, -40 * kDeg, 70 * kDeg, "deg", 1 / kDeg);
-  if (s.tibiofemoral_angle)
-    check_range("tibiofemoral_angle", *s.tibiofemoral_angle, -30 * kDeg, 30 * kDeg, "deg", 1 / kDeg);
-  if (s.tuberosity_offset) check_range("tuberosity_offset", *s.tuberosity_offset, -0.05, 0.05, "m");
+  check_fields(s, "Subject");
   for (const auto& [key, scale] : s.strength_scale) {
     if (key.empty()) throw InvalidArgument("Subject.strength_scale: expected a muscle, base name, group or 'all', got an empty key");
     if (!std::isfinite(scale) || scale < 0.0)

@@ -29,10 +29,26 @@ std::string num(double v) {
   return buf;
 }
 
-const std::set<std::string>& subject_parameters() {
-  static const std::set<std::string> s{"sex", "mass_kg", "height_m", "pelvis_width_m", "neck_shaft_angle_deg",
-                                       "gmed_strength_pct"};
-  return s;
+// Sweep parameters of the subject: the numeric fields of Subject (Subject::fields()),
+// its sex (0 = male, 1 = female) and gluteus medius strength in % of the model's.
+constexpr const char* kGmedStrength = "gmed_strength_pct";
+
+bool is_subject_parameter(const std::string& name) {
+  if (name == "sex" || name == kGmedStrength) return true;
+  for (const FieldInfo& f : numeric_fields<Subject>())
+    if (f.name == name) return true;
+  return false;
+}
+
+// Exercise parameters that change every load of a kind.
+constexpr const char* kBandStiffness = "band_stiffness_n_per_m";
+constexpr const char* kCuffMass = "cuff_mass_kg";
+
+// Units of a sweep column: the field's unit, "1" for flags and dimensionless numbers.
+std::string column_unit(const FieldInfo& f) { return f.unit.name.empty() ? "1" : std::string(f.unit.name); }
+
+SweepParameterInfo parameter_info(const FieldInfo& f) {
+  return {std::string(f.name), column_unit(f), f.min, f.max, std::string(f.doc)};
 }
 
 std::map<std::string, SweepTargetFactory>& registry() {
@@ -121,8 +137,7 @@ class MomentArmTarget : public SweepTarget {
 
   void evaluate(const Model& model, const double* params, double* out, Workspace& base) const override {
     auto& w = static_cast<Ws&>(base);
-    if (!w.data || w.data->q.size() != model.nq() || w.data->muscle_length.size() != model.n_muscles())
-      w.data = std::make_unique<Data>(model);
+    if (!w.data || !fits(model, *w.data)) w.data = std::make_unique<Data>(model);
     w.q = model.default_posture();
     const RowValues rv{spec_, params};
     for (const auto& name : all_names()) {
@@ -147,7 +162,7 @@ class MomentArmTarget : public SweepTarget {
     return n;
   }
   static void check_parameter(const Model& generic, const std::string& name) {
-    if (subject_parameters().count(name) || posture_parameter(generic, name) >= 0) return;
+    if (is_subject_parameter(name) || posture_parameter(generic, name) >= 0) return;
     throw InvalidArgument("sweep target moment_arms: expected a subject parameter or <coordinate>_deg, got '" + name + "'");
   }
   SweepSpec spec_;
@@ -158,18 +173,12 @@ class MomentArmTarget : public SweepTarget {
 
 // ---- target: single-leg stance (the seesaw)
 
-const std::set<std::string>& stance_parameters() {
-  static const std::set<std::string> s{"trunk_lean_deg",     "hand_load_contralateral_kg", "hand_load_ipsilateral_kg",
-                                       "cane_force_bw",      "pelvic_obliquity_deg",       "belt_load_kg",
-                                       "stance_hip_adduction_deg", "swing_hip_flexion_deg"};
-  return s;
-}
-
 class StanceTarget : public SweepTarget {
  public:
   StanceTarget(const Model& generic, const SweepSpec& spec) : spec_(spec) {
     auto check = [&](const std::string& name) {
-      if (subject_parameters().count(name) || stance_parameters().count(name)) return;
+      if (is_subject_parameter(name)) return;
+      if (has_numeric_field<StanceOptions>(name)) return;
       throw InvalidArgument("sweep target single_leg_stance: expected a subject or stance parameter, got '" + name + "'");
     };
     for (const auto& n : spec.parameters) check(n);
@@ -179,37 +188,26 @@ class StanceTarget : public SweepTarget {
     (void)generic;
   }
   std::vector<SweepOutput> outputs() const override {
-    return {{"abductor_force_n", "N"},        {"abductor_force_bw", "BW"},      {"hip_contact_force_n", "N"},
-            {"hip_contact_force_bw", "BW"},   {"contact_angle_deg", "deg"},     {"abductor_moment_nm", "N m"},
-            {"abductor_lever_m", "m"},        {"body_weight_lever_m", "m"},     {"reserve_torque_nm", "N m"},
-            {"feasible", "1"},                {"equilibrium_residual_nm", "N m"}, {"gmed_force_n", "N"},
-            {"gmin_force_n", "N"},            {"tfl_force_n", "N"}};
+    std::vector<SweepOutput> o;
+    for (const FieldInfo& f : numeric_fields<StanceResult>()) o.push_back({std::string(f.name), column_unit(f)});
+    return o;
   }
-  std::unique_ptr<Workspace> make_workspace() const override { return std::make_unique<Workspace>(); }
-  void evaluate(const Model& model, const double* params, double* out, Workspace&) const override {
+  // One Data per thread, remade only when a model of another shape comes.
+  struct Ws : Workspace {
+    std::unique_ptr<Data> data;
+  };
+  std::unique_ptr<Workspace> make_workspace() const override { return std::make_unique<Ws>(); }
+  void evaluate(const Model& model, const double* params, double* out, Workspace& base) const override {
+    auto& w = static_cast<Ws&>(base);
+    if (!w.data || !fits(model, *w.data)) w.data = std::make_unique<Data>(model);
     const RowValues rv{spec_, params};
     StanceOptions o;
     o.stance_side = spec_.side;
-    o.trunk_lean = rv.get("trunk_lean_deg", 0.0) * kDeg;
-    o.hand_load_contralateral = rv.get("hand_load_contralateral_kg", 0.0);
-    o.hand_load_ipsilateral = rv.get("hand_load_ipsilateral_kg", 0.0);
-    o.cane_force = rv.get("cane_force_bw", 0.0) * model.total_mass() * -model.gravity.y();
-    o.pelvic_obliquity = rv.get("pelvic_obliquity_deg", 0.0) * kDeg;
-    o.belt_load = rv.get("belt_load_kg", 0.0);
-    o.stance_hip_adduction = rv.get("stance_hip_adduction_deg", 0.0) * kDeg;
-    if (rv.has("swing_hip_flexion_deg")) o.swing_hip_flexion = rv.get("swing_hip_flexion_deg", 0.0) * kDeg;
-    const StanceResult r = single_leg_stance(model, o);
-    double gmed = 0, gmin = 0, tfl = 0;
-    for (size_t i = 0; i < r.muscle_names.size(); ++i) {
-      const std::string& g = r.muscle_groups[i];
-      if (g == "gluteus_medius") gmed += r.muscle_force[static_cast<Eigen::Index>(i)];
-      if (g == "gluteus_minimus") gmin += r.muscle_force[static_cast<Eigen::Index>(i)];
-      if (g == "tfl") tfl += r.muscle_force[static_cast<Eigen::Index>(i)];
-    }
-    const double v[] = {r.abductor_force_n,   r.abductor_force_bw, r.hip_contact_force_n, r.hip_contact_force_bw,
-                        r.contact_angle / kDeg, r.abductor_moment_nm, r.abductor_lever_m, r.body_weight_lever_m,
-                        r.reserve_torque_nm, r.feasible ? 1.0 : 0.0, r.equilibrium_residual_nm, gmed, gmin, tfl};
-    std::copy(std::begin(v), std::end(v), out);
+    for (const FieldInfo& f : numeric_fields<StanceOptions>())
+      if (rv.has(std::string(f.name))) set_field(o, f.name, rv.get(std::string(f.name), 0.0), "sweep");
+    const StanceResult r = single_leg_stance(model, *w.data, o);
+    int k = 0;
+    for (const FieldInfo& f : numeric_fields<StanceResult>()) out[k++] = get_field(r, f.name);
   }
 
  private:
@@ -228,17 +226,18 @@ class ExerciseTarget : public SweepTarget {
       if (l.kind == LoadSpec::Kind::weight && l.name.find("cuff") != std::string::npos) ++n_cuffs_;
     }
     auto check = [&](const std::string& name) {
-      if (subject_parameters().count(name)) return;
-      if (name == "band_stiffness_n_per_m") {
+      if (is_subject_parameter(name)) return;
+      if (has_numeric_field<SimulateOptions>(name)) return;
+      if (name == kBandStiffness) {
         if (n_bands_ == 0) throw InvalidArgument("sweep: exercise " + ex.id + " has no elastic band for band_stiffness_n_per_m");
         return;
       }
-      if (name == "cuff_mass_kg") {
+      if (name == kCuffMass) {
         if (n_cuffs_ == 0) throw InvalidArgument("sweep: exercise " + ex.id + " has no cuff weight for cuff_mass_kg");
         return;
       }
-      throw InvalidArgument("sweep target exercise: expected a subject parameter, band_stiffness_n_per_m or "
-                            "cuff_mass_kg, got '" + name + "'");
+      throw InvalidArgument("sweep target exercise: expected a subject or simulation parameter, " +
+                            std::string(kBandStiffness) + " or " + kCuffMass + ", got '" + name + "'");
     };
     for (const auto& n : spec.parameters) check(n);
     for (const auto& [n, v] : spec.options) check(n);
@@ -253,41 +252,38 @@ class ExerciseTarget : public SweepTarget {
     }
   }
   std::vector<SweepOutput> outputs() const override {
-    static const std::vector<SweepOutput> per_leg{
-        {"gmed_anterior_peak_percent_mvic", "%MVIC"}, {"gmed_middle_peak_percent_mvic", "%MVIC"},
-        {"gmed_posterior_peak_percent_mvic", "%MVIC"}, {"gmed_peak_percent_mvic", "%MVIC"},
-        {"gmed_mean_percent_mvic", "%MVIC"},          {"tfl_peak_percent_mvic", "%MVIC"},
-        {"gmed_tfl_ratio", "1"},                      {"peak_hip_contact_force_bw", "BW"},
-        {"peak_abduction_moment_nm_per_kg", "N m/kg"}, {"max_reserve_nm", "N m"},
-        {"time_under_tension_s", "s"},                {"abductor_impulse_nms", "N m s"}};
     std::vector<SweepOutput> o;
     for (const auto& p : prefixes_)
-      for (const auto& x : per_leg) o.push_back({p + x.name, x.units});
+      for (const FieldInfo& f : numeric_fields<ExerciseSummary>())
+        o.push_back({p + std::string(f.name), column_unit(f)});
     return o;
   }
-  std::unique_ptr<Workspace> make_workspace() const override { return std::make_unique<Workspace>(); }
-  void evaluate(const Model& model, const double* params, double* out, Workspace&) const override {
+  struct Ws : Workspace {
+    std::unique_ptr<Data> data;
+  };
+  std::unique_ptr<Workspace> make_workspace() const override { return std::make_unique<Ws>(); }
+  void evaluate(const Model& model, const double* params, double* out, Workspace& base) const override {
+    auto& w = static_cast<Ws&>(base);
+    if (!w.data || !fits(model, *w.data)) w.data = std::make_unique<Data>(model);
     const RowValues rv{spec_, params};
     Exercise ex = *spec_.exercise;
-    const bool band = rv.has("band_stiffness_n_per_m"), cuff = rv.has("cuff_mass_kg");
+    const bool band = rv.has(kBandStiffness), cuff = rv.has(kCuffMass);
     for (auto& l : ex.loads) {
-      if (band && l.kind == LoadSpec::Kind::band) l.stiffness_n_per_m = rv.get("band_stiffness_n_per_m", 0.0);
+      if (band && l.kind == LoadSpec::Kind::band) l.stiffness_n_per_m = rv.get(kBandStiffness, 0.0);
       if (cuff && l.kind == LoadSpec::Kind::weight && l.name.find("cuff") != std::string::npos)
-        l.mass_kg = rv.get("cuff_mass_kg", 0.0);
+        l.mass_kg = rv.get(kCuffMass, 0.0);
     }
-    const SimulationResult r = simulate(model, ex);
+    SimulateOptions so;
+    for (const FieldInfo& f : numeric_fields<SimulateOptions>())
+      if (rv.has(std::string(f.name))) set_field(so, f.name, rv.get(std::string(f.name), 0.0), "sweep");
+    const SimulationResult r = simulate(model, *w.data, ex, so);
     const auto sums = summarize(ex, r);
     if (sums.size() != prefixes_.size())
       throw InvalidArgument("sweep: expected " + std::to_string(prefixes_.size()) + " leg summaries, got " +
                             std::to_string(sums.size()));
     int k = 0;
-    for (const auto& s : sums) {
-      const double v[] = {s.gmed_peak_percent_mvic[0], s.gmed_peak_percent_mvic[1], s.gmed_peak_percent_mvic[2],
-                          s.gmed_peak_percent_mvic[3], s.gmed_mean_percent_mvic[3], s.tfl_peak_percent_mvic,
-                          s.gmed_tfl_ratio,            s.peak_hip_contact_force_bw, s.peak_abduction_moment_nm_per_kg,
-                          s.max_reserve_nm,            s.time_under_tension_s,      s.abductor_impulse_nms};
-      for (double x : v) out[k++] = x;
-    }
+    for (const auto& s : sums)
+      for (const FieldInfo& f : numeric_fields<ExerciseSummary>()) out[k++] = get_field(s, f.name);
   }
 
  private:
@@ -350,25 +346,19 @@ void check_value(const Model& generic, const std::string& name, double v, Eigen:
 }  // namespace
 
 const std::vector<SweepParameterInfo>& sweep_parameter_info() {
-  // Ranges: what a model of an adult can represent, not population norms.
-  static const std::vector<SweepParameterInfo> info{
-      {"sex", "1", 0, 1, "0 = male, 1 = female (sex-specific defaults and segment parameters)"},
-      {"mass_kg", "kg", 20, 250, "body mass"},
-      {"height_m", "m", 1.0, 2.3, "body height"},
-      {"pelvis_width_m", "m", 0.15, 0.40, "inter-ASIS distance"},
-      {"neck_shaft_angle_deg", "deg", 90, 170, "femoral neck-shaft angle"},
-      {"gmed_strength_pct", "%", 0, 200, "gluteus medius strength, % of the model's"},
-      {"band_stiffness_n_per_m", "N/m", 0, 5000, "stiffness of every elastic band of the exercise"},
-      {"cuff_mass_kg", "kg", 0, 30, "mass of every cuff weight of the exercise"},
-      {"trunk_lean_deg", "deg", -45, 45, "trunk lean, + toward the stance side"},
-      {"hand_load_contralateral_kg", "kg", 0, 100, "load in the swing-side hand"},
-      {"hand_load_ipsilateral_kg", "kg", 0, 100, "load in the stance-side hand"},
-      {"cane_force_bw", "BW", 0, 1, "cane push in the swing-side hand, body weights"},
-      {"pelvic_obliquity_deg", "deg", -30, 30, "+ = swing side drops"},
-      {"belt_load_kg", "kg", 0, 100, "belt load at the pelvis"},
-      {"stance_hip_adduction_deg", "deg", -30, 30, "stance femur adduction"},
-      {"swing_hip_flexion_deg", "deg", -30, 120, "swing hip flexion"},
-  };
+  static const std::vector<SweepParameterInfo> info = [] {
+    std::vector<SweepParameterInfo> out{
+        {"sex", "1", 0, 1, "0 = male, 1 = female (sex-specific defaults and segment parameters)"}};
+    for (const FieldInfo& f : numeric_fields<Subject>()) out.push_back(parameter_info(f));
+    out.push_back({kGmedStrength, "%", 0, 200, "gluteus medius strength, % of the model's"});
+    out.push_back({kBandStiffness, "N/m", 0, 5000, "stiffness of every elastic band of the exercise"});
+    out.push_back({kCuffMass, "kg", 0, 30, "mass of every cuff weight of the exercise"});
+    for (const FieldInfo& f : numeric_fields<SimulateOptions>()) out.push_back(parameter_info(f));
+    for (const FieldInfo& f : numeric_fields<StanceOptions>())
+      if (std::none_of(out.begin(), out.end(), [&](const SweepParameterInfo& p) { return p.name == f.name; }))
+        out.push_back(parameter_info(f));
+    return out;
+  }();
   return info;
 }
 
@@ -392,12 +382,10 @@ Subject sweep_subject(const Model& generic, const SweepSpec& spec, const double*
   const RowValues rv{spec, params};
   Subject s = spec.base_subject.value_or(generic.subject);
   if (rv.has("sex")) s.sex = rv.get("sex", 0.0) >= 0.5 ? Sex::female : Sex::male;
-  if (rv.has("mass_kg")) s.mass = rv.get("mass_kg", s.mass);
-  if (rv.has("height_m")) s.height = rv.get("height_m", s.height);
-  if (rv.has("pelvis_width_m")) s.pelvis_width = rv.get("pelvis_width_m", 0.0);
-  if (rv.has("neck_shaft_angle_deg")) s.neck_shaft_angle = rv.get("neck_shaft_angle_deg", 0.0) * kDeg;
-  if (rv.has("gmed_strength_pct")) {
-    const double f = rv.get("gmed_strength_pct", 100.0) / 100.0;
+  for (const FieldInfo& f : numeric_fields<Subject>())
+    if (rv.has(std::string(f.name))) set_field(s, f.name, rv.get(std::string(f.name), 0.0), "sweep");
+  if (rv.has(kGmedStrength)) {
+    const double f = rv.get(kGmedStrength, 100.0) / 100.0;
     // combine with any scale the base subject already has
     auto it = s.strength_scale.find("gluteus_medius");
     s.strength_scale["gluteus_medius"] = (it == s.strength_scale.end() ? 1.0 : it->second) * f;
@@ -425,8 +413,8 @@ void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<c
   for (const auto& [k, v] : spec.options) check_value(generic, k, v, -1);
 
   bool subject_swept = false, subject_fixed = false;
-  for (const auto& name : spec.parameters) subject_swept |= subject_parameters().count(name) > 0;
-  for (const auto& [name, v] : spec.options) subject_fixed |= subject_parameters().count(name) > 0;
+  for (const auto& name : spec.parameters) subject_swept |= is_subject_parameter(name);
+  for (const auto& [name, v] : spec.options) subject_fixed |= is_subject_parameter(name);
   // no subject parameter swept: one model for every row (scaled once when some are fixed)
   std::unique_ptr<Model> fixed;
   const Model* shared = nullptr;

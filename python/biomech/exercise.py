@@ -25,13 +25,13 @@ import pandas as pd
 from . import _core
 from ._paths import data_path
 from .cli import argument, command
+from .fields import field_arguments, field_values, scalar_fields
 from .model import Model, as_model, model_arguments, model_from_args
 from .results import save_results
 
 __all__ = ["exercises", "Exercise", "simulate", "compare"]
 
 EXERCISE_DIR = "exercises"
-GMED_SEGMENTS = ("anterior", "middle", "posterior")
 
 
 def _exercise_dir() -> Path:
@@ -131,54 +131,34 @@ def _fmt_range(r) -> str:
 
 
 
-def _check_p(p) -> float:
-    p = float(p)
-    if not (math.isfinite(p) and p > 1):
-        raise ValueError(f"expected an activation exponent p > 1, got {p}")
-    return p
-
-
-# The global options of simulate() (SimulateOptions; docs/exercise_file.md, "Options"), with defaults.
-SIMULATE_OPTIONS = {"passive_fiber_force": False, "passive_stretch_limit": 1.6, "co_contraction": 0.0,
-                    "rest_supports": True}
-
-
-def _options(options: dict) -> dict:
-    unknown = sorted(set(options) - set(SIMULATE_OPTIONS))
-    if unknown:
-        raise ValueError(f"unknown simulate option(s) {unknown}; expected some of {sorted(SIMULATE_OPTIONS)}")
-    return {**SIMULATE_OPTIONS, **options}
-
-
-def simulate_raw(model, exercise, p: float = 2.0, **options) -> "_core.SimulationResult":
-    """The compiled per-frame result (arrays) of one exercise; ``options``: see ``simulate``."""
+def simulate_raw(model, exercise, **options) -> "_core.SimulationResult":
+    """The compiled per-frame result (arrays) of one exercise; options as in :func:`simulate`."""
     m = as_model(model)
     ex = Exercise.load(exercise)
-    return _core.simulate(m.core, ex.core, _check_p(p), **_options(options))
+    return _core.simulate(m.core, m.data, ex.core, _core.SimulateOptions(**options))
 
 
-def simulate(model, exercise, p: float = 2.0, **options) -> pd.DataFrame:
+def simulate(model, exercise, **options) -> pd.DataFrame:
     """Per-frame time series of one exercise, indexed by (leg, time_s).
 
+    Options by public name (``biomech.SimulateOptions.fields()``): the recruitment
+    options (``p``, the activation exponent, 2 by default; ...), ``time_step_fd_s`` and the
+    global mechanics options (docs/exercise_file.md, "Options"): ``passive_fiber_force`` with
+    ``passive_stretch_limit``, ``co_contraction`` and ``rest_supports``.
     Columns: the leg's role; hip flexion, adduction and rotation moments and the
     knee moment (N m, what the muscles must supply, model sign conventions) and
     the hip abduction moment (N m/kg); gluteus medius %MVIC per segment and
     whole, TFL %MVIC; hip contact force (BW); reserves (N m); per actuator
     ``activation:<name>`` (0-1) and ``force:<name>_n`` (N; ``_nm`` for a lumped knee
     actuator, whose force is a moment); per posture coordinate ``posture:<name>_rad``
-    (``_m`` for a translation). ``df.attrs`` holds the exercise id, p and the body mass.
-
-    ``options`` (all global, off by default; docs/exercise_file.md, "Options"):
-    ``passive_fiber_force`` (bool) adds each muscle's passive fibre force, its stretch held at
-    ``passive_stretch_limit`` (l/l_opt, 1.6); ``co_contraction`` (0..1) is an activation floor of
-    every muscle of the analysed legs; ``rest_supports=False`` lets supports between body parts
-    (stacked feet and knees) carry nothing.
+    (``_m`` for a translation). ``df.attrs`` holds the exercise id, the options and the body mass.
     """
     m = as_model(model)
-    return _timeseries(m, simulate_raw(m, exercise, p, **options), p)
+    o = _core.SimulateOptions(**options)
+    return _timeseries(m, simulate_raw(m, exercise, **options), o)
 
 
-def _timeseries(m: Model, res, p: float) -> pd.DataFrame:
+def _timeseries(m: Model, res, options: "_core.SimulateOptions") -> pd.DataFrame:
     """simulate()'s table from a compiled result."""
     coords = m.coordinates
     posture = np.asarray(res.posture)
@@ -215,37 +195,29 @@ def _timeseries(m: Model, res, p: float) -> pd.DataFrame:
         df = pd.DataFrame(d, index=pd.MultiIndex.from_product([[leg.side], t], names=["leg", "time_s"]))
         frames.append(df)
     out = pd.concat(frames)
-    out.attrs.update({"exercise": res.exercise_id, "p": float(p), "body_mass_kg": res.body_mass})
+    out.attrs.update({"exercise": res.exercise_id, "p": options.p, "options": options.to_dict(),
+                      "body_mass_kg": res.body_mass})
     return out
 
 
-COMPARE_COLUMNS = [
-    "exercise", "leg", "role",
-    "gmed_peak_percent_mvic", "gmed_anterior_peak_percent_mvic", "gmed_middle_peak_percent_mvic",
-    "gmed_posterior_peak_percent_mvic",
-    "gmed_mean_percent_mvic", "gmed_anterior_mean_percent_mvic", "gmed_middle_mean_percent_mvic",
-    "gmed_posterior_mean_percent_mvic",
-    "tfl_peak_percent_mvic", "gmed_tfl_ratio", "peak_hip_contact_force_bw", "peak_abduction_moment_nm_per_kg",
-    "time_under_tension_s", "abductor_impulse_nms", "max_reserve_nm",
-]
+# One row per exercise and analysed leg: the fields of _core.ExerciseSummary.
+COMPARE_COLUMNS = scalar_fields(_core.ExerciseSummary)
 
 
-def compare(model=None, exercises: "Iterable[str] | None" = None, p: float = 2.0, **options) -> pd.DataFrame:
+def compare(model=None, exercises: "Iterable[str] | None" = None, **options) -> pd.DataFrame:
     """One row per exercise and analysed leg, ranked by peak gluteus medius %MVIC.
 
-    Peak and mean gluteus medius %MVIC (whole and per segment), ``gmed_tfl_ratio``
-    (mean gluteus medius over mean TFL %MVIC), peak hip contact force (BW), peak
-    hip abduction moment (N m/kg), time under tension and abductor impulse
-    (integral of the positive abduction moment, N m s) per set, largest reserve.
-    ``options``: those of ``simulate``, for every exercise.
+    Columns: the fields of ``biomech.ExerciseSummary`` (``ExerciseSummary.fields()`` gives
+    each one's unit and meaning): peak and mean gluteus medius %MVIC (whole and per
+    segment), ``gmed_tfl_ratio``, peak hip contact force (BW), peak hip abduction moment
+    (N m/kg), time under tension and abductor impulse per set, largest reserve.
+    Options as in :func:`simulate`.
     """
-    return _compare(as_model(model), exercises, p, **options)[0]
+    return _compare(as_model(model), exercises, _core.SimulateOptions(**options))[0]
 
 
-def _compare(m: Model, exercises, p: float, **options):
+def _compare(m: Model, exercises, options: "_core.SimulateOptions"):
     """compare()'s table and the compiled result of each exercise (id -> result), simulated once."""
-    p = _check_p(p)
-    opts = _options(options)
     ids = exercise_ids() if exercises is None else list(exercises)
     if not ids:
         raise ValueError("expected at least one exercise id")
@@ -253,31 +225,29 @@ def _compare(m: Model, exercises, p: float, **options):
     simulations = {}
     for i in ids:
         ex = Exercise.load(i)
-        res = _core.simulate(m.core, ex.core, p, **opts)
+        res = _core.simulate(m.core, m.data, ex.core, options)
         simulations[ex.id] = res
-        for s in _core.summarize(ex.core, res):
-            pk, mn = s.gmed_peak_percent_mvic, s.gmed_mean_percent_mvic
-            rows.append({
-                "exercise": s.exercise_id, "leg": s.side, "role": s.role,
-                "gmed_peak_percent_mvic": pk[3],
-                **{f"gmed_{g}_peak_percent_mvic": pk[k] for k, g in enumerate(GMED_SEGMENTS)},
-                "gmed_mean_percent_mvic": mn[3],
-                **{f"gmed_{g}_mean_percent_mvic": mn[k] for k, g in enumerate(GMED_SEGMENTS)},
-                "tfl_peak_percent_mvic": s.tfl_peak_percent_mvic,
-                "gmed_tfl_ratio": s.gmed_tfl_ratio,
-                "peak_hip_contact_force_bw": s.peak_hip_contact_force_bw,
-                "peak_abduction_moment_nm_per_kg": s.peak_abduction_moment_nm_per_kg,
-                "time_under_tension_s": s.time_under_tension_s,
-                "abductor_impulse_nms": s.abductor_impulse_nms,
-                "max_reserve_nm": s.max_reserve_nm,
-            })
+        rows += [s.to_dict() for s in _core.summarize(ex.core, res)]
     df = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
     df = df.sort_values("gmed_peak_percent_mvic", ascending=False, kind="stable").reset_index(drop=True)
-    df.attrs.update({"p": p, "model": m.core.name, "body_mass_kg": m.total_mass, "options": opts})
+    df.attrs.update({"p": options.p, "options": options.to_dict(), "model": m.core.name,
+                     "body_mass_kg": m.total_mass})
     return df, simulations
 
 
 # ---------------------------------------------------------------- CLI
+
+# The solver's numerical settings stay at their defaults on the command line.
+_SIMULATE_CLI_SKIP = ["reserve_weight", "reserve_reference_nm", "tolerance_nm", "max_iterations", "warm_start",
+                      "time_step_fd_s"]
+
+
+def simulate_arguments(func):
+    """Decorator adding the options of ``simulate`` (``--p`` ...) to a subcommand."""
+    for flags, kw in reversed(field_arguments(_core.SimulateOptions, skip=_SIMULATE_CLI_SKIP)):
+        func = argument(*flags, **kw)(func)
+    return func
+
 
 
 def _exercises_text(df: pd.DataFrame) -> str:
@@ -293,35 +263,13 @@ def _exercises_cmd(args):
     return df
 
 
-def _option_arguments(fn):
-    """The global simulate options as command-line flags (SIMULATE_OPTIONS)."""
-    for dec in (
-        argument("--passive-fiber-force", action="store_true",
-                 help="add each muscle's passive fibre force (Thelen 2003; off by default)"),
-        argument("--passive-stretch-limit", type=float, default=SIMULATE_OPTIONS["passive_stretch_limit"],
-                 help="fibre stretch l/l_opt at which the passive force is held (default 1.6)"),
-        argument("--co-contraction", type=float, default=SIMULATE_OPTIONS["co_contraction"],
-                 help="activation floor of every muscle of the analysed legs, 0..1 (default 0)"),
-        argument("--no-rest-supports", action="store_true",
-                 help="supports between body parts (stacked feet, knees) carry nothing"),
-    ):
-        fn = dec(fn)
-    return fn
-
-
-def _options_from_args(args) -> dict:
-    return {"passive_fiber_force": args.passive_fiber_force, "passive_stretch_limit": args.passive_stretch_limit,
-            "co_contraction": args.co_contraction, "rest_supports": not args.no_rest_supports}
-
-
 @command("simulate", help="Simulate one exercise: per-frame moments, %MVIC and hip contact force.")
 @argument("exercise", help="exercise id (see 'biomech exercises') or path to an exercise YAML file")
-@argument("--p", type=float, default=2.0, help="activation exponent of the static optimisation (default 2)")
-@_option_arguments
+@simulate_arguments
 @model_arguments
 def _simulate_cmd(args):
     model = model_from_args(args)
-    df = simulate(model, args.exercise, p=args.p, **_options_from_args(args))
+    df = simulate(model, args.exercise, **field_values(args, _core.SimulateOptions))
     if getattr(args, "json", False):
         keep = [c for c in df.columns if ":" not in c]  # per-muscle and posture columns stay out of the JSON
         return {"exercise": df.attrs["exercise"], "p": df.attrs["p"],
@@ -349,19 +297,18 @@ def _compare_text(df: pd.DataFrame) -> str:
 @command("compare", help="Compare exercises: gluteus medius %MVIC per segment, gmed:TFL, hip load, dose.",
          text=_compare_text)
 @argument("--exercises", nargs="+", default=None, metavar="ID", help="exercise ids (default: the whole catalogue)")
-@argument("--p", type=float, default=2.0, help="activation exponent of the static optimisation (default 2)")
+@simulate_arguments
 @argument("--out", default=None, metavar="FILE.h5", help="also write the table and per-frame results to HDF5")
 @argument("--plot", default=None, metavar="FILE.png", help="also draw the ranking bar chart")
-@_option_arguments
 @model_arguments
 def _compare_cmd(args):
     model = model_from_args(args)
-    opts = _options_from_args(args)
-    df, simulations = _compare(model, args.exercises, args.p, **opts)
+    options = _core.SimulateOptions(**field_values(args, _core.SimulateOptions))
+    df, simulations = _compare(model, args.exercises, options)
     if args.out:
         save_results(args.out, model=model, comparison=df,
-                     simulations={i: _timeseries(model, r, args.p) for i, r in simulations.items()},
-                     options={"command": "compare", "p": args.p, "exercises": args.exercises or "all", **opts},
+                     simulations={i: _timeseries(model, r, options) for i, r in simulations.items()},
+                     options={"command": "compare", **options.to_dict(), "exercises": args.exercises or "all"},
                      producer="biomech compare")
     if args.plot:
         from .plots import ranking  # matplotlib: imported only when drawing

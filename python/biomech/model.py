@@ -239,8 +239,10 @@ class Model:
         return {n: float(v) for n, v in zip(self._coord_names, q)}
 
     # ---- muscle lengths and moment arms
-    def _data(self) -> _core.Data:
-        # One workspace per thread, so a Model can be shared by threads.
+    @property
+    def data(self) -> _core.Data:
+        """The workspace of the compiled algorithms (``_core.Data``): one per thread, so a
+        Model can be shared by threads."""
         d = getattr(self._local, "data", None)
         if d is None:
             d = self._local.data = _core.Data(self._core)
@@ -265,7 +267,7 @@ class Model:
         """
         q = np.atleast_2d(self.posture(posture))
         idx = self._coord_indices(coordinates)
-        lengths, arms = _core.compute_muscle_paths_batch(self._core, self._data(), np.ascontiguousarray(q), idx)
+        lengths, arms = _core.compute_muscle_paths_batch(self._core, self.data, np.ascontiguousarray(q), idx)
         return lengths, arms
 
     def moment_arms(self, posture: Posture = None, coordinates=None) -> pd.DataFrame:
@@ -294,7 +296,7 @@ class Model:
         q = self.posture(postures)
         q2 = np.ascontiguousarray(np.atleast_2d(q))
         # one moment-arm column is the least the batch call computes alongside the lengths
-        lengths, _ = _core.compute_muscle_paths_batch(self._core, self._data(), q2, self._ma_idx[:1] or [0])
+        lengths, _ = _core.compute_muscle_paths_batch(self._core, self.data, q2, self._ma_idx[:1] or [0])
         if q.ndim == 1:
             return pd.Series(lengths[0], index=pd.Index(self._muscle_names, name="muscle"), name="length_m")
         return pd.DataFrame(lengths, index=pd.RangeIndex(q.shape[0], name="posture"),
@@ -305,7 +307,7 @@ class Model:
         q = self.posture(posture)
         if q.ndim != 1:
             raise ValueError(f"landmark_positions: expected one posture, got shape {q.shape}")
-        data = self._data()
+        data = self.data
         _core.forward_kinematics(self._core, data, q)
         names = [l.name for l in self._core.landmarks]
         pos = np.array([_core.landmark_position(self._core, data, n) for n in names]).reshape(-1, 3)
@@ -408,8 +410,7 @@ def model_from_args(args) -> Model:
         return Model.load(path)
     if all(v is None for v in subject_opts.values()):
         return Model.default()
-    subject = _core.Subject(name="cli", sex=subject_opts["sex"] or "male", mass=subject_opts["mass_kg"],
-                            height=subject_opts["height_m"])
+    subject = _core.Subject(name="cli", **{k: v for k, v in subject_opts.items() if v is not None})
     return Model.default(subject)
 
 
@@ -428,7 +429,7 @@ def _model_text(s: dict) -> str:
         f"model: {s['name']}",
         f"source: {s['source']}",
         f"license: {s['license']}" if s.get("license") else None,
-        f"subject: {subj['name']} ({subj['sex']}, {subj['mass']:.1f} kg, {subj['height']:.2f} m)",
+        f"subject: {subj['name']} ({subj['sex']}, {subj['mass_kg']:.1f} kg, {subj['height_m']:.2f} m)",
         f"total mass: {s['total_mass_kg']:.2f} kg",
         f"bodies ({len(s['bodies'])}): " + ", ".join(f"{b['name']} {b['mass_kg']:.2f} kg" for b in s["bodies"]),
         f"coordinates ({len(s['coordinates'])}): " + ", ".join(c["name"] for c in s["coordinates"]),

@@ -38,19 +38,12 @@ DEFAULT_STRENGTH_LEVELS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
 
 
 
-def _side(side: str) -> str:
-    if side not in ("r", "l"):
-        raise ValueError(f"expected side 'r' or 'l', got {side!r}")
-    return side
-
-
 def effective_max_force(model=None, posture=None) -> pd.Series:
     """Maximal isometric force along each tendon (N) at ``posture`` (default posture when None):
     F_max times the Thelen (2003) active force-length factor times cos(pennation)."""
     m = as_model(model)
-    data = _core.Data(m.core)
-    _core.compute_muscle_paths(m.core, data, m.posture(posture))
-    return pd.Series(_core.effective_max_force(m.core, data), index=pd.Index(m.muscle_names, name="muscle"),
+    _core.compute_muscle_paths(m.core, m.data, m.posture(posture))
+    return pd.Series(_core.effective_max_force(m.core, m.data), index=pd.Index(m.muscle_names, name="muscle"),
                      name="effective_max_force_n")
 
 
@@ -74,7 +67,7 @@ def strength_curve(model=None, side: str = "r", *, min_abduction_deg: float = -1
     (``biomech.plots.strength_curve``).
     """
     m = as_model(model)
-    c = _core.strength_curve(m.core, _side(side), float(min_abduction_deg), float(max_abduction_deg), int(samples),
+    c = _core.strength_curve(m.core, m.data, side, float(min_abduction_deg), float(max_abduction_deg), int(samples),
                              float(velocity_deg_s))
     df = pd.DataFrame({"torque_nm": c.torque, "torque_nm_per_kg": c.torque_per_kg},
                       index=pd.Index(np.degrees(c.abduction_angle), name="abduction_deg"))
@@ -85,7 +78,7 @@ def strength_curve(model=None, side: str = "r", *, min_abduction_deg: float = -1
             df[m.muscle_names[i]] = mt[:, i]
     sub = m.subject
     df.attrs.update(side=side, velocity_deg_s=float(velocity_deg_s), body_mass_kg=c.body_mass,
-                    height_m=sub.height, sex=str(sub.sex).split(".")[-1], subject=sub.name,
+                    height_m=sub.height_m, sex=str(sub.sex), subject=sub.name,
                     peak_abduction_deg=math.degrees(c.peak_angle), peak_torque_nm=c.peak_torque,
                     peak_torque_nm_per_kg=c.peak_torque_per_kg)
     if plot is not None and plot is not False:
@@ -110,7 +103,8 @@ def strength_data() -> pd.DataFrame:
 def mvic_test(model=None, side: str = "r") -> _core.MvicReference:
     """The model's MVIC test for hip abduction: standing, at the strength curve's peak angle,
     every abductor of ``side`` fully active. Its ``activation`` is the %MVIC reference."""
-    return _core.mvic_test(as_model(model).core, _side(side))
+    m = as_model(model)
+    return _core.mvic_test(m.core, m.data, side)
 
 
 def percent_mvic(model, activation, mvic: _core.MvicReference | None = None, side: str = "r") -> pd.Series:
@@ -118,7 +112,7 @@ def percent_mvic(model, activation, mvic: _core.MvicReference | None = None, sid
     muscles that take no part in the MVIC test), plus group totals for the gluteus medius
     (``gluteus_medius``, ``gluteus_medius_<segment>``), gluteus minimus and TFL."""
     m = as_model(model)
-    mv = mvic if mvic is not None else _core.mvic_test(m.core, _side(side))
+    mv = mvic if mvic is not None else _core.mvic_test(m.core, m.data, side)
     a = np.asarray(activation, dtype=float)
     out = pd.Series(_core.percent_mvic(mv, a), index=pd.Index(m.muscle_names, name="muscle"), name="percent_mvic")
     extra = {}
@@ -151,15 +145,13 @@ def weakness_table(model=None, hip_moments_nm: Sequence[float] | None = None, po
     ``"mean_activation"`` (max-force weighted mean activation of each group).
     """
     m = as_model(model)
-    _side(side)
     if value not in ("moment_share", "mean_activation"):
         raise ValueError(f"expected value 'moment_share' or 'mean_activation', got {value!r}")
     if hip_moments_nm is None and posture is None:
         from .seesaw import single_leg_stance
 
         stance = single_leg_stance(m, stance_side=side)
-        hm = stance.hip_moment_nm
-        hip_moments_nm = [hm["flexion"], hm["adduction"], hm["rotation"]]
+        hip_moments_nm = list(stance.hip_moment_nm)
         q = m.posture(stance.posture)
         source = "single_leg_stance"
     elif hip_moments_nm is None:
@@ -170,7 +162,7 @@ def weakness_table(model=None, hip_moments_nm: Sequence[float] | None = None, po
     tau = np.asarray(hip_moments_nm, dtype=float)
     if tau.shape != (3,):
         raise ValueError(f"expected 3 hip moments (flexion, adduction, rotation), got shape {tau.shape}")
-    t = _core.weakness_table(m.core, side, q, tau, [float(s) for s in strength_levels], weakened_group, p, 1e4)
+    t = _core.weakness_table(m.core, m.data, side, q, tau, [float(s) for s in strength_levels], weakened_group, p, 1e4)
     df = pd.DataFrame(np.asarray(getattr(t, value)), columns=list(t.groups),
                       index=pd.Index(np.asarray(t.strength), name=f"{weakened_group}_strength"))
     if value == "moment_share":
@@ -208,7 +200,7 @@ def stretches(model=None, side: str = "r", postures=None, group: str = "gluteus_
     if postures is None or isinstance(postures, (str, bytes)) or hasattr(postures, "__fspath__"):
         postures = load_postures(postures)
     postures = list(postures)
-    t = _core.stretch_table(m.core, postures, _side(side), group)
+    t = _core.stretch_table(m.core, m.data, postures, side, group)
     by_name = {p.name: p for p in postures}
     labels = [s or name for s, name in zip(t.segments, t.muscles)]
     ratio = np.asarray(t.length_ratio)

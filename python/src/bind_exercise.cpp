@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "biomech/data.hpp"
 #include "biomech/exercise.hpp"
 #include "biomech/exercise_io.hpp"
 #include "bindings.hpp"
+#include "fields_binding.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -128,41 +130,21 @@ void bind_exercise(py::module_& m) {
       .def_readonly("legs", &SimulationResult::legs)
       .def_readonly("body_mass", &SimulationResult::body_mass, "kg");
 
+  py::class_<SimulateOptions> options(m, "SimulateOptions", "Options of simulate(): recruitment, differentiation and the global mechanics options.");
+  python::def_fields(options, python::Access::options);
   m.def(
       "simulate",
-      [](const Model& model, const Exercise& e, double p, bool passive, double stretch_limit, double co_contraction,
-         bool rest_supports) {
-        SimulateOptions o;
-        o.recruitment.p = p;
-        o.passive_fiber_force = passive;
-        o.passive_stretch_limit = stretch_limit;
-        o.co_contraction = co_contraction;
-        o.rest_supports = rest_supports;
+      [](const Model& model, Data& data, const Exercise& e, const SimulateOptions& o) {
+        check(model, data);
         py::gil_scoped_release release;
-        return simulate(model, e, o);
+        return simulate(model, data, e, o);
       },
-      "model"_a, "exercise"_a, "p"_a = 2.0, "passive_fiber_force"_a = SimulateOptions{}.passive_fiber_force,
-      "passive_stretch_limit"_a = SimulateOptions{}.passive_stretch_limit,
-      "co_contraction"_a = SimulateOptions{}.co_contraction, "rest_supports"_a = SimulateOptions{}.rest_supports,
-      "Inverse dynamics, contact statics and static optimisation (exponent p) at every frame; options "
-      "(SimulateOptions, docs/exercise_file.md): passive fibre force with its stretch limit, a co-contraction "
-      "floor, supports between body parts on or off.");
+      "model"_a, "data"_a, "exercise"_a, "options"_a,
+      "Inverse dynamics, contact statics and static optimisation at every frame; options (SimulateOptions, "
+      "docs/exercise_file.md): recruitment, passive fibre force with its stretch limit, a co-contraction floor, "
+      "supports between body parts on or off.");
 
-  py::class_<ExerciseSummary>(m, "ExerciseSummary", "What one analysed leg asks over a repetition and a set.")
-      .def_readonly("exercise_id", &ExerciseSummary::exercise_id)
-      .def_property_readonly("side", [](const ExerciseSummary& s) { return std::string(1, s.side); })
-      .def_readonly("role", &ExerciseSummary::role)
-      .def_readonly("gmed_peak_percent_mvic", &ExerciseSummary::gmed_peak_percent_mvic,
-                    "(anterior, middle, posterior, whole)")
-      .def_readonly("gmed_mean_percent_mvic", &ExerciseSummary::gmed_mean_percent_mvic,
-                    "(anterior, middle, posterior, whole)")
-      .def_readonly("tfl_peak_percent_mvic", &ExerciseSummary::tfl_peak_percent_mvic)
-      .def_readonly("tfl_mean_percent_mvic", &ExerciseSummary::tfl_mean_percent_mvic)
-      .def_readonly("gmed_tfl_ratio", &ExerciseSummary::gmed_tfl_ratio)
-      .def_readonly("peak_hip_contact_force_bw", &ExerciseSummary::peak_hip_contact_force_bw)
-      .def_readonly("peak_abduction_moment_nm_per_kg", &ExerciseSummary::peak_abduction_moment_nm_per_kg)
-      .def_readonly("max_reserve_nm", &ExerciseSummary::max_reserve_nm)
-      .def_readonly("time_under_tension_s", &ExerciseSummary::time_under_tension_s)
-      .def_readonly("abductor_impulse_nms", &ExerciseSummary::abductor_impulse_nms);
+  py::class_<ExerciseSummary> summary(m, "ExerciseSummary", "What one analysed leg asks over a repetition and a set.");
+  python::def_fields(summary, python::Access::result);
   m.def("summarize", &summarize, "exercise"_a, "result"_a, "One ExerciseSummary per analysed leg.");
 }

@@ -31,16 +31,6 @@ namespace {
 
 Eigen::Matrix4d to_matrix(const Eigen::Isometry3d& x) { return x.matrix(); }
 
-// A Data made for another model would index out of bounds: refuse it.
-void check_pair(const Model& model, const Data& data, const char* fn) {
-  if (data.q.size() != model.nq() || data.muscle_length.size() != model.n_muscles() ||
-      data.body_pose.size() != model.bodies.size() ||
-      data.coordinate_value.size() != static_cast<Eigen::Index>(model.coordinates.size()))
-    throw biomech::InvalidArgument(std::string(fn) + ": expected a Data made for this model (Data(model)), got one for a model with " +
-                                   std::to_string(data.q.size()) + " coordinates and " +
-                                   std::to_string(data.muscle_length.size()) + " muscles");
-}
-
 const char* kind_name(biomech::Function::Kind k) {
   switch (k) {
     case biomech::Function::Kind::constant: return "constant";
@@ -206,13 +196,13 @@ void bind_model_class(py::module_& m) {
 
 void bind_algorithms(py::module_& m) {
   m.def("forward_kinematics", [](const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
-          check_pair(model, data, "forward_kinematics");
+          biomech::check(model, data);
           biomech::forward_kinematics(model, data, q);
         }, "model"_a, "data"_a, "q"_a,
         "Body poses for posture q (nq,) rad or m, into data. ValueError for a wrong size or NaN.");
 
   m.def("point_in_ground", [](const Model& model, const Data& data, int body, const biomech::Vec3& local) {
-          check_pair(model, data, "point_in_ground");
+          biomech::check(model, data);
           if (body < 0 || body >= static_cast<int>(model.bodies.size()))
             throw biomech::InvalidArgument("point_in_ground: expected a body index below " +
                                            std::to_string(model.bodies.size()) + ", got " + std::to_string(body));
@@ -221,19 +211,19 @@ void bind_algorithms(py::module_& m) {
         "(3,) m in ground of a point given in a body frame (needs forward_kinematics).");
 
   m.def("landmark_position", [](const Model& model, const Data& data, const std::string& name) {
-          check_pair(model, data, "landmark_position");
+          biomech::check(model, data);
           return biomech::Vec3(biomech::landmark_position(model, data, name));
         }, "model"_a, "data"_a, "name"_a,
         "(3,) m in ground of a landmark (needs forward_kinematics). ValueError for an unknown name.");
 
   m.def("center_of_mass", [](const Model& model, const Data& data, const std::vector<int>& bodies) {
-          check_pair(model, data, "center_of_mass");
+          biomech::check(model, data);
           return biomech::Vec3(biomech::center_of_mass(model, data, bodies));
         }, "model"_a, "data"_a, "bodies"_a = std::vector<int>{},
         "(3,) m in ground: centre of mass of the given bodies (all when empty).");
 
   m.def("compute_muscle_paths", [](const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
-          check_pair(model, data, "compute_muscle_paths");
+          biomech::check(model, data);
           biomech::compute_muscle_paths(model, data, q);
         }, "model"_a, "data"_a, "q"_a,
         "Muscle-tendon lengths (data.muscle_length, m) and moment arms (data.moment_arm, "
@@ -241,7 +231,7 @@ void bind_algorithms(py::module_& m) {
 
   m.def("compute_muscle_paths_batch",
         [](const Model& model, Data& data, const Eigen::Ref<const Eigen::MatrixXd>& postures, std::vector<int> coords) {
-          check_pair(model, data, "compute_muscle_paths_batch");
+          biomech::check(model, data);
           if (postures.cols() != model.nq())
             throw biomech::InvalidArgument("compute_muscle_paths_batch: expected postures of shape (n, " +
                                            std::to_string(model.nq()) + "), got (" + std::to_string(postures.rows()) +
@@ -266,7 +256,7 @@ void bind_algorithms(py::module_& m) {
         "moment_arms (n, n_muscles, len(coords)) m).");
 
   m.def("muscle_path_points", [](const Model& model, const Data& data, int muscle) {
-          check_pair(model, data, "muscle_path_points");
+          biomech::check(model, data);
           const auto pts = biomech::muscle_path_points(model, data, muscle);
           Eigen::MatrixX3d out(static_cast<Eigen::Index>(pts.size()), 3);
           for (size_t i = 0; i < pts.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = pts[i].transpose();

@@ -9,37 +9,26 @@
 #include "biomech/errors.hpp"
 #include "biomech/recruitment.hpp"
 #include "bindings.hpp"
+#include "fields_binding.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
 
 namespace {
 
-biomech::RecruitmentOptions make_options(double p, double reserve_weight, double reserve_reference,
-                                         double tolerance, int max_iterations, bool warm_start) {
-  biomech::RecruitmentOptions o;
-  o.p = p;
-  o.reserve_weight = reserve_weight;
-  o.reserve_reference = reserve_reference;
-  o.tolerance = tolerance;
-  o.max_iterations = max_iterations;
-  o.warm_start = warm_start;
-  return o;
-}
-
-// The Python defaults are the C++ ones.
-const biomech::RecruitmentOptions kDefaults{};
-
 constexpr const char* kOptionsDoc = R"(
-p: activation exponent (> 1; 2 default, 3 optional).
-reserve_weight: cost weight w_r of the reserve actuators.
-reserve_reference: N m, m_ref (reserve cost w_r (m / m_ref)^2).
-tolerance: N m, on the moment equality.
-max_iterations: Newton iterations per frame.)";
+Options (keywords, RecruitmentOptions.fields()): p (activation exponent > 1; 2 default, 3 optional),
+reserve_weight (w_r of the reserve cost w_r (m / m_ref)^2), reserve_reference_nm (m_ref), tolerance_nm
+(on the moment equality), max_iterations (Newton iterations per frame).)";
 
 }  // namespace
 
 void bind_recruitment(py::module_& m) {
+  using biomech::RecruitmentOptions;
+  using biomech::python::from_kwargs;
+  py::class_<RecruitmentOptions> options(m, "RecruitmentOptions", "Options of the static-optimisation solver.");
+  biomech::python::def_fields(options, biomech::python::Access::options);
+
   // pybind11 keeps the pointer: the docstrings must outlive the module.
   static const std::string doc_single = (std::string(R"(Static optimisation for one frame:
 minimise sum a^p + w_r sum (m/m_ref)^2 s.t. R diag(F) a + m = tau, 0 <= a <= 1.
@@ -80,26 +69,21 @@ Returns a dict: activation (frames, n), reserve (frames, m) N m, iterations (fra
   m.def(
       "solve_recruitment",
       [](const Eigen::Ref<const Eigen::MatrixXd>& moment_arms, const Eigen::Ref<const Eigen::VectorXd>& max_force,
-         const Eigen::Ref<const Eigen::VectorXd>& tau, double p, double reserve_weight, double reserve_reference,
-         double tolerance, int max_iterations) {
+         const Eigen::Ref<const Eigen::VectorXd>& tau, const py::kwargs& kw) {
+        const auto options = from_kwargs<RecruitmentOptions>(kw, "solve_recruitment");
         biomech::RecruitmentWorkspace work;
         biomech::RecruitmentResult result;
-        biomech::solve_recruitment(moment_arms, max_force, tau,
-                                   make_options(p, reserve_weight, reserve_reference, tolerance, max_iterations,
-                                                false),
-                                   work, result);
+        biomech::solve_recruitment(moment_arms, max_force, tau, options, work, result);
         return result;
       },
-      "moment_arms"_a, "max_force"_a, "tau"_a, py::kw_only(), "p"_a = kDefaults.p,
-      "reserve_weight"_a = kDefaults.reserve_weight, "reserve_reference"_a = kDefaults.reserve_reference,
-      "tolerance"_a = kDefaults.tolerance, "max_iterations"_a = kDefaults.max_iterations, doc_single.c_str());
+      "moment_arms"_a, "max_force"_a, "tau"_a, doc_single.c_str());
 
   m.def(
       "solve_recruitment_batch",
       [](py::array_t<double, py::array::c_style | py::array::forcecast> moment_arms,
          py::array_t<double, py::array::c_style | py::array::forcecast> max_force_in,
-         const Eigen::Ref<const Eigen::MatrixXd>& tau, double p, double reserve_weight, double reserve_reference, double tolerance, int max_iterations,
-         bool warm_start) {
+         const Eigen::Ref<const Eigen::MatrixXd>& tau, const py::kwargs& kw) {
+        const auto options = from_kwargs<RecruitmentOptions>(kw, "solve_recruitment_batch");
         if (moment_arms.ndim() != 3)
           throw biomech::InvalidArgument(
               "solve_recruitment_batch: expected moment_arms of shape (frames, muscles, dofs), got " +
@@ -117,8 +101,6 @@ Returns a dict: activation (frames, n), reserve (frames, m) N m, iterations (fra
             max_force_in.data(), rows, cols);
         Eigen::MatrixXd activation(frames, n), reserve(frames, dofs);
         Eigen::VectorXi iterations(frames), converged(frames);
-        const auto options = make_options(p, reserve_weight, reserve_reference, tolerance, max_iterations,
-                                          warm_start);
         const double* data = moment_arms.data();
         {
           py::gil_scoped_release release;
@@ -132,8 +114,5 @@ Returns a dict: activation (frames, n), reserve (frames, m) N m, iterations (fra
         out["converged"] = py::array(py::cast(converged)).attr("astype")("bool");
         return out;
       },
-      "moment_arms"_a, "max_force"_a, "tau"_a, py::kw_only(), "p"_a = kDefaults.p,
-      "reserve_weight"_a = kDefaults.reserve_weight, "reserve_reference"_a = kDefaults.reserve_reference,
-      "tolerance"_a = kDefaults.tolerance, "max_iterations"_a = kDefaults.max_iterations,
-      "warm_start"_a = kDefaults.warm_start, doc_batch.c_str());
+      "moment_arms"_a, "max_force"_a, "tau"_a, doc_batch.c_str());
 }

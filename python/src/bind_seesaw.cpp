@@ -4,138 +4,59 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "fields_binding.hpp"
+#include "biomech/data.hpp"
 #include "biomech/q_angle.hpp"
 #include "biomech/seesaw.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
 
-namespace {
-
-py::dict stance_dict(const biomech::StanceResult& r) {
-  py::dict d;
-  d["posture"] = r.posture;
-  d["body_weight_n"] = r.body_weight_n;
-  d["superincumbent_weight_n"] = r.superincumbent_weight_n;
-  d["load_weight_n"] = r.load_weight_n;
-  d["hip_moment"] = Eigen::Vector3d(r.hip_moment);
-  d["abductor_moment_nm"] = r.abductor_moment_nm;
-  d["abductor_force_n"] = r.abductor_force_n;
-  d["abductor_force_bw"] = r.abductor_force_bw;
-  d["abductor_lever_m"] = r.abductor_lever_m;
-  d["body_weight_lever_m"] = r.body_weight_lever_m;
-  d["hip_contact_force"] = Eigen::Vector3d(r.hip_contact_force);
-  d["hip_contact_force_pelvis"] = Eigen::Vector3d(r.hip_contact_force_pelvis);
-  d["hip_contact_force_femur"] = Eigen::Vector3d(r.hip_contact_force_femur);
-  d["hip_contact_force_bw"] = r.hip_contact_force_bw;
-  d["contact_angle"] = r.contact_angle;
-  d["reserve"] = Eigen::Vector3d(r.reserve);
-  d["reserve_torque_nm"] = r.reserve_torque_nm;
-  d["feasible"] = r.feasible;
-  d["equilibrium_residual_nm"] = r.equilibrium_residual_nm;
-  d["muscle_names"] = r.muscle_names;
-  d["muscle_groups"] = r.muscle_groups;
-  d["muscle_force"] = r.muscle_force;
-  d["muscle_activation"] = r.muscle_activation;
-  d["muscle_max_force"] = r.muscle_max_force;
-  d["muscle_moment_arm"] = r.muscle_moment_arm;
-  d["is_abductor"] = r.is_abductor;
-  d["hip_centre"] = Eigen::Vector3d(r.hip_centre);
-  d["superincumbent_com"] = Eigen::Vector3d(r.superincumbent_com);
-  return d;
-}
-
-}  // namespace
-
 void bind_seesaw(py::module_& m) {
   using namespace biomech;
-  py::class_<StanceOptions>(m, "StanceOptions", "Options of single_leg_stance (SI units, radians; see seesaw.hpp).")
-      .def(py::init<>())
-      .def_readwrite("stance_side", &StanceOptions::stance_side)
-      .def_readwrite("trunk_lean", &StanceOptions::trunk_lean)
-      .def_readwrite("trunk_sagittal_offset", &StanceOptions::trunk_sagittal_offset)
-      .def_readwrite("pelvic_obliquity", &StanceOptions::pelvic_obliquity)
-      .def_readwrite("stance_hip_adduction", &StanceOptions::stance_hip_adduction)
-      .def_readwrite("stance_hip_flexion", &StanceOptions::stance_hip_flexion)
-      .def_readwrite("stance_hip_rotation", &StanceOptions::stance_hip_rotation)
-      .def_readwrite("swing_hip_flexion", &StanceOptions::swing_hip_flexion)
-      .def_readwrite("swing_hip_adduction", &StanceOptions::swing_hip_adduction)
-      .def_readwrite("swing_knee_flexion", &StanceOptions::swing_knee_flexion)
-      .def_readwrite("hand_load_contralateral", &StanceOptions::hand_load_contralateral)
-      .def_readwrite("hand_load_ipsilateral", &StanceOptions::hand_load_ipsilateral)
-      .def_readwrite("hand_lateral_distance", &StanceOptions::hand_lateral_distance)
-      .def_readwrite("cane_force", &StanceOptions::cane_force)
-      .def_readwrite("cane_contralateral", &StanceOptions::cane_contralateral)
-      .def_readwrite("cane_lateral_distance", &StanceOptions::cane_lateral_distance)
-      .def_readwrite("belt_load", &StanceOptions::belt_load)
-      .def_readwrite("backpack_load", &StanceOptions::backpack_load)
-      .def_readwrite("backpack_offset", &StanceOptions::backpack_offset)
-      .def_readwrite("abductor_strength_scale", &StanceOptions::abductor_strength_scale);
+  using python::Access;
+  using python::def_fields;
 
-  m.def(
-      "lever_model",
-      [](double partial_weight, double body_weight, double body_weight_lever, double abductor_lever, double abductor_angle) {
-        LeverInput in{partial_weight, body_weight, body_weight_lever, abductor_lever, abductor_angle};
-        const LeverResult r = lever_model(in);
-        py::dict d;
-        d["abductor_force_n"] = r.abductor_force;
-        d["abductor_force_bw"] = r.abductor_force_bw;
-        d["hip_contact_force"] = Eigen::Vector3d(r.contact_force);
-        d["hip_contact_force_bw"] = r.contact_force_bw;
-        d["contact_angle"] = r.contact_angle;
-        d["body_weight_n"] = r.body_weight;
-        return d;
-      },
-      "partial_weight"_a, "body_weight"_a, "body_weight_lever"_a, "abductor_lever"_a, "abductor_angle"_a,
-      "Textbook lever (N, m, rad). Returns a dict; the contact force is on the femoral head, z lateral.");
+  py::class_<LeverInput> lever_in(m, "LeverInput", "Inputs of the textbook lever (seesaw.hpp).");
+  def_fields(lever_in, Access::options);
+  py::class_<LeverResult> lever_out(m, "LeverResult", "The textbook lever: abductor and hip contact force.");
+  def_fields(lever_out, Access::result);
+  py::class_<StanceOptions> options(m, "StanceOptions", "Options of single_leg_stance (seesaw.hpp).");
+  def_fields(options, Access::options);
+  py::class_<StanceResult> result(m, "StanceResult", "Single-leg stance on a model (seesaw.hpp).");
+  def_fields(result, Access::result);
+  py::class_<WeaknessResult> weakness(m, "WeaknessResult", "Level stance, trunk lean or pelvic drop at an abductor strength.");
+  def_fields(weakness, Access::result);
+
+  m.def("lever_model", &lever_model, "input"_a, "Pauwels' lever: F_a = W_p d_w / d_a, contact force = W_p + F_a.");
   m.def(
       "single_leg_stance",
-      [](const Model& model, const StanceOptions& o) {
-        StanceResult r;
-        {
-          py::gil_scoped_release release;
-          r = single_leg_stance(model, o);
-        }
-        return stance_dict(r);
+      [](const Model& model, Data& data, const StanceOptions& o) {
+        check(model, data);
+        py::gil_scoped_release release;
+        return single_leg_stance(model, data, o);
       },
-      "model"_a, "options"_a, "Single-leg stance on a model (seesaw.hpp); returns a dict of results.");
+      "model"_a, "data"_a, "options"_a, "Single-leg stance on a model (seesaw.hpp).");
   m.def(
       "abductor_weakness",
-      [](const Model& model, double scale, const StanceOptions& o, double max_lean, double max_drop) {
-        WeaknessResult w;
-        {
-          py::gil_scoped_release release;
-          w = abductor_weakness(model, scale, o, max_lean, max_drop);
-        }
-        py::dict d;
-        d["strength_scale"] = w.strength_scale;
-        d["level_feasible"] = w.level_feasible;
-        d["level_reserve_nm"] = w.level_reserve_nm;
-        d["compensating_trunk_lean"] = w.compensating_trunk_lean;
-        d["pelvic_drop"] = w.pelvic_drop;
-        d["passive_model"] = w.passive_model;
-        return d;
+      [](const Model& model, Data& data, double scale, const StanceOptions& o, double max_lean, double max_drop) {
+        check(model, data);
+        py::gil_scoped_release release;
+        return abductor_weakness(model, data, scale, o, max_lean, max_drop);
       },
-      "model"_a, "strength_scale"_a, "options"_a, "max_lean"_a, "max_drop"_a,
+      "model"_a, "data"_a, "strength_scale"_a, "options"_a, "max_lean"_a, "max_drop"_a,
       "Is level stance feasible at this abductor strength; else the trunk lean or pelvic drop (rad, NaN if none).");
+  py::class_<QAngleOptions> qa_options(m, "QAngleOptions", "Options of q_angle (q_angle.hpp).");
+  def_fields(qa_options, Access::options);
+  py::class_<QAngleResult> qa_result(m, "QAngleResult", "Q-angle and knee frontal-plane projection angle.");
+  def_fields(qa_result, Access::result);
   m.def(
       "q_angle",
-      [](const Model& model, const Eigen::VectorXd& q, char side, bool weight_bearing, double quadriceps_force) {
-        QAngleOptions o;
-        o.weight_bearing = weight_bearing;
-        o.quadriceps_force = quadriceps_force;
-        const QAngleResult r = q_angle(model, q, side, o);
-        py::dict d;
-        d["q_angle"] = r.q_angle;
-        d["knee_fppa"] = r.knee_fppa;
-        d["lateral_pull_n"] = r.lateral_pull_n;
-        d["patella_force"] = Eigen::Vector3d(r.patella_force);
-        for (auto [k, v] : {std::pair{"asis", r.asis}, {"patella", r.patella}, {"tuberosity", r.tuberosity},
-                            {"hip", r.hip}, {"knee", r.knee}, {"ankle", r.ankle}})
-          d[k] = Eigen::Vector3d(v);
-        return d;
+      [](const Model& model, Data& data, const Eigen::VectorXd& q, const QAngleOptions& o) {
+        check(model, data);
+        return q_angle(model, data, q, o);
       },
-      "model"_a, "posture"_a, "side"_a, "weight_bearing"_a = true, "quadriceps_force"_a = 0.0,
-      "Q-angle and knee frontal-plane projection angle (rad) of one side at a posture (q_angle.hpp).");
+      "model"_a, "data"_a, "posture"_a, "options"_a,
+      "Q-angle and knee frontal-plane projection angle of one side at a posture (q_angle.hpp).");
   m.def("standing_posture", &standing_posture, "model"_a, "The posture of the static Q-angle: all angles zero.");
 }

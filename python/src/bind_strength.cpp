@@ -7,19 +7,18 @@
 
 #include <string>
 
+#include "biomech/data.hpp"
 #include "biomech/errors.hpp"
 #include "biomech/strength.hpp"
 #include "bindings.hpp"
+#include "fields_binding.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
 
 namespace {
 
-char side_of(const std::string& s) {
-  if (s != "r" && s != "l") throw biomech::InvalidArgument("expected side 'r' or 'l', got '" + s + "'");
-  return s[0];
-}
+using biomech::python::side_of;
 
 }  // namespace
 
@@ -64,21 +63,24 @@ void bind_strength(py::module_& m) {
       .def_readonly("peak_torque_per_kg", &StrengthCurve::peak_torque_per_kg, "N m/kg");
   m.def(
       "strength_curve",
-      [](const Model& model, const std::string& side, double lo, double hi, int samples, double velocity) {
-        return strength_curve(model, side_of(side), lo, hi, samples, velocity);
+      [](const Model& model, Data& data, const std::string& side, double lo, double hi, int samples,
+         double velocity) {
+        check(model, data);
+        return strength_curve(model, data, side_of(side), lo, hi, samples, velocity);
       },
-      "model"_a, "side"_a = "r", "min_abduction_deg"_a = -10.0, "max_abduction_deg"_a = 40.0, "samples"_a = 51,
+      "model"_a, "data"_a, "side"_a = "r", "min_abduction_deg"_a = -10.0, "max_abduction_deg"_a = 40.0, "samples"_a = 51,
       "velocity_deg_per_s"_a = 0.0,
       "Maximal abduction torque (all abductors of `side` fully active), standing, from "
       "min_abduction_deg (negative = adduction) to max_abduction_deg; isometric, or concentric at "
       "velocity_deg_per_s (Thelen 2003 force-velocity).");
   m.def(
       "max_isometric_moment",
-      [](const Model& model, const std::string& side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+      [](const Model& model, Data& data, const std::string& side, const Eigen::Ref<const Eigen::VectorXd>& posture,
          const std::string& coordinate, double direction) {
-        return max_isometric_moment(model, side_of(side), posture, coordinate, direction);
+        check(model, data);
+        return max_isometric_moment(model, data, side_of(side), posture, coordinate, direction);
       },
-      "model"_a, "side"_a, "posture"_a, "coordinate"_a, "direction"_a,
+      "model"_a, "data"_a, "side"_a, "posture"_a, "coordinate"_a, "direction"_a,
       "N m: every muscle of `side` whose moment arm about `coordinate` has the sign of `direction` (+1/-1) "
       "fully active at `posture`.");
 
@@ -90,8 +92,12 @@ void bind_strength(py::module_& m) {
       .def_readonly("force", &MvicReference::force, "(n_muscles,) N")
       .def_readonly("torque", &MvicReference::torque, "N m");
   m.def(
-      "mvic_test", [](const Model& model, const std::string& side) { return mvic_test(model, side_of(side)); },
-      "model"_a, "side"_a = "r", "The MVIC reference: maximal abduction at the strength curve's peak angle.");
+      "mvic_test",
+      [](const Model& model, Data& data, const std::string& side) {
+        check(model, data);
+        return mvic_test(model, data, side_of(side));
+      },
+      "model"_a, "data"_a, "side"_a = "r", "The MVIC reference: maximal abduction at the strength curve's peak angle.");
   m.def("percent_mvic", &percent_mvic, "mvic"_a, "activation"_a,
         "(n_muscles,) 100 a / a_mvic; NaN for muscles not in the test.");
   m.def("group_percent_mvic", &group_percent_mvic, "model"_a, "mvic"_a, "activation"_a, "group"_a,
@@ -109,15 +115,16 @@ void bind_strength(py::module_& m) {
       .def_readonly("activation", &WeaknessTable::activation, "(levels, n_muscles)");
   m.def(
       "weakness_table",
-      [](const Model& model, const std::string& side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+      [](const Model& model, Data& data, const std::string& side, const Eigen::Ref<const Eigen::VectorXd>& posture,
          const Eigen::Ref<const Eigen::VectorXd>& hip_moments, const std::vector<double>& levels,
          const std::string& group, double p, double reserve_weight) {
         RecruitmentOptions o;
         o.p = p;
         o.reserve_weight = reserve_weight;
-        return weakness_table(model, side_of(side), posture, hip_moments, levels, group, o);
+        check(model, data);
+        return weakness_table(model, data, side_of(side), posture, hip_moments, levels, group, o);
       },
-      "model"_a, "side"_a, "posture"_a, "hip_moments"_a,
+      "model"_a, "data"_a, "side"_a, "posture"_a, "hip_moments"_a,
       "strength_levels"_a = std::vector<double>{1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3},
       "weakened_group"_a = "gluteus_medius", "p"_a = 2.0, "reserve_weight"_a = 1e4,
       "Static optimisation of one hip at `posture` (nq,) for `hip_moments` (flexion, adduction, rotation; "
@@ -164,8 +171,11 @@ void bind_strength(py::module_& m) {
       .def_readonly("neutral_length", &StretchTable::neutral_length, "(muscles,) m");
   m.def(
       "stretch_table",
-      [](const Model& model, const std::vector<Posture>& postures, const std::string& side,
-         const std::string& group) { return stretch_table(model, postures, side_of(side), group); },
-      "model"_a, "postures"_a, "side"_a = "r", "group"_a = "gluteus_medius",
+      [](const Model& model, Data& data, const std::vector<Posture>& postures, const std::string& side,
+         const std::string& group) {
+        check(model, data);
+        return stretch_table(model, data, postures, side_of(side), group);
+      },
+      "model"_a, "data"_a, "postures"_a, "side"_a = "r", "group"_a = "gluteus_medius",
       "Lengths of a muscle group in each posture relative to neutral standing, ranked longest first.");
 }

@@ -22,6 +22,11 @@ using namespace biomech;
 
 namespace {
 
+SimulationResult run(const Model& model, const Exercise& ex) {
+  Data data(model);
+  return simulate(model, data, ex);
+}
+
 constexpr double kG = 9.80665;
 
 // A tiny-model exercise: standing on the right foot, optional extra YAML.
@@ -120,7 +125,7 @@ TEST(ExerciseIo, TrajectoryOutsideJointRangeNamesTheKeyframe) {
     EXPECT_EQ(e.line, line_of(text, "hip_flexion_r: 150"));
     EXPECT_NE(std::string(e.what()).find("outside the joint range"), std::string::npos);
   }
-  EXPECT_THROW(simulate(model, ex), FileError);
+  EXPECT_THROW(run(model, ex), FileError);
   // The root's orientation is free: lying on the side is not a range error.
   const Exercise lying = parse_exercise(standing("motion:\n  posture_deg: {pelvis_list: -90}\n"));
   EXPECT_NO_THROW(check_exercise(model, lying));
@@ -164,7 +169,7 @@ TEST(ExerciseTrajectory, MinimumJerkBlendAndDerivatives) {
 TEST(ExerciseStatics, OneFootCarriesTheWholeWeight) {
   const Model model = test_models::tiny_model();
   const Exercise ex = parse_exercise(standing("motion:\n  posture_deg: {hip_flexion_r: 20, knee_flexion_r: 30}\n"));
-  const SimulationResult r = simulate(model, ex);
+  const SimulationResult r = run(model, ex);
   ASSERT_EQ(r.time.size(), 1);
   EXPECT_LT(r.root_residual[0], 1e-9);
   const double W = model.total_mass() * kG;
@@ -179,7 +184,7 @@ TEST(ExerciseStatics, OneFootCarriesTheWholeWeight) {
   const Exercise bal = parse_exercise(standing(
       "motion:\n  posture_deg: {hip_flexion_r: 20, knee_flexion_r: 30}\n",
       "balance: {over: foot, sagittal: {hip_flexion_r: 1}, frontal: {hip_adduction_r: 1}}\n"));
-  const SimulationResult rb = simulate(model, bal);
+  const SimulationResult rb = run(model, bal);
   EXPECT_LT(std::abs(rb.contact_moment(0, 0)), 1e-6);
   EXPECT_LT(std::abs(rb.contact_moment(0, 2)), 1e-6);
   EXPECT_GT(std::abs(r.contact_moment(0, 2)), 1.0);  // it was not balanced before
@@ -198,7 +203,7 @@ TEST(ExerciseLoads, CuffWeightAddsMassTimesLever) {
   const std::string cuff = "loads:\n  - {name: cuff, type: weight, mass_kg: 2.0, point: {body: tibia_r, offset_m: [0, -0.4, 0]}}\n";
   const Exercise bare = parse_exercise(lying + "dose: {sets: 1, reps: 1, hold_s: 1}\n");
   const Exercise loaded = parse_exercise(lying + cuff + "dose: {sets: 1, reps: 1, hold_s: 1}\n");
-  const SimulationResult a = simulate(model, bare), b = simulate(model, loaded);
+  const SimulationResult a = run(model, bare), b = run(model, loaded);
   Data data(model);
   forward_kinematics(model, data, a.posture.row(0).transpose());
   const Vec3 hip = data.body_pose[1].translation();
@@ -217,7 +222,7 @@ TEST(ExerciseLoads, BandIsLinearElasticAndInternal) {
       " a: {body: tibia_r, offset_m: [0, -0.3, 0]}, b: {body: pelvis, offset_m: [0, 0, -0.2]}}\n";
   const Exercise ex = parse_exercise(standing(
       "motion:\n  keyframes:\n    - {t_s: 0}\n    - {t_s: 1, deg: {hip_abduction_r: 30}}\n", band));
-  const SimulationResult r = simulate(model, ex);
+  const SimulationResult r = run(model, ex);
   Data data(model);
   for (int f = 0; f < r.time.size(); ++f) {
     forward_kinematics(model, data, r.posture.row(f).transpose());
@@ -231,7 +236,7 @@ TEST(ExerciseLoads, BandIsLinearElasticAndInternal) {
   const Exercise slack = parse_exercise(standing(
       "motion:\n  posture_deg: {hip_flexion_r: 0}\n",
       "loads:\n  - {name: band, type: band, stiffness_n_per_m: 300, rest_length_m: 5.0, a: {body: tibia_r}, b: {body: pelvis}}\n"));
-  EXPECT_EQ(simulate(model, slack).load_magnitude(0, 0), 0.0);
+  EXPECT_EQ(run(model, slack).load_magnitude(0, 0), 0.0);
 }
 
 TEST(ExerciseStatics, SupportPushesOnlyAndRelievesTheLimb) {
@@ -243,7 +248,7 @@ TEST(ExerciseStatics, SupportPushesOnlyAndRelievesTheLimb) {
   const Exercise held = parse_exercise(head +
       "  - {name: rest, type: support, point: {body: tibia_r, offset_m: [0, -0.4, 0]}, on_body: pelvis, normal: [0, 1, 0]}\n"
       "dose: {sets: 1, reps: 1, hold_s: 1}\n");
-  const SimulationResult a = simulate(model, free), b = simulate(model, held);
+  const SimulationResult a = run(model, free), b = run(model, held);
   EXPECT_GT(b.contact_force(0, 3 + 1), 0.0);  // pushes up on the shank
   EXPECT_LT(b.legs[0].moment.row(0).norm(), a.legs[0].moment.row(0).norm());
   EXPECT_LT(b.root_residual[0], 1e-9);
@@ -251,7 +256,7 @@ TEST(ExerciseStatics, SupportPushesOnlyAndRelievesTheLimb) {
   const Exercise pull = parse_exercise(head +
       "  - {name: rest, type: support, point: {body: tibia_r, offset_m: [0, -0.4, 0]}, on_body: pelvis, normal: [0, -1, 0]}\n"
       "dose: {sets: 1, reps: 1, hold_s: 1}\n");
-  EXPECT_EQ(simulate(model, pull).contact_force(0, 3 + 1), 0.0);
+  EXPECT_EQ(run(model, pull).contact_force(0, 3 + 1), 0.0);
 }
 
 TEST(ExerciseStatics, PullingContactIsReleased) {
@@ -264,7 +269,7 @@ TEST(ExerciseStatics, PullingContactIsReleased) {
       "contacts:\n  - {name: a, type: ground_flat, point: {body: pelvis}}\n"
       "  - {name: b, type: ground_point, point: {body: pelvis, offset_m: [0, 2.0, 0]}}\n"
       "dose: {sets: 1, reps: 1, hold_s: 1}\n");
-  const SimulationResult r = simulate(model, ex);
+  const SimulationResult r = run(model, ex);
   EXPECT_FALSE(r.contact_tension[0]);
   EXPECT_LT(r.root_residual[0], 1e-8);
   EXPECT_EQ(r.contact_force(0, 3 + 1), 0.0);  // b would have pulled: it lifted off
@@ -287,7 +292,7 @@ TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
     SCOPED_TRACE(entry.path().string());
     const Exercise ex = load_exercise(entry.path().string());
     EXPECT_EQ(ex.id, entry.path().stem().string());
-    const SimulationResult r = simulate(model, ex);
+    const SimulationResult r = run(model, ex);
     ASSERT_GT(r.time.size(), 0);
     EXPECT_LT(r.root_residual.maxCoeff(), 1e-6) << "contacts do not balance the body";
     // reserves above 1 N m only where the file says why (its `limits`)
@@ -353,16 +358,17 @@ TEST(ExerciseOptions, CoContractionFloorRaisesEveryActivation) {
   const Model model = default_model();
   const Exercise ex = catalogue("single_leg_stance");
   SimulateOptions o;
-  const SimulationResult plain = simulate(model, ex, o);
+  Data data(model);
+  const SimulationResult plain = simulate(model, data, ex, o);
   o.co_contraction = 0.1;
-  const SimulationResult r = simulate(model, ex, o);
+  const SimulationResult r = simulate(model, data, ex, o);
   const LegResult &a = plain.legs[0], &b = r.legs[0];
   EXPECT_GE(b.activation.minCoeff(), 0.1 - 1e-12);
   EXPECT_LT(leg_residual(b), 1e-6);
   EXPECT_GT(b.gmed_percent_mvic(0, 3), a.gmed_percent_mvic(0, 3));
   EXPECT_GT(b.hip_contact_force_bw[0], a.hip_contact_force_bw[0]);
   o.co_contraction = 1.0;
-  EXPECT_THROW(simulate(model, ex, o), InvalidArgument);
+  EXPECT_THROW(simulate(model, data, ex, o), InvalidArgument);
 }
 
 // Passive fibre force: stretched hamstrings in the single-leg deadlift pull passively;
@@ -372,7 +378,8 @@ TEST(ExerciseOptions, PassiveFiberForceIsGuardedAndBalanced) {
   const Model model = default_model();
   SimulateOptions o;
   o.passive_fiber_force = true;
-  const SimulationResult r = simulate(model, catalogue("single_leg_deadlift"), o);
+  Data data(model);
+  const SimulationResult r = simulate(model, data, catalogue("single_leg_deadlift"), o);
   const LegResult& leg = r.legs[0];
   const int semimem = static_cast<int>(std::find(leg.actuators.begin(), leg.actuators.end(), "semimem_r") -
                                        leg.actuators.begin());
@@ -384,7 +391,7 @@ TEST(ExerciseOptions, PassiveFiberForceIsGuardedAndBalanced) {
   for (int f = 0; f < r.time.size(); ++f)
     if (leg.reserve.row(f).cwiseAbs().maxCoeff() < 1e-3) EXPECT_LT(leg.residual.row(f).cwiseAbs().maxCoeff(), 1e-6);
   o.passive_stretch_limit = 0.5;
-  EXPECT_THROW(simulate(model, catalogue("single_leg_deadlift"), o), InvalidArgument);
+  EXPECT_THROW(simulate(model, data, catalogue("single_leg_deadlift"), o), InvalidArgument);
 }
 
 // Supports off: the stacked feet of the clamshell carry nothing and the top hip holds
@@ -393,9 +400,10 @@ TEST(ExerciseOptions, SupportsOffCarryNothing) {
   const Model model = default_model();
   const Exercise ex = catalogue("clamshell");
   SimulateOptions o;
-  const SimulationResult on = simulate(model, ex, o);
+  Data data(model);
+  const SimulationResult on = simulate(model, data, ex, o);
   o.rest_supports = false;
-  const SimulationResult off = simulate(model, ex, o);
+  const SimulationResult off = simulate(model, data, ex, o);
   EXPECT_GT(on.contact_force.col(3 * 4 + 1).maxCoeff(), 10.0);  // the feet (5th contact) push up, N
   EXPECT_EQ(off.contact_force.col(3 * 4 + 1).cwiseAbs().maxCoeff(), 0.0);
   EXPECT_GT((-off.legs[0].moment.col(1)).maxCoeff(), 1.5 * (-on.legs[0].moment.col(1)).maxCoeff());
@@ -413,7 +421,8 @@ TEST(ExerciseKnee, LumpedKneeActuatorsFollowTheMuscles) {
   int compared = 0;
   for (const char* id : {"single_leg_squat", "lateral_step_up", "single_leg_stance"}) {
     const Exercise ex = catalogue(id);
-    const SimulationResult a = simulate(model, ex), b = simulate(strong, ex);
+    Data da(model), db(strong);
+    const SimulationResult a = simulate(model, da, ex), b = simulate(strong, db, ex);
     const LegResult &la = a.legs[0], &lb = b.legs[0];
     const Eigen::Index n = static_cast<Eigen::Index>(la.actuators.size());
     ASSERT_EQ(la.actuators[n - 2], "knee_extensors_lumped_r");

@@ -258,9 +258,9 @@ TEST(Hdf5Results, ModelMusclesAndSubject) {
   for (int i = 0; i < m.n_muscles(); ++i) EXPECT_EQ(fmax[i], m.muscles[i].max_isometric_force);
   EXPECT_EQ(read_strings(f, "/model/coordinates/name"), m.coordinate_names());
   EXPECT_NEAR(read_doubles(f, "/model/total_mass")[0], m.total_mass(), 1e-12);
-  EXPECT_EQ(read_doubles(f, "/subject/mass")[0], 61.5);
-  EXPECT_NEAR(read_doubles(f, "/subject/neck_shaft_angle")[0], 130.0, 1e-12);
-  EXPECT_TRUE(std::isnan(read_doubles(f, "/subject/pelvis_width")[0]));
+  EXPECT_EQ(read_doubles(f, "/subject/mass_kg")[0], 61.5);
+  EXPECT_NEAR(read_doubles(f, "/subject/neck_shaft_angle_deg")[0], 130.0, 1e-12);
+  EXPECT_TRUE(std::isnan(read_doubles(f, "/subject/pelvis_width_m")[0]));
   EXPECT_EQ(read_string_attr(f, "/subject", "sex"), "female");
   EXPECT_EQ(read_doubles(f, "/subject/strength_scale/factor"), std::vector<double>{0.5});
   for (const auto& d : all_datasets(f)) EXPECT_GT(H5Aexists_by_name(f, d.c_str(), "units", H5P_DEFAULT), 0) << d;

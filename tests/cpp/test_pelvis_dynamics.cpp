@@ -110,7 +110,7 @@ TEST(PelvisDynamics, EffortMapEqualsSolveRecruitment) {
       {50.0}, {30.0, 30.0, 30.0}, {80.0, 5.0, 0.0, 41.0, 12.5}, {1.0, 200.0, 60.0, 60.0}};
   RecruitmentOptions ro;
   ro.reserve_weight = 1e12;
-  ro.tolerance = 1e-12;
+  ro.tolerance_nm = 1e-12;
   RecruitmentWorkspace work;
   RecruitmentResult rr;
   for (const std::vector<double>& c : capacities) {

@@ -51,7 +51,7 @@ void expect_kkt(const Problem& pr, const RecruitmentOptions& o, const Recruitmen
   const VectorXd res = pr.tau - A * r.activation - r.reserve;
   EXPECT_LT(res.cwiseAbs().maxCoeff(), equality_tol);
   EXPECT_LT(r.residual.cwiseAbs().maxCoeff(), equality_tol);
-  const VectorXd lambda = 2.0 * o.reserve_weight * r.reserve / (o.reserve_reference * o.reserve_reference);
+  const VectorXd lambda = 2.0 * o.reserve_weight * r.reserve / (o.reserve_reference_nm * o.reserve_reference_nm);
   EXPECT_LT((lambda - r.multiplier).cwiseAbs().maxCoeff(), 1e-12 * (1.0 + lambda.cwiseAbs().maxCoeff()));
   const VectorXd s = A.transpose() * lambda;
   const double tol = 1e-7 * (1.0 + s.cwiseAbs().maxCoeff());
@@ -309,7 +309,7 @@ TEST(Recruitment, BadInputThrows) {
   ob.reserve_weight = 0.0;
   EXPECT_THROW(solve_recruitment(R, F, tau, ob, w, r), InvalidArgument);
   ob = RecruitmentOptions{};
-  ob.tolerance = -1.0;
+  ob.tolerance_nm = -1.0;
   EXPECT_THROW(solve_recruitment(R, F, tau, ob, w, r), InvalidArgument);
   ob = RecruitmentOptions{};
   ob.max_iterations = 0;

@@ -316,7 +316,8 @@ TEST(Strength, DefaultSubjectsAbductionTorqueWithinMeasuredSpread) {
     for (const MeasuredStrength& r : rows) {
       if (r.joint != "hip" || r.direction != "abduction" || r.unit != "N m/kg") continue;
       if (r.sex != "pooled" && (r.sex == "female") != female) continue;
-      const StrengthCurve c = strength_curve(m, 'r', -10, 40, 51, r.velocity_deg_per_s);
+      Data data(m);
+      const StrengthCurve c = strength_curve(m, data, 'r', -10, 40, 51, r.velocity_deg_per_s);
       SCOPED_TRACE(r.study + " " + r.sex + (female ? " vs female" : " vs male"));
       std::printf("[ info ] %s %s %s: model %.2f N m/kg, measured %.2f +- %.2f\n", female ? "female" : "male",
                   r.study.c_str(), r.test.c_str(), c.peak_torque_per_kg, r.mean, r.sd);
@@ -327,7 +328,8 @@ TEST(Strength, DefaultSubjectsAbductionTorqueWithinMeasuredSpread) {
     // Fredericson et al. 2000 (no SD in the abstract): reported beside the model only
     for (const MeasuredStrength& r : rows)
       if (r.unit == "%BW*height" && (r.sex == "female") == female) {
-        const double model = 100.0 * strength_curve(m, 'r').peak_torque /
+        Data data(m);
+        const double model = 100.0 * strength_curve(m, data, 'r').peak_torque /
                              (m.total_mass() * m.gravity.norm() * m.subject.height);
         std::printf("[ info ] %s %s: model %.2f %%BW*height, measured %.2f\n", female ? "female" : "male",
                     r.study.c_str(), model, r.mean);
@@ -342,7 +344,8 @@ TEST(Strength, DefaultSubjectsAbductionTorqueWithinMeasuredSpread) {
 TEST(Strength, CalibrationSetsTheReferenceSubjectAndForcesFollowMass) {
   const Model& g = generic_file().model;
   const Model ref = scale_model(g, g.subject);
-  EXPECT_NEAR(strength_curve(ref, 'r').peak_torque_per_kg, kReferenceAbductionTorque, 1e-6);
+  Data data(ref);
+  EXPECT_NEAR(strength_curve(ref, data, 'r').peak_torque_per_kg, kReferenceAbductionTorque, 1e-6);
   Subject heavy = g.subject;
   heavy.mass *= 1.5;
   const Model h = scale_model(g, heavy);
@@ -359,20 +362,21 @@ TEST(Strength, CalibrationSetsTheReferenceSubjectAndForcesFollowMass) {
 // flexion; docs/validation.md).
 TEST(Strength, InternalRotationGrowsWithHipFlexion) {
   const Model& m = default_male();
+  Data data(m);
   const double deg = M_PI / 180.0;
   std::array<double, 3> ir{}, er{};
   const std::array<double, 3> flexion{10.0, 40.0, 90.0};
   for (int k = 0; k < 3; ++k) {
     const Eigen::VectorXd q = hip_posture(m, 'r', flexion[k] * deg, 0.0, 0.0, 90.0 * deg);
-    ir[k] = max_isometric_moment(m, 'r', q, "hip_rotation_r", +1.0) / m.total_mass();
-    er[k] = max_isometric_moment(m, 'r', q, "hip_rotation_r", -1.0) / m.total_mass();
+    ir[k] = max_isometric_moment(m, data, 'r', q, "hip_rotation_r", +1.0) / m.total_mass();
+    er[k] = max_isometric_moment(m, data, 'r', q, "hip_rotation_r", -1.0) / m.total_mass();
     std::printf("[ info ] hip flexion %2.0f deg: internal rotation %.2f, external rotation %.2f N m/kg\n", flexion[k],
                 ir[k], er[k]);
   }
   EXPECT_GT(ir[2], ir[1]);
   EXPECT_GT(ir[1], ir[0]);
-  EXPECT_THROW(max_isometric_moment(m, 'r', m.default_posture(), "no_such", 1.0), InvalidArgument);
-  EXPECT_THROW(max_isometric_moment(m, 'r', m.default_posture(), "hip_rotation_r", 0.5), InvalidArgument);
+  EXPECT_THROW(max_isometric_moment(m, data, 'r', m.default_posture(), "no_such", 1.0), InvalidArgument);
+  EXPECT_THROW(max_isometric_moment(m, data, 'r', m.default_posture(), "hip_rotation_r", 0.5), InvalidArgument);
 }
 
 // Knee strength of the default subjects (the lumped knee actuators of the exercises plus
@@ -385,11 +389,12 @@ TEST(Strength, DefaultSubjectsKneeTorqueWithinMeasuredSpread) {
   int checked = 0;
   for (const bool female : {false, true}) {
     const Model& m = female ? default_female() : default_male();
+    Data data(m);
     const Eigen::VectorXd q = hip_posture(m, 'r', 90 * deg, 0.0, 0.0, 80 * deg);
     const double sign = hip_coordinates(m, 'r').knee_flexion_sign;  // knee coordinate per unit of flexion
     const LumpedKnee k = lumped_knee(m, 'r');
-    const double extension = max_isometric_moment(m, 'r', q, "knee_angle_r", -sign) + k.extensor_max_moment;
-    const double flexion = max_isometric_moment(m, 'r', q, "knee_angle_r", sign) + k.flexor_max_moment;
+    const double extension = max_isometric_moment(m, data, 'r', q, "knee_angle_r", -sign) + k.extensor_max_moment;
+    const double flexion = max_isometric_moment(m, data, 'r', q, "knee_angle_r", sign) + k.flexor_max_moment;
     for (const MeasuredStrength& r : rows) {
       if (r.joint != "knee" || (r.sex == "female") != female) continue;
       const double model = (r.direction == "extension" ? extension : flexion) / m.total_mass();

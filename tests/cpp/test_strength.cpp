@@ -92,7 +92,8 @@ TEST(ForceLength, EffectiveMaxForceFollowsThePosture) {
 
 TEST(StrengthCurve, TinyModelIsTheOneAbductorsForceTimesArm) {
   const Model m = test_models::tiny_model();
-  const StrengthCurve c = strength_curve(m, 'r', -10, 40, 11);
+  Data data(m);
+  const StrengthCurve c = strength_curve(m, data, 'r', -10, 40, 11);
   const int gmed = m.muscle_index("glut_med1_r");
   const HipCoordinates h = hip_coordinates(m, 'r');
   Data d(m);
@@ -105,14 +106,15 @@ TEST(StrengthCurve, TinyModelIsTheOneAbductorsForceTimesArm) {
   }
   EXPECT_NEAR(c.abduction_angle[0], -10 * kDeg, 1e-15);
   EXPECT_NEAR(c.abduction_angle[10], 40 * kDeg, 1e-15);
-  EXPECT_THROW(strength_curve(m, 'x'), InvalidArgument);
-  EXPECT_THROW(strength_curve(m, 'l'), InvalidArgument);  // the tiny model has no left hip
-  EXPECT_THROW(strength_curve(m, 'r', 40, -10), InvalidArgument);
+  EXPECT_THROW(strength_curve(m, data, 'x'), InvalidArgument);
+  EXPECT_THROW(strength_curve(m, data, 'l'), InvalidArgument);  // the tiny model has no left hip
+  EXPECT_THROW(strength_curve(m, data, 'r', 40, -10), InvalidArgument);
 }
 
 TEST(StrengthCurve, DefaultModelPeaksNearNeutralAndIsSymmetric) {
   const Model& m = generic_model();
-  const StrengthCurve r = strength_curve(m, 'r'), l = strength_curve(m, 'l');
+  Data data(m);
+  const StrengthCurve r = strength_curve(m, data, 'r'), l = strength_curve(m, data, 'l');
   ASSERT_TRUE(r.torque.allFinite());
   EXPECT_GT(r.torque.minCoeff(), 0.0);
   // seed 002: "the hip abductors produce the most torque near that neutral hip position"
@@ -136,8 +138,9 @@ TEST(StrengthCurve, DefaultModelPeaksNearNeutralAndIsSymmetric) {
 
 TEST(Mvic, EveryGluteusMediusSegmentAndTflTakePart) {
   const Model& m = generic_model();
-  const MvicReference mv = mvic_test(m, 'r');
-  const StrengthCurve c = strength_curve(m, 'r');
+  Data data(m);
+  const MvicReference mv = mvic_test(m, data, 'r');
+  const StrengthCurve c = strength_curve(m, data, 'r');
   EXPECT_NEAR(mv.abduction_angle, c.peak_angle, 1e-12);
   EXPECT_NEAR(mv.torque, c.peak_torque, 0.01 * c.peak_torque);  // parabola vertex vs evaluated
   for (const char* name : {"glut_med1_r", "glut_med2_r", "glut_med3_r", "tfl_r", "glut_min1_r"}) {
@@ -161,9 +164,10 @@ TEST(Mvic, EveryGluteusMediusSegmentAndTflTakePart) {
 
 TEST(Weakness, LoadMovesFromGluteusMediusToMinimusAndTfl) {
   const Model& m = generic_model();
+  Data data(m);
   // single-leg-stance-like demand: an abduction moment (negative adduction) of 60 N m
   const Eigen::Vector3d tau(0.0, -60.0, 0.0);
-  const WeaknessTable t = weakness_table(m, 'r', hip_posture(m, 'r', 0, 0, 0), tau);
+  const WeaknessTable t = weakness_table(m, data, 'r', hip_posture(m, 'r', 0, 0, 0), tau);
   auto col = [&](const std::string& g) {
     const auto it = std::find(t.groups.begin(), t.groups.end(), g);
     EXPECT_NE(it, t.groups.end()) << g;
@@ -181,9 +185,9 @@ TEST(Weakness, LoadMovesFromGluteusMediusToMinimusAndTfl) {
   // shares account for the whole moment: muscles + reserve = 1
   for (int l = 0; l < t.strength.size(); ++l)
     EXPECT_NEAR(t.moment_share.row(l).sum() + t.reserve_share[l], 1.0, 1e-9);
-  EXPECT_THROW(weakness_table(m, 'r', hip_posture(m, 'r', 0, 0, 0), tau, {1.0}, "no_such_group"), InvalidArgument);
-  EXPECT_THROW(weakness_table(m, 'r', hip_posture(m, 'r', 0, 0, 0), tau, {0.0}), InvalidArgument);
-  EXPECT_THROW(weakness_table(m, 'r', Eigen::VectorXd::Zero(2), tau), InvalidArgument);
+  EXPECT_THROW(weakness_table(m, data, 'r', hip_posture(m, 'r', 0, 0, 0), tau, {1.0}, "no_such_group"), InvalidArgument);
+  EXPECT_THROW(weakness_table(m, data, 'r', hip_posture(m, 'r', 0, 0, 0), tau, {0.0}), InvalidArgument);
+  EXPECT_THROW(weakness_table(m, data, 'r', Eigen::VectorXd::Zero(2), tau), InvalidArgument);
 }
 
 TEST(Postures, ShippedFileLoadsWithCitations) {
@@ -230,8 +234,9 @@ TEST(Postures, BadFilesNameFileLineAndField) {
 
 TEST(Stretches, AdductionAndFlexionLengthenGluteusMediusSymmetrically) {
   const Model& m = generic_model();
+  Data data(m);
   const std::vector<Posture> ps = shipped_postures();
-  const StretchTable r = stretch_table(m, ps, 'r'), l = stretch_table(m, ps, 'l');
+  const StretchTable r = stretch_table(m, data, ps, 'r'), l = stretch_table(m, data, ps, 'l');
   ASSERT_EQ(r.postures.size(), ps.size());
   ASSERT_EQ(r.muscles.size(), 3u);
   // ranked, longest first
@@ -255,7 +260,7 @@ TEST(Stretches, AdductionAndFlexionLengthenGluteusMediusSymmetrically) {
   Posture add;
   add.name = "adduction_15";
   add.hip_adduction = 15 * kDeg;
-  const StretchTable a = stretch_table(m, {add}, 'r');
+  const StretchTable a = stretch_table(m, data, {add}, 'r');
   EXPECT_GT(a.length_ratio.minCoeff(), 1.0);
-  EXPECT_THROW(stretch_table(m, ps, 'r', "no_such_group"), InvalidArgument);
+  EXPECT_THROW(stretch_table(m, data, ps, 'r', "no_such_group"), InvalidArgument);
 }

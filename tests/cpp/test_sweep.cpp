@@ -130,6 +130,8 @@ TEST(Sweep, StanceOverStrengthAndLeanOnTheDefaultModel) {
   // the same as calling the seesaw on the scaled model
   biomech::Subject s = generic.subject;
   s.mass = 90;
-  const auto direct = biomech::single_leg_stance(biomech::scale_model(generic, s), {});
+  const biomech::Model scaled = biomech::scale_model(generic, s);
+  biomech::Data data(scaled);
+  const auto direct = biomech::single_leg_stance(scaled, data, {});
   EXPECT_NEAR(one(2, f), direct.abductor_force_n, 1e-9 * direct.abductor_force_n);
 }

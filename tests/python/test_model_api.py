@@ -332,19 +332,19 @@ def test_bad_file_is_file_error_with_location(tmp_path):
 
 def test_subject():
     s = biomech.Subject(sex="female", anteversion_deg=20)
-    assert (s.sex, s.mass, s.height) == ("female", 60.0, 1.63)  # the female default subject (subject.cpp)
-    assert s.anteversion == pytest.approx(math.radians(20)) and s.pelvis_width is None
+    assert (s.sex, s.mass_kg, s.height_m) == ("female", 60.0, 1.63)  # the female default subject (subject.cpp)
+    assert s.anteversion_deg == pytest.approx(20) and s.pelvis_width_m is None
     full = s.with_defaults()
-    assert full.pelvis_width is not None and full.anteversion == s.anteversion
+    assert full.pelvis_width_m is not None and full.anteversion_deg == s.anteversion_deg
     import pickle
 
     assert pickle.loads(pickle.dumps(s)).to_dict() == s.to_dict()
-    with pytest.raises(ValueError):
-        biomech.Subject(mass=-1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"mass_kg in \[20, 300\] kg, got -1"):
+        biomech.Subject(mass_kg=-1)
+    with pytest.raises(ValueError, match="sex one of 'male', 'female'"):
         biomech.Subject(sex="x")
-    with pytest.raises(ValueError):
-        biomech.Subject(anteversion=0.1, anteversion_deg=5)
+    with pytest.raises(ValueError, match="unknown option 'anteversion' \\(did you mean 'anteversion_deg'"):
+        biomech.Subject(anteversion=0.1)
 
 
 def test_model_constructor_refuses_other_types():
@@ -373,7 +373,7 @@ def test_default_model_tables(default):
 
 def test_default_model_scaled_to_a_subject(default):
     female = biomech.Model.default(biomech.Subject(sex="female"))
-    assert female.subject.sex == "female" and female.subject.mass == 60.0
+    assert female.subject.sex == "female" and female.subject.mass_kg == 60.0
     assert female.muscle_names == default.muscle_names
     # smaller subject, shorter muscles at the same posture
     assert female.muscle_lengths().sum() < default.muscle_lengths().sum()

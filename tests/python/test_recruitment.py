@@ -148,7 +148,7 @@ def test_bad_input_raises_value_error():
         solve_recruitment(R, np.array([500.0, -1.0, 500.0]), tau)
     with pytest.raises(ValueError, match="finite tau"):
         solve_recruitment(R, F, np.array([np.nan, 1.0]))
-    with pytest.raises(ValueError, match="p > 1"):
+    with pytest.raises(ValueError, match=r"expected p in \[1.01, 10\]"):
         solve_recruitment(R, F, tau, p=1.0)
     with pytest.raises(ValueError, match="shape"):
         solve_recruitment_batch(np.zeros((4, 3)), F, tau)

@@ -120,7 +120,7 @@ def test_model_muscles_and_subject(tmp_path):
     assert r.model["name"] == model.name
     assert list(r.model["coordinates"]["name"]) == model.coordinate_names
     assert r.model["total_mass"] == pytest.approx(model.total_mass, rel=1e-12)
-    assert r.subject["mass"] == model.subject.mass and r.subject["sex"] == model.subject.sex
+    assert r.subject["mass_kg"] == model.subject.mass_kg and r.subject["sex"] == model.subject.sex
     # the stored model file text gives the same model back
     again = r.model_object()
     assert again is not None and again.muscle_names == model.core.muscle_names

@@ -20,7 +20,7 @@ def male():
 
 @pytest.fixture(scope="module")
 def female():
-    return biomech.Model.default(biomech.Subject(name="f", sex="female", mass=60.0, height=1.63))
+    return biomech.Model.default(biomech.Subject(name="f", sex="female", mass_kg=60.0, height_m=1.63))
 
 
 def run_cli(*args):
@@ -31,7 +31,7 @@ def test_lever_model_closed_form():
     r = biomech.lever_model(partial_weight_n=560.0, body_weight_lever_m=0.10, abductor_lever_m=0.05,
                             abductor_angle_deg=0.0, body_weight_n=700.0)
     assert r.abductor_force_n == pytest.approx(1120.0, abs=1e-9)
-    assert r.hip_contact_force_magnitude_n == pytest.approx(3 * 560.0, abs=1e-9)
+    assert r.hip_contact_force_n == pytest.approx(3 * 560.0, abs=1e-9)
     assert r.contact_angle_deg == pytest.approx(0.0, abs=1e-12)
     r = biomech.lever_model(550.0, 0.11, 0.045, 20.0, 686.0)
     fa = 550.0 * 0.11 / 0.045
@@ -51,8 +51,9 @@ def test_single_leg_stance_default(male):
     assert 10.0 <= r.contact_angle_deg <= 25.0
     assert r.equilibrium_residual_nm < 1e-6
     assert r.reserve_torque_nm < 1e-3 and r.feasible
-    assert r.hip_contact_force_n.shape == (3,)
-    assert np.linalg.norm(r.hip_contact_force_n) / r.body_weight_n == pytest.approx(r.hip_contact_force_bw)
+    assert r.hip_contact_force_ground_n.shape == (3,)
+    assert np.linalg.norm(r.hip_contact_force_ground_n) == pytest.approx(r.hip_contact_force_n)
+    assert r.hip_contact_force_n / r.body_weight_n == pytest.approx(r.hip_contact_force_bw)
     t = r.muscle_forces
     assert isinstance(t, pd.DataFrame) and "glut_med2_r" in t.index
     assert set(["force_n", "activation", "abductor", "adduction_arm_m"]) <= set(t.columns)
@@ -80,8 +81,8 @@ def test_bad_options(male):
     with pytest.raises(ValueError):
         biomech.single_leg_stance(male, hand_load_contralateral_kg=-1)
     with pytest.raises(ValueError):
-        biomech.Subject(name="x", sex="male", mass=-70.0, height=1.75) and biomech.Model.default(
-            biomech.Subject(name="x", sex="male", mass=-70.0, height=1.75))
+        biomech.Subject(name="x", sex="male", mass_kg=-70.0, height_m=1.75) and biomech.Model.default(
+            biomech.Subject(name="x", sex="male", mass_kg=-70.0, height_m=1.75))
 
 
 def test_weakness(male):
@@ -150,7 +151,7 @@ def test_cli(tmp_path):
     for key in ("abductor_force_n", "abductor_force_bw", "hip_contact_force_n", "hip_contact_force_bw",
                 "contact_angle_deg", "body_weight_lever_m", "abductor_lever_m", "reserve_torque_nm"):
         assert key in d
-    assert len(d["hip_contact_force_n"]) == 3
+    assert len(d["hip_contact_force_ground_n"]) == 3
     png = tmp_path / "fbd.png"
     p = run_cli("stance", "--trunk-lean-deg", "10", "--plot", str(png))
     assert p.returncode == 0, p.stderr

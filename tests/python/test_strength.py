@@ -69,8 +69,8 @@ def test_default_subjects_abduction_strength_within_measured_spread(tmp_path):
     hip = data[(data.joint == "hip") & (data.direction == "abduction") & (data.unit == "N m/kg")]
     assert len(hip) >= 3
     for sex in ("male", "female"):
-        m = Model.default(_core.Subject(name=sex, sex=sex, mass=70.0 if sex == "male" else 60.0,
-                                        height=1.75 if sex == "male" else 1.63))
+        m = Model.default(_core.Subject(name=sex, sex=sex, mass_kg=70.0 if sex == "male" else 60.0,
+                                        height_m=1.75 if sex == "male" else 1.63))
         rows = hip[hip.sex.isin([sex, "pooled"])]
         for _, r in rows.iterrows():
             peak = strength_curve(m, velocity_deg_s=r.velocity_deg_per_s).attrs["peak_torque_nm_per_kg"]

@@ -47,4 +47,11 @@ struct Data {
   std::vector<Vec3> body_force, body_moment;
 };
 
+// True when `data` was made for a model of `model`'s structure (the same
+// coordinates, bodies, joints and muscles; a scaled copy fits).
+bool fits(const Model& model, const Data& data);
+// Throws InvalidArgument unless fits(model, data): a Data made for another
+// model would index out of bounds.
+void check(const Model& model, const Data& data);
+
 }  // namespace biomech

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "biomech/data.hpp"
+#include "biomech/fields.hpp"
 #include "biomech/model.hpp"
 #include "biomech/recruitment.hpp"
 
@@ -170,7 +172,7 @@ struct SimulateOptions {
     o.max_iterations = 1000;
     return o;
   }();
-  double time_step_fd = 1e-3;       // s, for body accelerations by central differences of FK
+  double time_step_fd_s = 1e-3;       // for body accelerations by central differences of FK
 
   // Options a researcher switches on by name (docs/exercise_file.md, "Options"; all global):
   // - passive fibre force: each muscle of an analysed leg also pulls with its passive
@@ -189,6 +191,22 @@ struct SimulateOptions {
   //   rigid limb on a frictionless point support (docs/exercise_file.md); false: they carry
   //   nothing and the limb hangs on its muscles (for the sensitivity to the rule).
   bool rest_supports = true;
+
+  static constexpr auto fields() {
+    using S = SimulateOptions;
+    return std::tuple{
+        field("recruitment", &S::recruitment, units::none, "muscle recruitment options"),
+        field("time_step_fd_s", &S::time_step_fd_s, units::s, 1e-6, 0.1,
+              "time step of the central differences that give body accelerations"),
+        field("passive_fiber_force", &S::passive_fiber_force, units::none,
+              "add each muscle's passive fibre force (Thelen 2003 curve)"),
+        field("passive_stretch_limit", &S::passive_stretch_limit, units::one, 1.0, 3.0,
+              "fibre stretch l/l_opt at which the passive force is held (guard against short fibres)"),
+        field("co_contraction", &S::co_contraction, units::one, 0.0, 0.99,
+              "activation floor of every muscle of the analysed legs"),
+        field("rest_supports", &S::rest_supports, units::none,
+              "supports between body parts carry the resting limb (false: they carry nothing)")};
+  }
 };
 
 // Per analysed leg, per frame.
@@ -258,23 +276,66 @@ Eigen::VectorXd exercise_times(const Exercise& exercise);
 void check_exercise(const Model& model, const Exercise& exercise);
 
 // Inverse dynamics, contact statics and muscle recruitment at every frame.
-SimulationResult simulate(const Model& model, const Exercise& exercise, const SimulateOptions& options = {});
+SimulationResult simulate(const Model& model, Data& data, const Exercise& exercise, const SimulateOptions& options = {});
 
 // What one analysed leg asks over one repetition, and over a set.
 struct ExerciseSummary {
   std::string exercise_id;
   char side = 'r';
   std::string role;
-  std::array<double, 4> gmed_peak_percent_mvic{};   // anterior, middle, posterior, total
-  std::array<double, 4> gmed_mean_percent_mvic{};
+  // gluteus medius %MVIC, peak and mean over the repetition: whole and per segment
+  double gmed_peak_percent_mvic = 0.0;
+  double gmed_anterior_peak_percent_mvic = 0.0;
+  double gmed_middle_peak_percent_mvic = 0.0;
+  double gmed_posterior_peak_percent_mvic = 0.0;
+  double gmed_mean_percent_mvic = 0.0;
+  double gmed_anterior_mean_percent_mvic = 0.0;
+  double gmed_middle_mean_percent_mvic = 0.0;
+  double gmed_posterior_mean_percent_mvic = 0.0;
   double tfl_peak_percent_mvic = 0.0;
   double tfl_mean_percent_mvic = 0.0;
-  double gmed_tfl_ratio = 0.0;             // mean gmed total %MVIC / mean TFL %MVIC (inf when TFL is silent)
+  double gmed_tfl_ratio = 0.0;             // mean gmed %MVIC / mean TFL %MVIC (inf when TFL is silent)
   double peak_hip_contact_force_bw = 0.0;
   double peak_abduction_moment_nm_per_kg = 0.0;  // max over frames of the hip abduction moment / body mass
   double max_reserve_nm = 0.0;             // largest |reserve| over frames and dofs
   double time_under_tension_s = 0.0;       // per set: mid reps x repetition duration
   double abductor_impulse_nms = 0.0;       // per set: integral of max(0, abduction moment) dt x mid reps
+
+  static constexpr auto fields() {
+    using S = ExerciseSummary;
+    return std::tuple{
+        field("exercise", &S::exercise_id, units::none, "exercise id"),
+        field("leg", &S::side, units::none, "analysed leg: 'r' or 'l'"),
+        field("role", &S::role, units::none, "what the leg does: stance, moving, alternating"),
+        field("gmed_peak_percent_mvic", &S::gmed_peak_percent_mvic, units::percent_mvic,
+              "peak gluteus medius activation (whole muscle)"),
+        field("gmed_anterior_peak_percent_mvic", &S::gmed_anterior_peak_percent_mvic, units::percent_mvic,
+              "peak, anterior segment"),
+        field("gmed_middle_peak_percent_mvic", &S::gmed_middle_peak_percent_mvic, units::percent_mvic,
+              "peak, middle segment"),
+        field("gmed_posterior_peak_percent_mvic", &S::gmed_posterior_peak_percent_mvic, units::percent_mvic,
+              "peak, posterior segment"),
+        field("gmed_mean_percent_mvic", &S::gmed_mean_percent_mvic, units::percent_mvic,
+              "mean gluteus medius activation over the repetition"),
+        field("gmed_anterior_mean_percent_mvic", &S::gmed_anterior_mean_percent_mvic, units::percent_mvic,
+              "mean, anterior segment"),
+        field("gmed_middle_mean_percent_mvic", &S::gmed_middle_mean_percent_mvic, units::percent_mvic,
+              "mean, middle segment"),
+        field("gmed_posterior_mean_percent_mvic", &S::gmed_posterior_mean_percent_mvic, units::percent_mvic,
+              "mean, posterior segment"),
+        field("tfl_peak_percent_mvic", &S::tfl_peak_percent_mvic, units::percent_mvic, "peak TFL activation"),
+        field("tfl_mean_percent_mvic", &S::tfl_mean_percent_mvic, units::percent_mvic, "mean TFL activation"),
+        field("gmed_tfl_ratio", &S::gmed_tfl_ratio, units::one,
+              "mean gluteus medius %MVIC / mean TFL %MVIC (inf when TFL is silent)"),
+        field("peak_hip_contact_force_bw", &S::peak_hip_contact_force_bw, units::bw, "peak hip contact force"),
+        field("peak_abduction_moment_nm_per_kg", &S::peak_abduction_moment_nm_per_kg, units::nm_per_kg,
+              "peak hip abduction moment the muscles supply / body mass"),
+        field("time_under_tension_s", &S::time_under_tension_s, units::s,
+              "per set: mid repetitions x repetition duration"),
+        field("abductor_impulse_nms", &S::abductor_impulse_nms, units::nms,
+              "per set: integral of the positive abduction moment over time"),
+        field("max_reserve_nm", &S::max_reserve_nm, units::nm, "largest reserve over frames and dofs")};
+  }
 };
 std::vector<ExerciseSummary> summarize(const Exercise& exercise, const SimulationResult& result);
 

@@ -21,32 +21,60 @@
 #pragma once
 #include <Eigen/Core>
 
+#include "biomech/data.hpp"
+#include "biomech/fields.hpp"
 #include "biomech/model.hpp"
 
 namespace biomech {
 
 struct QAngleOptions {
-  bool weight_bearing = true;
-  double quadriceps_force = 0.0;  // N, for the lateral pull on the patella
+  char side = 'r';
+  bool weight_bearing = true;       // the foot stays planted (see above); false: open chain
+  double quadriceps_force_n = 0.0;  // for the lateral pull on the patella
+
+  static constexpr auto fields() {
+    using S = QAngleOptions;
+    return std::tuple{
+        field("side", &S::side, units::none, "'r' or 'l'"),
+        field("weight_bearing", &S::weight_bearing, units::none,
+              "the foot stays planted (dynamic valgus); false: the tibia follows the femur"),
+        field("quadriceps_force_n", &S::quadriceps_force_n, units::n, 0, 1e5,
+              "quadriceps force for the lateral pull on the patella")};
+  }
 };
 
 struct QAngleResult {
   double q_angle = 0.0;             // rad
   double knee_fppa = 0.0;           // rad, valgus +
   // Resultant of the quadriceps (toward the ASIS) and patellar tendon (toward the
-  // tuberosity) pulls on the patella, each of magnitude quadriceps_force, in the frontal plane:
-  double lateral_pull_n = 0.0;      // N, its lateral component (toward the side's lateral)
-  Vec3 patella_force = Vec3::Zero();// N, the resultant in ground
-  // landmark positions used (ground, m)
-  Vec3 asis = Vec3::Zero(), patella = Vec3::Zero(), tuberosity = Vec3::Zero();
-  Vec3 hip = Vec3::Zero(), knee = Vec3::Zero(), ankle = Vec3::Zero();
+  // tuberosity) pulls on the patella, each of magnitude quadriceps_force_n, in the frontal plane:
+  double lateral_pull_n = 0.0;      // its lateral component (toward the side's lateral)
+  Vec3 patella_force_n = Vec3::Zero();  // the resultant in ground
+  // landmark positions used (ground)
+  Vec3 asis_m = Vec3::Zero(), patella_m = Vec3::Zero(), tuberosity_m = Vec3::Zero();
+  Vec3 hip_m = Vec3::Zero(), knee_m = Vec3::Zero(), ankle_m = Vec3::Zero();
+
+  static constexpr auto fields() {
+    using S = QAngleResult;
+    return std::tuple{
+        field("q_angle_deg", &S::q_angle, units::deg, "Q-angle: ASIS-patella line to patella-tuberosity line"),
+        field("knee_fppa_deg", &S::knee_fppa, units::deg, "knee frontal-plane projection angle, valgus +"),
+        field("lateral_pull_n", &S::lateral_pull_n, units::n, "lateral pull of the quadriceps on the patella"),
+        field("patella_force_n", &S::patella_force_n, units::n, "resultant pull on the patella, ground axes"),
+        field("asis_m", &S::asis_m, units::m, "anterior superior iliac spine, ground"),
+        field("patella_m", &S::patella_m, units::m, "patella centre, ground"),
+        field("tuberosity_m", &S::tuberosity_m, units::m, "tibial tuberosity, ground"),
+        field("hip_m", &S::hip_m, units::m, "hip centre, ground"),
+        field("knee_m", &S::knee_m, units::m, "knee centre, ground"),
+        field("ankle_m", &S::ankle_m, units::m, "ankle centre, ground")};
+  }
 };
 
-// Q-angle of `side` ('r' or 'l') at posture q (nq). Needs landmarks asis_<s>,
+// Q-angle of options.side at posture q (nq). Needs landmarks asis_<s>,
 // patella_centre_<s>, tibial_tuberosity_<s> (and hip_centre_<s>, knee_centre_<s>,
 // ankle_centre_<s>, else the hip and knee joint centres and the tibia's child joint).
-// Throws InvalidArgument for a missing landmark, a bad side or a negative force.
-QAngleResult q_angle(const Model& model, const Eigen::Ref<const Eigen::VectorXd>& q, char side,
+// Throws InvalidArgument for a missing landmark or an option out of its bounds.
+QAngleResult q_angle(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q,
                      const QAngleOptions& options = {});
 
 // The standing posture used for the static Q-angle: the model's default posture

@@ -20,21 +20,36 @@
 #include <Eigen/Core>
 #include <string>
 
+#include "biomech/fields.hpp"
+
 namespace biomech {
 
 struct RecruitmentOptions {
-  double p = 2.0;                 // activation exponent (2 default, 3 optional; p > 1)
-  double reserve_weight = 1e4;    // cost weight w_r of the reserves
-  double reserve_reference = 1.0; // N m, m_ref
-  double tolerance = 1e-10;       // on the moment equality, N m
+  double p = 2.0;                     // activation exponent (2 default, 3 optional; p > 1)
+  double reserve_weight = 1e4;        // cost weight w_r of the reserves
+  double reserve_reference_nm = 1.0;  // m_ref
+  double tolerance_nm = 1e-10;        // on the moment equality
   // Newton iterations. Well-posed frames take under 30; when the muscles saturate (weak
   // abductors, large reserves) the dual is nearly piecewise linear and Newton crawls from
   // kink to kink: single-leg stance at 10% abductor strength takes 339.
   int max_iterations = 1000;
-  // Additive (recruitment engineer): start from work.lambda when it has the
-  // right size and is finite (the previous frame's multipliers); otherwise
-  // start from the unbounded p = 2 solution. The optimum is unique either way.
+  // Start from work.lambda when it has the right size and is finite (the previous
+  // frame's multipliers); otherwise from the unbounded p = 2 solution. The optimum is
+  // unique either way.
   bool warm_start = false;
+
+  static constexpr auto fields() {
+    using S = RecruitmentOptions;
+    return std::tuple{
+        field("p", &S::p, units::one, 1.01, 10, "activation exponent of the cost sum a^p (2 default, 3 optional)"),
+        field("reserve_weight", &S::reserve_weight, units::one, 1e-12, 1e15,
+              "cost weight w_r of the reserve actuators, w_r (m / m_ref)^2"),
+        field("reserve_reference_nm", &S::reserve_reference_nm, units::nm, 1e-9, 1e6, "m_ref of the reserve cost"),
+        field("tolerance_nm", &S::tolerance_nm, units::nm, 1e-15, 1, "tolerance on the moment equality"),
+        field("max_iterations", &S::max_iterations, units::one, 1, 100000, "Newton iterations per frame"),
+        field("warm_start", &S::warm_start, units::none,
+              "start each frame from the previous frame's multipliers (same optimum)")};
+  }
 };
 
 struct RecruitmentResult {
@@ -45,7 +60,7 @@ struct RecruitmentResult {
   double cost = 0.0;
   int iterations = 0;
   bool converged = false;
-  // Additive (recruitment engineer): the Lagrange multipliers (m, 1/(N m)) of
+  // The Lagrange multipliers (m, 1/(N m)) of
   // the moment equalities: the marginal cost of one more N m about dof j.
   Eigen::VectorXd multiplier;
 };
@@ -54,7 +69,6 @@ struct RecruitmentResult {
 struct RecruitmentWorkspace {
   Eigen::VectorXd lambda, g, a, tmp;
   Eigen::MatrixXd A, H;
-  // Additive (recruitment engineer): more scratch for the Newton iteration.
   Eigen::VectorXd s, d, lambda_trial, a_trial, g_trial, deriv;
   Eigen::LLT<Eigen::MatrixXd> llt;
 };
@@ -73,7 +87,7 @@ void solve_recruitment(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms,
 // the moment residual when `result` did not converge.
 void require_converged(const RecruitmentResult& result, const std::string& caller);
 
-// Additive (recruitment engineer): many frames in one call, allocation-free
+// Many frames in one call, allocation-free
 // after the first frame.
 //   moment_arms: n_frames * n * m doubles, laid out [frame][muscle][dof] (the
 //                layout compute_muscle_paths_batch writes), m per frame;

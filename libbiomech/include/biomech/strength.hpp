@@ -92,7 +92,7 @@ struct StrengthCurve {
 // Angles from min_abduction_deg to max_abduction_deg (default -10 = 10 deg
 // adduction, to 40 deg abduction) in `samples` steps; velocity_deg_per_s >= 0
 // (0 = isometric).
-StrengthCurve strength_curve(const Model& model, char side, double min_abduction_deg = -10.0,
+StrengthCurve strength_curve(const Model& model, Data& data, char side, double min_abduction_deg = -10.0,
                              double max_abduction_deg = 40.0, int samples = 51, double velocity_deg_per_s = 0.0);
 
 // Maximal isometric moment (N m) of the muscles of `side` about one coordinate
@@ -100,7 +100,7 @@ StrengthCurve strength_curve(const Model& model, char side, double min_abduction
 // (+1 or -1, in the coordinate's own sense: +1 about hip_rotation_r is internal
 // rotation) fully active, sum of F_eff |r|. Throws InvalidArgument for an
 // unknown coordinate, a wrong posture size or a direction other than +-1.
-double max_isometric_moment(const Model& model, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+double max_isometric_moment(const Model& model, Data& data, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
                             const std::string& coordinate, double direction);
 
 // ---------------------------------------------------------------- MVIC test
@@ -119,7 +119,7 @@ struct MvicReference {
   Eigen::VectorXd force;         // (n_muscles) N, their force in the test
   double torque = 0.0;           // N m, the maximal abduction torque
 };
-MvicReference mvic_test(const Model& model, char side);
+MvicReference mvic_test(const Model& model, Data& data, char side);
 
 // (n_muscles) 100 a_i / a_mvic_i; NaN where the muscle does not take part in the test.
 Eigen::VectorXd percent_mvic(const MvicReference& mvic, const Eigen::Ref<const Eigen::VectorXd>& activation);
@@ -154,7 +154,7 @@ struct WeaknessTable {
   Eigen::VectorXd reserve_share;            // (levels) reserve's part of the adduction-axis moment
   Eigen::MatrixXd activation;               // (levels x n_muscles) 0 for muscles not in the problem
 };
-WeaknessTable weakness_table(const Model& model, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+WeaknessTable weakness_table(const Model& model, Data& data, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
                              const Eigen::Ref<const Eigen::VectorXd>& hip_moments,
                              const std::vector<double>& strength_levels = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3},
                              const std::string& weakened_group = "gluteus_medius",
@@ -192,7 +192,7 @@ struct StretchTable {
   Eigen::VectorXd mean_change;        // (postures) mean of (L / L_neutral - 1) over the muscles
   Eigen::VectorXd neutral_length;     // (muscles) m
 };
-StretchTable stretch_table(const Model& model, const std::vector<Posture>& postures, char side = 'r',
+StretchTable stretch_table(const Model& model, Data& data, const std::vector<Posture>& postures, char side = 'r',
                            const std::string& group = "gluteus_medius");
 
 }  // namespace biomech

@@ -4,9 +4,20 @@
 #include <optional>
 #include <string>
 
+#include "biomech/fields.hpp"
+
 namespace biomech {
 
 enum class Sex { male, female };
+
+// Sex as a choice field (fields.hpp): "male" / "female" ("m" / "f" accepted).
+inline std::vector<std::string_view> choice_names(Sex) { return {"male", "female"}; }
+inline std::string_view choice_name(Sex s) { return s == Sex::female ? "female" : "male"; }
+inline bool parse_choice(std::string_view text, Sex& s) {
+  if (text == "male" || text == "m" || text == "M") return s = Sex::male, true;
+  if (text == "female" || text == "f" || text == "F") return s = Sex::female, true;
+  return false;
+}
 
 // Inputs in SI units and radians. Optional fields left empty take the
 // sex-specific defaults documented in subject.cpp (each with its source).
@@ -24,6 +35,28 @@ struct Subject {
   // Multiplier on max isometric force, keyed by muscle name (glut_med1_r),
   // muscle base name (glut_med1), group (gluteus_medius) or "all".
   std::map<std::string, double> strength_scale;
+
+  // Bounds: what the model can represent for an adult, not population norms.
+  static constexpr auto fields() {
+    using S = Subject;
+    return std::tuple{
+        field("name", &S::name, units::none, "a label"),
+        field("sex", &S::sex, units::none, "'male' or 'female': sex-specific defaults and segment parameters"),
+        field("mass_kg", &S::mass, units::kg, 20, 300, "body mass"),
+        field("height_m", &S::height, units::m, 0.5, 2.6, "stature"),
+        field("pelvis_width_m", &S::pelvis_width, units::m, 0.10, 0.50, "inter-ASIS distance (empty: sex default)"),
+        field("femur_length_m", &S::femur_length, units::m, 0.15, 0.80,
+              "hip centre to knee centre (empty: sex default)"),
+        field("neck_shaft_angle_deg", &S::neck_shaft_angle, units::deg, 90, 170,
+              "femoral neck-shaft angle (empty: sex default)"),
+        field("anteversion_deg", &S::anteversion, units::deg, -40, 70, "femoral anteversion (empty: sex default)"),
+        field("tibiofemoral_angle_deg", &S::tibiofemoral_angle, units::deg, -30, 30,
+              "anatomical knee angle, valgus + (empty: sex default)"),
+        field("tuberosity_offset_m", &S::tuberosity_offset, units::m, -0.05, 0.05,
+              "lateral offset of the tibial tuberosity from the patella centre, TT-TG (empty: sex default)"),
+        field("strength_scale", &S::strength_scale, units::one,
+              "factor on maximal isometric force by muscle, base name, group or 'all'")};
+  }
 };
 
 // Throws InvalidArgument when a field is out of its physical range.
