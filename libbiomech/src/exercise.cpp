@@ -13,6 +13,7 @@
 
 #include "biomech/errors.hpp"
 #include "biomech/hip.hpp"
+#include "biomech/hill_muscle.hpp"
 #include "biomech/inverse_dynamics.hpp"
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle.hpp"
@@ -271,8 +272,13 @@ std::vector<int> root_coordinates(const Model& model) {
 // moment arms at mid-range. OpenSim 4.6 on gait2392 at 30 deg knee flexion:
 // vasti 4.4-4.6 cm (4.5 used); biceps femoris short head 3.2 cm, gastrocnemii
 // 2.1 cm, force-weighted 2.5 cm (2 cm used: the flexor capacity is on the low side).
-constexpr double kKneeExtensorMaxMoment = 4530.0 * 0.045;  // N m, ~204
+// The capacities follow the strength of the model's own thigh muscles (scaling.hpp):
+// the extensors like the rectus femoris (gait2392: 1169 N), the flexors like the
+// long head of biceps femoris (896 N), when the model has them.
+constexpr double kKneeExtensorMaxMoment = 4530.0 * 0.045;  // N m, ~204 at gait2392's strength
 constexpr double kKneeFlexorMaxMoment = 2405.0 * 0.02;     // N m, ~48
+constexpr double kRectusFemorisForce = 1169.0;             // N, gait2392
+constexpr double kBicepsFemorisLongHeadForce = 896.0;      // N, gait2392
 
 // The groups whose %MVIC is reported per frame: gluteus medius anterior,
 // middle, posterior and whole (LegResult::gmed_percent_mvic), then TFL.
@@ -288,6 +294,8 @@ struct LegSetup {
   int hip_joint = -1;
   std::vector<int> muscles;                 // model indices
   bool lumped_knee = false;
+  double knee_extensor_max = 0.0;           // N m, lumped actuators' capacities
+  double knee_flexor_max = 0.0;
   int knee_sign = 1;                        // model knee coordinate per unit of flexion
 };
 
@@ -329,6 +337,9 @@ LegSetup setup_leg(const Model& model, const Exercise& ex, const AnalysedLeg& le
         s.muscles.push_back(m);
   } else {
     s.lumped_knee = true;
+    const LumpedKnee k = lumped_knee(model, leg.side);
+    s.knee_extensor_max = k.extensor_max_moment;
+    s.knee_flexor_max = k.flexor_max_moment;
   }
   return s;
 }
@@ -711,6 +722,7 @@ SimulationResult empty_result(const Model& model, const Exercise& ex, const Exer
     lr.moment.resize(n, 4);
     lr.activation.resize(n, na);
     lr.force.resize(n, na);
+    lr.passive_force = Eigen::MatrixXd::Zero(n, na);
     lr.reserve.resize(n, 4);
     lr.residual.resize(n, 4);
     lr.percent_mvic.resize(n, na);
@@ -741,11 +753,28 @@ LegMvic leg_mvic(const Model& model, Data& data, char side) {
   return m;
 }
 
+// Passive fibre force of every muscle (N, along the tendon) at the posture of the
+// last compute_muscle_paths: F_max f_PE(min(l~, stretch_limit)) cos(alpha), the
+// Thelen (2003) passive curve of hill_muscle.hpp with a rigid tendon.
+Eigen::VectorXd passive_fiber_forces(const Model& model, const Data& data, double stretch_limit) {
+  const HillParameters hill;
+  Eigen::VectorXd f(model.n_muscles());
+  for (int i = 0; i < model.n_muscles(); ++i) {
+    const FiberState fs = fiber_state(model.muscles[i], data.muscle_length[i]);
+    f[i] = model.muscles[i].max_isometric_force *
+           passive_force_length(std::min(fs.normalized_length, stretch_limit), hill) * fs.cos_pennation;
+  }
+  return f;
+}
+
 // Static optimisation of one leg at frame f: the leg's muscles (and lumped knee
 // actuators) balance the generalized forces tau on its hip and knee
-// coordinates. fmax is every muscle's strength at the posture.
-void recruit_leg(const Data& data, const LegSetup& s, const Eigen::VectorXd& tau,
-                 const Eigen::VectorXd& fmax, const RecruitmentOptions& options, RecruitmentWorkspace& work,
+// coordinates. fmax is every muscle's strength at the posture, fpassive its
+// passive fibre force (empty: none). With a co-contraction floor c every
+// actuator is at least c active and the recruitment shares the rest:
+// a = c + (1 - c) a', a' optimal for the moments left over.
+void recruit_leg(const Data& data, const LegSetup& s, const Eigen::VectorXd& tau, const Eigen::VectorXd& fmax,
+                 const Eigen::VectorXd& fpassive, const SimulateOptions& opt, RecruitmentWorkspace& work,
                  RecruitmentResult& rr, LegResult& lr, int f) {
   const int nm = static_cast<int>(s.muscles.size());
   const int na = static_cast<int>(lr.actuators.size());
@@ -762,16 +791,24 @@ void recruit_leg(const Data& data, const LegSetup& s, const Eigen::VectorXd& tau
     R.col(nm + 1).setZero();
     R(3, nm) = -s.knee_sign;      // extensors: negative flexion
     R(3, nm + 1) = s.knee_sign;
-    F[nm] = kKneeExtensorMaxMoment;
-    F[nm + 1] = kKneeFlexorMaxMoment;
+    F[nm] = s.knee_extensor_max;
+    F[nm + 1] = s.knee_flexor_max;
   }
   for (int k = 0; k < 4; ++k) tau_leg[k] = tau[s.dof[k]];
-  solve_recruitment(R, F, tau_leg, options, work, rr);
+  Eigen::VectorXd passive = Eigen::VectorXd::Zero(na);
+  if (fpassive.size())
+    for (int i = 0; i < nm; ++i) passive[i] = fpassive[s.muscles[i]];
+  const double c = opt.co_contraction;
+  const Eigen::VectorXd known = passive + c * F;  // forces (N; N m for lumped) before the recruitment
+  solve_recruitment(R, (1.0 - c) * F, tau_leg - R * known, opt.recruitment, work, rr);
+  rr.activation = (c + (1.0 - c) * rr.activation.array()).matrix();
+  rr.force = rr.activation.cwiseProduct(F);
   lr.moment.row(f) = tau_leg.transpose();
   lr.activation.row(f) = rr.activation.transpose();
   lr.force.row(f) = rr.force.transpose();
+  lr.passive_force.row(f) = passive.transpose();
   lr.reserve.row(f) = rr.reserve.transpose();
-  lr.residual.row(f) = (tau_leg - R * rr.force - rr.reserve).transpose();
+  lr.residual.row(f) = (tau_leg - R * (rr.force + passive) - rr.reserve).transpose();
   lr.converged[f] = rr.converged;
 }
 
@@ -796,13 +833,15 @@ void leg_percent_mvic(const Model& model, const LegSetup& s, const LegMvic& mvic
 }
 
 // Hip contact force at frame f: the joint reaction of the leg's hip under the
-// inertial loads, the external loads and every muscle tension of this leg
-// (others zero; they do not act on this leg's subtree).
-void leg_hip_contact_force(const Model& model, Data& data, const LegSetup& s, const RecruitmentResult& rr,
-                           const std::vector<Vec3>& inertial_f, const std::vector<ExternalLoad>& loads,
-                           double body_weight, LegResult& lr, int f) {
+// inertial loads, the external loads and every muscle tension of this leg,
+// active and passive (others zero; they do not act on this leg's subtree).
+void leg_hip_contact_force(const Model& model, Data& data, const LegSetup& s, const std::vector<Vec3>& inertial_f,
+                           const std::vector<ExternalLoad>& loads, double body_weight, LegResult& lr, int f) {
   Eigen::VectorXd tension = Eigen::VectorXd::Zero(model.n_muscles());
-  for (size_t i = 0; i < s.muscles.size(); ++i) tension[s.muscles[i]] = rr.force[static_cast<Eigen::Index>(i)];
+  for (size_t i = 0; i < s.muscles.size(); ++i) {
+    const auto k = static_cast<Eigen::Index>(i);
+    tension[s.muscles[i]] = lr.force(f, k) + lr.passive_force(f, k);
+  }
   std::vector<Vec3> mf, mm;
   muscle_loads_on_bodies(model, data, tension, mf, mm);
   const Vec3 J = joint_reaction_force(model, data, s.hip_joint, inertial_f, loads, mf);
@@ -811,6 +850,15 @@ void leg_hip_contact_force(const Model& model, Data& data, const LegSetup& s, co
 }
 
 }  // namespace
+
+LumpedKnee lumped_knee(const Model& model, char side) {
+  const auto strength_of = [&](const std::string& base, double gait2392_force) {
+    const int m = model.muscle_index(base + "_" + std::string(1, side));
+    return m >= 0 ? model.muscles[m].max_isometric_force / gait2392_force : 1.0;
+  };
+  return {kKneeExtensorMaxMoment * strength_of("rect_fem", kRectusFemorisForce),
+          kKneeFlexorMaxMoment * strength_of("bifemlh", kBicepsFemorisLongHeadForce)};
+}
 
 double Exercise::repetition_duration() const {
   if (motion.keyframes.empty()) return Dose::mid(dose.hold_s);
@@ -871,17 +919,19 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
     for (size_t i = 0; i < magnitude.size(); ++i) res.load_magnitude(f, static_cast<Eigen::Index>(i)) = magnitude[i];
     const FrameStatics statics(model, data, motion);
     Eigen::VectorXd tau = statics.tau(loads);
-    support_contacts(model, ex, setup, statics, t, tau, loads, res, f);
+    if (opt.rest_supports) support_contacts(model, ex, setup, statics, t, tau, loads, res, f);
     ground_contacts(ex, setup, statics, t, tau, loads, res, f);
 
     body_inertial_loads(model, data, motion, inertial_f, inertial_m);
     const Eigen::VectorXd fmax = effective_max_force(model, data);  // strength at the posture
+    const Eigen::VectorXd fpassive =
+        opt.passive_fiber_force ? passive_fiber_forces(model, data, opt.passive_stretch_limit) : Eigen::VectorXd();
     for (size_t li = 0; li < setup.legs.size(); ++li) {
       const LegSetup& s = setup.legs[li];
       LegResult& lr = res.legs[li];
-      recruit_leg(data, s, tau, fmax, opt.recruitment, work, rr, lr, f);
+      recruit_leg(data, s, tau, fmax, fpassive, opt, work, rr, lr, f);
       leg_percent_mvic(model, s, mvic[li], rr, lr, f);
-      leg_hip_contact_force(model, data, s, rr, inertial_f, loads, setup.body_weight, lr, f);
+      leg_hip_contact_force(model, data, s, inertial_f, loads, setup.body_weight, lr, f);
     }
   }
   return res;

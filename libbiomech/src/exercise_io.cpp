@@ -87,7 +87,7 @@ class ExerciseReader : public yaml::Reader {
   void read(const YAML::Node& root) {
     if (!root.IsMap()) fail(root, "", "expected a mapping at the top of the exercise file");
     check_keys(root, "", {"id", "name", "description", "sources", "statics", "legs", "motion", "contacts", "loads", "dose",
-                    "assumptions", "balance"});
+                    "assumptions", "balance", "limits"});
     ex_.id = text(get(root, "id", ""), "id");
     for (char c : ex_.id)
       if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
@@ -95,6 +95,7 @@ class ExerciseReader : public yaml::Reader {
     ex_.name = text(get(root, "name", ""), "name");
     ex_.description = text_or(root, "", "description");
     ex_.statics = text(get(root, "statics", ""), "statics");
+    ex_.limits = text_or(root, "", "limits");
 
     const YAML::Node sources = get(root, "sources", "");
     if (!sources.IsSequence() || sources.size() == 0) fail(sources, "sources", "expected a non-empty list of {article, quote}");

@@ -98,12 +98,10 @@ double evaluate(const Eigen::MatrixXd& A, const Eigen::Ref<const Eigen::VectorXd
   return value - 0.5 * c * lambda.squaredNorm() + lambda.dot(tau);
 }
 
-}  // namespace
-
-void solve_recruitment(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms,
-                       const Eigen::Ref<const Eigen::VectorXd>& max_force,
-                       const Eigen::Ref<const Eigen::VectorXd>& tau, const RecruitmentOptions& options,
-                       RecruitmentWorkspace& work, RecruitmentResult& result) {
+// One semismooth-Newton solve of the dual (docs/recruitment.md).
+void solve_once(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms, const Eigen::Ref<const Eigen::VectorXd>& max_force,
+                const Eigen::Ref<const Eigen::VectorXd>& tau, const RecruitmentOptions& options,
+                RecruitmentWorkspace& work, RecruitmentResult& result) {
   check_options(options);
   const Eigen::Index m = moment_arms.rows(), n = moment_arms.cols();
   if (m < 1)
@@ -222,6 +220,32 @@ void solve_recruitment(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms,
                            (result.reserve / options.reserve_reference_nm).squaredNorm();
   result.iterations = it;
   result.converged = converged;
+}
+
+}  // namespace
+
+void solve_recruitment(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms,
+                       const Eigen::Ref<const Eigen::VectorXd>& max_force,
+                       const Eigen::Ref<const Eigen::VectorXd>& tau, const RecruitmentOptions& options,
+                       RecruitmentWorkspace& work, RecruitmentResult& result) {
+  solve_once(moment_arms, max_force, tau, options, work, result);
+  if (result.converged || !(options.reserve_weight > 1e4)) return;
+  // Stalled with saturated muscles under a heavy reserve weight: the dual is then
+  // nearly flat along the reserves and Newton cannot resolve the last hundredths of
+  // a N m. Continuation: solve with a 10 times lighter reserve weight (better
+  // conditioned; recursively down to 1e4), then restart from its multipliers times
+  // 10, which give the same reserves (m = c lambda).
+  RecruitmentOptions lighter = options;
+  lighter.reserve_weight = std::max(1e4, options.reserve_weight / 10.0);
+  lighter.warm_start = false;
+  RecruitmentResult coarse;
+  solve_recruitment(moment_arms, max_force, tau, lighter, work, coarse);
+  RecruitmentOptions again = options;
+  again.warm_start = true;
+  work.lambda = options.reserve_weight / lighter.reserve_weight * coarse.multiplier;
+  const int spent = result.iterations + coarse.iterations;
+  solve_once(moment_arms, max_force, tau, again, work, result);
+  result.iterations += spent;
 }
 
 void require_converged(const RecruitmentResult& result, const std::string& caller) {

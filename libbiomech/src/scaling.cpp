@@ -10,6 +10,7 @@
 #include "biomech/errors.hpp"
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle_path.hpp"
+#include "biomech/strength.hpp"
 
 namespace biomech {
 namespace {
@@ -104,6 +105,15 @@ Eigen::VectorXd default_lengths(const Model& m) {
 }
 
 }  // namespace
+
+double strength_calibration(const Model& generic) {
+  if (generic.posture_coordinate("hip_adduction_r") < 0 || generic.posture_coordinate("hip_flexion_r") < 0 ||
+      generic.posture_coordinate("hip_rotation_r") < 0 || !(generic.total_mass() > 0.0))
+    return 1.0;
+  Data data(generic);
+  const double peak = strength_curve(generic, data, 'r').peak_torque;
+  return peak > 0.0 ? kReferenceAbductionTorque * generic.total_mass() / peak : 1.0;
+}
 
 Model scale_model(const Model& generic, const Subject& subject) {
   const Subject ref = with_defaults(generic.subject);
@@ -200,7 +210,9 @@ Model scale_model(const Model& generic, const Subject& subject) {
   for (Landmark& l : m.landmarks)
     if (starts_with(l.name, "tibial_tuberosity")) l.location.z() += side_sign(l.name) * d_tt;
 
-  // ---- strength
+  // ---- strength: mass and measured strength (scaling.hpp), then the subject's own factors
+  const double force_scale = s.mass / generic.total_mass() * strength_calibration(generic);
+  for (Muscle& mu : m.muscles) mu.max_isometric_force *= force_scale;
   for (const auto& [key, scale] : s.strength_scale) {
     bool matched = false;
     for (Muscle& mu : m.muscles)

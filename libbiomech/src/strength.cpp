@@ -9,6 +9,7 @@
 #include <string>
 
 #include "biomech/errors.hpp"
+#include "biomech/hill_muscle.hpp"
 #include "biomech/muscle_path.hpp"
 
 namespace biomech {
@@ -33,27 +34,38 @@ bool in_group(const Muscle& mu, char side, const std::string& group, const std::
 
 }  // namespace
 
-StrengthCurve strength_curve(const Model& model, Data& data, char side, double min_deg, double max_deg, int samples) {
+StrengthCurve strength_curve(const Model& model, Data& data, char side, double min_deg, double max_deg, int samples,
+                             double velocity_deg) {
   check_side(side, "strength_curve");
   if (!(std::isfinite(min_deg) && std::isfinite(max_deg) && min_deg < max_deg))
     throw InvalidArgument("strength_curve: expected finite min_abduction_deg < max_abduction_deg, got " +
                           num(min_deg) + ", " + num(max_deg));
   if (samples < 3) throw InvalidArgument("strength_curve: expected samples >= 3, got " + std::to_string(samples));
+  if (!(std::isfinite(velocity_deg) && velocity_deg >= 0.0))
+    throw InvalidArgument("strength_curve: expected a finite velocity_deg_per_s >= 0, got " + num(velocity_deg));
   const HipCoordinates h = hip_coordinates(model, side);
   StrengthCurve c;
   c.side = side;
   c.body_mass = model.total_mass();
   const double deg = M_PI / 180.0;
+  c.angular_velocity = velocity_deg * deg;
+  const HillParameters hill;
   c.abduction_angle = Eigen::VectorXd::LinSpaced(samples, min_deg * deg, max_deg * deg);
   c.torque.setZero(samples);
   c.muscle_torque.setZero(samples, model.n_muscles());
   for (int k = 0; k < samples; ++k) {
     compute_muscle_paths(model, data, hip_posture(model, side, 0.0, -c.abduction_angle[k], 0.0, 0.0));
-    const Eigen::VectorXd f = effective_max_force(model, data);
     for (int i = 0; i < model.n_muscles(); ++i) {
+      const Muscle& mu = model.muscles[i];
       const double r_abd = -data.moment_arm(i, h.adduction);
-      if (model.muscles[i].side != side || !(r_abd > 0.0)) continue;
-      c.muscle_torque(k, i) = f[i] * r_abd;
+      if (mu.side != side || !(r_abd > 0.0)) continue;
+      const FiberState fs = fiber_state(mu, data.muscle_length[i]);
+      double fv = 1.0;
+      if (c.angular_velocity > 0.0) {
+        const double v = -r_abd * c.angular_velocity * fs.cos_pennation;  // m/s, shortening < 0
+        fv = force_velocity(v / (mu.optimal_fiber_length * hill.max_contraction_velocity), 1.0, hill);
+      }
+      c.muscle_torque(k, i) = fs.max_force * fv * r_abd;
     }
     c.torque[k] = c.muscle_torque.row(k).sum();
   }
@@ -74,6 +86,26 @@ StrengthCurve strength_curve(const Model& model, Data& data, char side, double m
   }
   c.peak_torque_per_kg = c.peak_torque / c.body_mass;
   return c;
+}
+
+double max_isometric_moment(const Model& model, Data& data, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+                            const std::string& coordinate, double direction) {
+  check_side(side, "max_isometric_moment");
+  const int pi = model.posture_coordinate(coordinate);
+  if (pi < 0) throw InvalidArgument("max_isometric_moment: expected a coordinate of model '" + model.name + "', got '" + coordinate + "'");
+  if (posture.size() != model.nq())
+    throw InvalidArgument("max_isometric_moment: expected posture of size " + std::to_string(model.nq()) + ", got " +
+                          std::to_string(posture.size()));
+  if (direction != 1.0 && direction != -1.0)
+    throw InvalidArgument("max_isometric_moment: expected direction +1 or -1, got " + num(direction));
+  compute_muscle_paths(model, data, posture);
+  const Eigen::VectorXd f = effective_max_force(model, data);
+  double moment = 0.0;
+  for (int i = 0; i < model.n_muscles(); ++i) {
+    const double r = direction * data.moment_arm(i, pi);
+    if (model.muscles[i].side == side && r > 0.0) moment += f[i] * r;
+  }
+  return moment;
 }
 
 MvicReference mvic_test(const Model& model, Data& data, char side) {

@@ -41,7 +41,8 @@ _EXPORTS = {
     # recruitment and strength
     "solve_recruitment": "recruitment", "solve_recruitment_batch": "recruitment",
     "RecruitmentOptions": "recruitment",
-    "strength_curve": "strength", "stretches": "strength", "weakness_table": "strength", "mvic_test": "strength",
+    "strength_curve": "strength", "strength_data": "strength", "stretches": "strength", "weakness_table": "strength",
+    "mvic_test": "strength",
     "percent_mvic": "strength",
     # exercises
     "Exercise": "exercise", "exercises": "exercise", "simulate": "exercise", "compare": "exercise",

@@ -143,7 +143,9 @@ def simulate(model, exercise, **options) -> pd.DataFrame:
     """Per-frame time series of one exercise, indexed by (leg, time_s).
 
     Options by public name (``biomech.SimulateOptions.fields()``): the recruitment
-    options (``p``, the activation exponent, 2 by default; ...) and ``time_step_fd_s``.
+    options (``p``, the activation exponent, 2 by default; ...), ``time_step_fd_s`` and the
+    global mechanics options (docs/exercise_file.md, "Options"): ``passive_fiber_force`` with
+    ``passive_stretch_limit``, ``co_contraction`` and ``rest_supports``.
     Columns: the leg's role; hip flexion, adduction and rotation moments and the
     knee moment (N m, what the muscles must supply, model sign conventions) and
     the hip abduction moment (N m/kg); gluteus medius %MVIC per segment and

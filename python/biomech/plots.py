@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 
-__all__ = ["ranking", "repetition", "seesaw", "plot_free_body_diagram", "dynamics", "sweep_response",
-           "plot_results", "plot_emg_comparison"]
+__all__ = ["ranking", "repetition", "seesaw", "plot_free_body_diagram", "dynamics", "strength_curve",
+           "sweep_response", "plot_results", "plot_emg_comparison"]
 
 GMED_SEGMENTS = ("anterior", "middle", "posterior")
 SEGMENT_COLORS = ("#4c72b0", "#55a868", "#c44e52")
@@ -275,6 +275,51 @@ def dynamics(result: Any, path: str | os.PathLike | None = None):
     ax2.legend(loc="best", fontsize=8)
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def strength_curve(model=None, path: str | os.PathLike | None = None, side: str = "r",
+                   min_abduction_deg: float = -10.0, max_abduction_deg: float = 40.0):
+    """The model's maximal hip abduction torque over abduction angle (isometric, and concentric
+    at 60 deg/s) beside the measured strengths of ``biomech.strength_data()`` for the model's
+    sex: mean +- SD (a bar at the test's angle when the abstract gives one, else spanning the
+    range, dashed), isokinetic tests in the colour of the 60 deg/s curve. %BW*height values are
+    converted with the model subject's height.
+    """
+    from .model import as_model
+    from .strength import strength_curve as curve, strength_data
+
+    m = as_model(model)
+    plt = _plt()
+    iso = curve(m, side, min_abduction_deg=min_abduction_deg, max_abduction_deg=max_abduction_deg)
+    kin = curve(m, side, min_abduction_deg=min_abduction_deg, max_abduction_deg=max_abduction_deg,
+                velocity_deg_s=60.0)
+    sex, height = iso.attrs["sex"], iso.attrs["height_m"]
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    ax.plot(iso.index, iso["torque_nm_per_kg"], color="#4c72b0", label="model, isometric")
+    ax.plot(kin.index, kin["torque_nm_per_kg"], color="#c44e52", label="model, concentric 60 deg/s")
+    data = strength_data()
+    data = data[(data["joint"] == "hip") & (data["direction"] == "abduction") & data["sex"].isin([sex, "pooled"])]
+    lo, hi = float(iso.index.min()), float(iso.index.max())
+    for k, (_, r) in enumerate(data.iterrows()):
+        mean, sd = float(r["mean"]), float(r["sd"])
+        if r["unit"] == "%BW*height":
+            mean, sd = mean / 100.0 * 9.80665 * height, sd / 100.0 * 9.80665 * height
+        color = "#c44e52" if r["test"].startswith("isokinetic") else "#4c72b0"
+        x = lo + (0.15 + 0.12 * k) * (hi - lo)
+        ax.hlines(mean, lo, hi, colors=color, linestyles="dashed", linewidth=0.8)
+        if np.isfinite(sd):
+            ax.errorbar([x], [mean], yerr=[sd], fmt="o", color=color, capsize=4)
+        else:
+            ax.plot([x], [mean], "s", color=color)
+        ax.annotate(f"{r['study']} ({r['sex']}, {r['test'].replace('_', ' ')})", (x, mean), fontsize=7,
+                    xytext=(4, 4), textcoords="offset points", color=color)
+    ax.set_xlabel("hip abduction (deg; negative = adduction), standing")
+    ax.set_ylabel("maximal abduction torque (N m/kg)")
+    ax.set_title(f"Hip abduction strength: model ({sex}, {iso.attrs['body_mass_kg']:.0f} kg, {height:.2f} m) vs people")
+    ax.set_ylim(0, max(2.5, float(iso["torque_nm_per_kg"].max()) * 1.15))
+    ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     return _finish(fig, path)
 

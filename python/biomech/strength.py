@@ -13,6 +13,7 @@ force-length curve) and the MVIC definition are in docs/emg_estimate.md.
 from __future__ import annotations
 
 import math
+import os
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -23,6 +24,7 @@ from .model import as_model
 
 __all__ = [
     "strength_curve",
+    "strength_data",
     "mvic_test",
     "percent_mvic",
     "weakness_table",
@@ -46,19 +48,27 @@ def effective_max_force(model=None, posture=None) -> pd.Series:
 
 
 def strength_curve(model=None, side: str = "r", *, min_abduction_deg: float = -10.0,
-                   max_abduction_deg: float = 40.0, samples: int = 51, muscles: bool = False) -> pd.DataFrame:
-    """Maximal isometric hip abduction torque of ``model`` (the default model when None).
+                   max_abduction_deg: float = 40.0, samples: int = 51, velocity_deg_s: float = 0.0,
+                   muscles: bool = False, plot: "str | os.PathLike | bool | None" = None) -> pd.DataFrame:
+    """Maximal hip abduction torque of ``model`` (the default model when None).
 
     Every muscle of ``side`` with an abduction moment arm fully active, standing (hip
     flexion and rotation 0, knee extended), force-length scaled, from
-    ``min_abduction_deg`` (negative: adduction) to ``max_abduction_deg``.
+    ``min_abduction_deg`` (negative: adduction) to ``max_abduction_deg``: isometric, or
+    concentric at ``velocity_deg_s`` (an isokinetic test; Thelen 2003 force-velocity).
     Returns a DataFrame indexed by ``abduction_deg`` with ``torque_nm`` and
     ``torque_nm_per_kg`` (plus one column per contributing muscle, N m, with
     ``muscles=True``); ``.attrs`` holds the peak (``peak_abduction_deg``,
-    ``peak_torque_nm``, ``peak_torque_nm_per_kg``), ``side``, ``body_mass_kg`` and ``subject``.
+    ``peak_torque_nm``, ``peak_torque_nm_per_kg``), ``side``, ``velocity_deg_s``,
+    ``body_mass_kg``, ``height_m``, ``sex`` and ``subject``.
+
+    ``plot``: a file name (or True for a figure in ``.attrs["figure"]``) draws the model's
+    isometric and 60 deg/s curves with the measured strengths of ``strength_data()``
+    (``biomech.plots.strength_curve``).
     """
     m = as_model(model)
-    c = _core.strength_curve(m.core, m.data, side, float(min_abduction_deg), float(max_abduction_deg), int(samples))
+    c = _core.strength_curve(m.core, m.data, side, float(min_abduction_deg), float(max_abduction_deg), int(samples),
+                             float(velocity_deg_s))
     df = pd.DataFrame({"torque_nm": c.torque, "torque_nm_per_kg": c.torque_per_kg},
                       index=pd.Index(np.degrees(c.abduction_angle), name="abduction_deg"))
     if muscles:
@@ -66,10 +76,28 @@ def strength_curve(model=None, side: str = "r", *, min_abduction_deg: float = -1
         used = np.flatnonzero(np.abs(mt).max(axis=0) > 0)
         for i in used:
             df[m.muscle_names[i]] = mt[:, i]
-    df.attrs.update(side=side, body_mass_kg=c.body_mass, subject=m.subject.name,
+    sub = m.subject
+    df.attrs.update(side=side, velocity_deg_s=float(velocity_deg_s), body_mass_kg=c.body_mass,
+                    height_m=sub.height_m, sex=str(sub.sex), subject=sub.name,
                     peak_abduction_deg=math.degrees(c.peak_angle), peak_torque_nm=c.peak_torque,
                     peak_torque_nm_per_kg=c.peak_torque_per_kg)
+    if plot is not None and plot is not False:
+        from . import plots  # matplotlib: imported only when drawing
+
+        fig = plots.strength_curve(m, None if plot is True else plot, side=side,
+                                   min_abduction_deg=min_abduction_deg, max_abduction_deg=max_abduction_deg)
+        if plot is True:
+            df.attrs["figure"] = fig
     return df
+
+
+def strength_data() -> pd.DataFrame:
+    """Measured maximal strength of healthy adults (``models/measured_strength.csv``; its header
+    names each source): one row per study, joint, direction, test and sex, with ``mean`` and ``sd``
+    (NaN when not reported) in ``unit`` (N m/kg, or %BW*height = torque / (body weight x height) x 100)."""
+    from ._paths import data_path
+
+    return pd.read_csv(data_path("measured_strength.csv"), comment="#")
 
 
 def mvic_test(model=None, side: str = "r") -> _core.MvicReference:

@@ -36,6 +36,7 @@ void bind_exercise(py::module_& m) {
       .def_readonly("file", &Exercise::file)
       .def_readonly("description", &Exercise::description)
       .def_readonly("statics", &Exercise::statics, "the whole-body statics assumption (how the weight is shared)")
+      .def_readonly("limits", &Exercise::limits, "what the default subject's muscles cannot carry, and why")
       .def_property_readonly(
           "sources", [](const Exercise& e) {
             py::list out;
@@ -103,7 +104,8 @@ void bind_exercise(py::module_& m) {
                     "+1 when the model's knee coordinate is positive in flexion (lumped extensors act with -sign)")
       .def_readonly("moment", &LegResult::moment, "(n, 4) N m generalized forces the actuators must supply")
       .def_readonly("activation", &LegResult::activation, "(n, actuators) 0..1")
-      .def_readonly("force", &LegResult::force, "(n, actuators) N (lumped knee actuators: N m)")
+      .def_readonly("force", &LegResult::force, "(n, actuators) N, active (lumped knee actuators: N m)")
+      .def_readonly("passive_force", &LegResult::passive_force, "(n, actuators) N, passive fibre force")
       .def_readonly("reserve", &LegResult::reserve, "(n, 4) N m")
       .def_readonly("residual", &LegResult::residual, "(n, 4) N m: moment - R F a - reserve")
       .def_readonly("percent_mvic", &LegResult::percent_mvic, "(n, actuators) %MVIC, NaN outside the MVIC test")
@@ -128,7 +130,7 @@ void bind_exercise(py::module_& m) {
       .def_readonly("legs", &SimulationResult::legs)
       .def_readonly("body_mass", &SimulationResult::body_mass, "kg");
 
-  py::class_<SimulateOptions> options(m, "SimulateOptions", "Options of simulate(): recruitment and differentiation.");
+  py::class_<SimulateOptions> options(m, "SimulateOptions", "Options of simulate(): recruitment, differentiation and the global mechanics options.");
   python::def_fields(options, python::Access::options);
   m.def(
       "simulate",
@@ -138,7 +140,9 @@ void bind_exercise(py::module_& m) {
         return simulate(model, data, e, o);
       },
       "model"_a, "data"_a, "exercise"_a, "options"_a,
-      "Inverse dynamics, contact statics and static optimisation at every frame.");
+      "Inverse dynamics, contact statics and static optimisation at every frame; options (SimulateOptions, "
+      "docs/exercise_file.md): recruitment, passive fibre force with its stretch limit, a co-contraction floor, "
+      "supports between body parts on or off.");
 
   py::class_<ExerciseSummary> summary(m, "ExerciseSummary", "What one analysed leg asks over a repetition and a set.");
   python::def_fields(summary, python::Access::result);

@@ -51,8 +51,9 @@ void bind_strength(py::module_& m) {
       "model"_a, "side"_a, "hip_flexion"_a, "hip_adduction"_a, "hip_rotation"_a, "knee_flexion"_a = 0.0,
       "(nq,) the default posture with one hip and its knee set (rad; knee flexion positive).");
 
-  py::class_<StrengthCurve>(m, "StrengthCurve", "Maximal isometric hip abduction torque over abduction angle.")
+  py::class_<StrengthCurve>(m, "StrengthCurve", "Maximal hip abduction torque over abduction angle.")
       .def_property_readonly("side", [](const StrengthCurve& c) { return std::string(1, c.side); })
+      .def_readonly("angular_velocity", &StrengthCurve::angular_velocity, "rad/s, 0 = isometric")
       .def_readonly("body_mass", &StrengthCurve::body_mass, "kg")
       .def_readonly("abduction_angle", &StrengthCurve::abduction_angle, "(k,) rad")
       .def_readonly("torque", &StrengthCurve::torque, "(k,) N m")
@@ -63,13 +64,26 @@ void bind_strength(py::module_& m) {
       .def_readonly("peak_torque_per_kg", &StrengthCurve::peak_torque_per_kg, "N m/kg");
   m.def(
       "strength_curve",
-      [](const Model& model, Data& data, const std::string& side, double lo, double hi, int samples) {
+      [](const Model& model, Data& data, const std::string& side, double lo, double hi, int samples,
+         double velocity) {
         check(model, data);
-        return strength_curve(model, data, side_of(side), lo, hi, samples);
+        return strength_curve(model, data, side_of(side), lo, hi, samples, velocity);
       },
       "model"_a, "data"_a, "side"_a = "r", "min_abduction_deg"_a = -10.0, "max_abduction_deg"_a = 40.0, "samples"_a = 51,
-      "Maximal isometric abduction torque (all abductors of `side` fully active), standing, from "
-      "min_abduction_deg (negative = adduction) to max_abduction_deg.");
+      "velocity_deg_per_s"_a = 0.0,
+      "Maximal abduction torque (all abductors of `side` fully active), standing, from "
+      "min_abduction_deg (negative = adduction) to max_abduction_deg; isometric, or concentric at "
+      "velocity_deg_per_s (Thelen 2003 force-velocity).");
+  m.def(
+      "max_isometric_moment",
+      [](const Model& model, Data& data, const std::string& side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+         const std::string& coordinate, double direction) {
+        check(model, data);
+        return max_isometric_moment(model, data, side_of(side), posture, coordinate, direction);
+      },
+      "model"_a, "data"_a, "side"_a, "posture"_a, "coordinate"_a, "direction"_a,
+      "N m: every muscle of `side` whose moment arm about `coordinate` has the sign of `direction` (+1/-1) "
+      "fully active at `posture`.");
 
   py::class_<MvicReference>(m, "MvicReference", "The model's MVIC test for hip abduction (docs/emg_estimate.md).")
       .def_property_readonly("side", [](const MvicReference& r) { return std::string(1, r.side); })

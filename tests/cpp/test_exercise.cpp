@@ -4,13 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
 #include "biomech/errors.hpp"
 #include "biomech/exercise.hpp"
 #include "biomech/exercise_io.hpp"
+#include "biomech/model_io.hpp"
 #include "biomech/kinematics.hpp"
+#include "biomech/scaling.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/strength.hpp"
 #include "biomech/model_io.hpp"
@@ -306,6 +309,10 @@ TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
     const SimulationResult r = run(model, ex);
     ASSERT_GT(r.time.size(), 0);
     EXPECT_LT(r.root_residual.maxCoeff(), 1e-6) << "contacts do not balance the body";
+    // reserves above 1 N m only where the file says why (its `limits`)
+    double reserve = 0.0;
+    for (const LegResult& leg : r.legs) reserve = std::max(reserve, leg.reserve.cwiseAbs().maxCoeff());
+    if (reserve > 1.0) EXPECT_FALSE(ex.limits.empty()) << "reserve " << reserve << " N m without `limits`";
     EXPECT_EQ(std::count(r.contact_tension.begin(), r.contact_tension.end(), true), 0) << "a contact pulls";
     for (const LegResult& leg : r.legs) {
       EXPECT_TRUE(leg.moment.allFinite());
@@ -351,4 +358,97 @@ TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
   }
   EXPECT_EQ(count, 34);
   EXPECT_GT(balanced_frames, 1000);  // most frames need no reserve
+}
+
+// The global options (SimulateOptions) on catalogue exercises of the default model.
+namespace {
+Exercise catalogue(const std::string& id) { return load_exercise((exercise_dir() / (id + ".yaml")).string()); }
+double leg_residual(const LegResult& leg) { return leg.residual.cwiseAbs().maxCoeff(); }
+}  // namespace
+
+// A co-contraction floor: every actuator at least that active, the moments still met,
+// more gluteus medius activity and more hip contact force than without.
+TEST(ExerciseOptions, CoContractionFloorRaisesEveryActivation) {
+  const Model model = default_model();
+  const Exercise ex = catalogue("single_leg_stance");
+  SimulateOptions o;
+  Data data(model);
+  const SimulationResult plain = simulate(model, data, ex, o);
+  o.co_contraction = 0.1;
+  const SimulationResult r = simulate(model, data, ex, o);
+  const LegResult &a = plain.legs[0], &b = r.legs[0];
+  EXPECT_GE(b.activation.minCoeff(), 0.1 - 1e-12);
+  EXPECT_LT(leg_residual(b), 1e-6);
+  EXPECT_GT(b.gmed_percent_mvic(0, 3), a.gmed_percent_mvic(0, 3));
+  EXPECT_GT(b.hip_contact_force_bw[0], a.hip_contact_force_bw[0]);
+  o.co_contraction = 1.0;
+  EXPECT_THROW(simulate(model, data, ex, o), InvalidArgument);
+}
+
+// Passive fibre force: stretched hamstrings in the single-leg deadlift pull passively;
+// the guard keeps every passive force at or below the muscle's maximal force, and the
+// moments are met by active plus passive forces.
+TEST(ExerciseOptions, PassiveFiberForceIsGuardedAndBalanced) {
+  const Model model = default_model();
+  SimulateOptions o;
+  o.passive_fiber_force = true;
+  Data data(model);
+  const SimulationResult r = simulate(model, data, catalogue("single_leg_deadlift"), o);
+  const LegResult& leg = r.legs[0];
+  const int semimem = static_cast<int>(std::find(leg.actuators.begin(), leg.actuators.end(), "semimem_r") -
+                                       leg.actuators.begin());
+  ASSERT_LT(semimem, static_cast<int>(leg.actuators.size()));
+  EXPECT_GT(leg.passive_force.col(semimem).maxCoeff(), 50.0);  // N, at the bottom of the hinge
+  for (size_t i = 0; i < leg.actuators.size(); ++i)
+    if (leg.muscle_index[i] >= 0)
+      EXPECT_LE(leg.passive_force.col(i).maxCoeff(), model.muscles[leg.muscle_index[i]].max_isometric_force + 1e-9);
+  for (int f = 0; f < r.time.size(); ++f)
+    if (leg.reserve.row(f).cwiseAbs().maxCoeff() < 1e-3) EXPECT_LT(leg.residual.row(f).cwiseAbs().maxCoeff(), 1e-6);
+  o.passive_stretch_limit = 0.5;
+  EXPECT_THROW(simulate(model, data, catalogue("single_leg_deadlift"), o), InvalidArgument);
+}
+
+// Supports off: the stacked feet of the clamshell carry nothing and the top hip holds
+// the whole leg (a larger abduction moment).
+TEST(ExerciseOptions, SupportsOffCarryNothing) {
+  const Model model = default_model();
+  const Exercise ex = catalogue("clamshell");
+  SimulateOptions o;
+  Data data(model);
+  const SimulationResult on = simulate(model, data, ex, o);
+  o.rest_supports = false;
+  const SimulationResult off = simulate(model, data, ex, o);
+  EXPECT_GT(on.contact_force.col(3 * 4 + 1).maxCoeff(), 10.0);  // the feet (5th contact) push up, N
+  EXPECT_EQ(off.contact_force.col(3 * 4 + 1).cwiseAbs().maxCoeff(), 0.0);
+  EXPECT_GT((-off.legs[0].moment.col(1)).maxCoeff(), 1.5 * (-on.legs[0].moment.col(1)).maxCoeff());
+}
+
+// The lumped knee actuators follow the model's strength: with every muscle 50 %
+// stronger (p = 2, frames the muscles can carry) every activation, knee actuators
+// included, falls by 1 / 1.5 and the forces stay.
+TEST(ExerciseKnee, LumpedKneeActuatorsFollowTheMuscles) {
+  const ModelFile file = load_model_file(default_model_path());
+  Subject subject = file.subjects.at(file.default_subject);
+  const Model model = scale_model(file.model, subject);
+  subject.strength_scale["all"] = 1.5;
+  const Model strong = scale_model(file.model, subject);
+  int compared = 0;
+  for (const char* id : {"single_leg_squat", "lateral_step_up", "single_leg_stance"}) {
+    const Exercise ex = catalogue(id);
+    Data da(model), db(strong);
+    const SimulationResult a = simulate(model, da, ex), b = simulate(strong, db, ex);
+    const LegResult &la = a.legs[0], &lb = b.legs[0];
+    const Eigen::Index n = static_cast<Eigen::Index>(la.actuators.size());
+    ASSERT_EQ(la.actuators[n - 2], "knee_extensors_lumped_r");
+    for (int f = 0; f < a.time.size(); ++f) {
+      if (la.activation.row(f).maxCoeff() > 0.99) continue;  // saturated: the reserves differ
+      for (Eigen::Index k : {n - 2, n - 1}) {
+        if (la.activation(f, k) < 1e-3) continue;
+        EXPECT_NEAR(lb.activation(f, k), la.activation(f, k) / 1.5, 1e-6) << id << " frame " << f;
+        EXPECT_NEAR(lb.force(f, k), la.force(f, k), 1e-6) << id << " frame " << f;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GT(compared, 10);
 }

@@ -252,6 +252,34 @@ TEST(Recruitment, LargeReserveWeightStillConverges) {
   }
 }
 
+// Demands beyond the muscles (activations up to 2) under the exercises' heavy
+// reserve weight: every frame converges (the continuation from a lighter weight
+// takes over where Newton stalls) and the reserves are those of the lighter weight,
+// where saturated muscles leave the same shortfall.
+TEST(Recruitment, SaturatedFramesConvergeUnderAHeavyReserveWeight) {
+  std::mt19937 rng(5);
+  RecruitmentOptions heavy, light;
+  heavy.reserve_weight = 1e6;
+  light.reserve_weight = 1e4;
+  RecruitmentWorkspace w;
+  RecruitmentResult r, r_light;
+  int saturated = 0;
+  for (int k = 0; k < 200; ++k) {
+    const Problem pr = random_problem(rng, 27, 4, 2.0);
+    solve_recruitment(pr.R, pr.F, pr.tau, heavy, w, r);
+    solve_recruitment(pr.R, pr.F, pr.tau, light, w, r_light);
+    EXPECT_TRUE(r.converged) << "problem " << k;
+    const VectorXd res = pr.tau - pr.R * pr.F.asDiagonal() * r.activation - r.reserve;
+    // at the rounding floor of large multipliers (docs/recruitment.md): ~1e-6 of the reserve
+    EXPECT_LT(res.cwiseAbs().maxCoeff(), 1e-5 * (1.0 + r.reserve.cwiseAbs().maxCoeff())) << "problem " << k;
+    if (r_light.reserve.cwiseAbs().maxCoeff() > 1.0) {
+      ++saturated;
+      EXPECT_LT((r.reserve - r_light.reserve).cwiseAbs().maxCoeff(), 0.01 * r_light.reserve.cwiseAbs().maxCoeff() + 1e-3);
+    }
+  }
+  EXPECT_GT(saturated, 40);
+}
+
 TEST(Recruitment, BadInputThrows) {
   RecruitmentOptions o;
   RecruitmentWorkspace w;

@@ -3,12 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
 
 #include "biomech/anthropometry.hpp"
 #include "biomech/data.hpp"
+#include "biomech/exercise.hpp"
 #include "biomech/errors.hpp"
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle_path.hpp"
+#include "biomech/strength.hpp"
 #include "default_models.hpp"
 
 using namespace biomech;
@@ -129,7 +135,9 @@ TEST(Scaling, ReferenceSubjectIsIdentityForGeometry) {
       EXPECT_LT((s.muscles[i].path[p].location - g.muscles[i].path[p].location).norm(), 1e-12) << g.muscles[i].name;
     EXPECT_NEAR(s.muscles[i].optimal_fiber_length, g.muscles[i].optimal_fiber_length, 1e-12);
     EXPECT_NEAR(s.muscles[i].tendon_slack_length, g.muscles[i].tendon_slack_length, 1e-12);
-    EXPECT_DOUBLE_EQ(s.muscles[i].max_isometric_force, g.muscles[i].max_isometric_force);
+    // forces take the measured-strength factor (and the subject's mass over the bodies' total, ~1)
+    EXPECT_NEAR(s.muscles[i].max_isometric_force,
+                strength_calibration(g) * g.subject.mass / g.total_mass() * g.muscles[i].max_isometric_force, 1e-9);
   }
   for (size_t j = 0; j < g.joints.size(); ++j) {
     EXPECT_LT((s.joints[j].parent_offset.matrix() - g.joints[j].parent_offset.matrix()).norm(), 1e-12) << g.joints[j].name;
@@ -245,14 +253,156 @@ TEST(Scaling, StrengthScaleByNameBaseNameGroupOrAll) {
   Subject s = g.subject;
   s.strength_scale = {{"glut_med1_r", 0.5}, {"glut_min1", 2.0}, {"gluteus_maximus", 0.1}};
   const Model m = scale_model(g, s);
+  const Model plain = scale_model(g, g.subject);
   const auto F = [](const Model& mm, const char* n) { return mm.muscles[mm.muscle_index(n)].max_isometric_force; };
-  EXPECT_DOUBLE_EQ(F(m, "glut_med1_r"), 0.5 * F(g, "glut_med1_r"));
-  EXPECT_DOUBLE_EQ(F(m, "glut_med1_l"), F(g, "glut_med1_l"));
-  EXPECT_DOUBLE_EQ(F(m, "glut_min1_l"), 2.0 * F(g, "glut_min1_l"));
+  EXPECT_DOUBLE_EQ(F(m, "glut_med1_r"), 0.5 * F(plain, "glut_med1_r"));
+  EXPECT_DOUBLE_EQ(F(m, "glut_med1_l"), F(plain, "glut_med1_l"));
+  EXPECT_DOUBLE_EQ(F(m, "glut_min1_l"), 2.0 * F(plain, "glut_min1_l"));
   const int gm = g.muscle_index("glut_max1_r");
-  EXPECT_DOUBLE_EQ(F(m, "glut_max1_r"), 0.1 * F(g, "glut_max1_r")) << g.muscles[gm].group;
+  EXPECT_DOUBLE_EQ(F(m, "glut_max1_r"), 0.1 * F(plain, "glut_max1_r")) << g.muscles[gm].group;
   s.strength_scale = {{"all", 0.0}};
   for (const Muscle& mu : scale_model(g, s).muscles) EXPECT_EQ(mu.max_isometric_force, 0.0);
   s.strength_scale = {{"glut_medd", 0.5}};
   EXPECT_THROW(scale_model(g, s), InvalidArgument);
+}
+
+namespace {
+
+// One row of models/measured_strength.csv (its header names each source).
+struct MeasuredStrength {
+  std::string study, joint, direction, test, sex, unit;
+  double velocity_deg_per_s = 0.0, mean = 0.0, sd = -1.0;  // sd < 0: not reported
+};
+
+std::vector<MeasuredStrength> measured_strength() {
+  const auto path = std::filesystem::path(default_model_path()).parent_path() / "measured_strength.csv";
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  std::vector<MeasuredStrength> rows;
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (header) { header = false; continue; }
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
+    if (f.size() == 11) f.emplace_back();  // a trailing empty cell
+    EXPECT_EQ(f.size(), 12u) << line;
+    if (f.size() != 12) continue;
+    MeasuredStrength r;
+    r.study = f[0], r.joint = f[1], r.direction = f[2], r.test = f[3], r.sex = f[7], r.unit = f[11];
+    r.velocity_deg_per_s = std::stod(f[4]);
+    r.mean = std::stod(f[9]);
+    if (!f[10].empty()) r.sd = std::stod(f[10]);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+}  // namespace
+
+// The strength rule (scaling.hpp) against people: the default male and female
+// subjects' peak hip abduction torque lies within the reported spread (mean +- SD)
+// of every sex-matched measurement, each test modelled as it was run (isometric,
+// or concentric isokinetic at the test's speed). Only Lewinson et al. 2014 sets
+// the strength factor, and only for the reference subject (1.80 m man), so the
+// two default subjects and the isokinetic tests are predictions.
+TEST(Strength, DefaultSubjectsAbductionTorqueWithinMeasuredSpread) {
+  const auto rows = measured_strength();
+  int checked = 0;
+  for (const bool female : {false, true}) {
+    const Model& m = female ? default_female() : default_male();
+    for (const MeasuredStrength& r : rows) {
+      if (r.joint != "hip" || r.direction != "abduction" || r.unit != "N m/kg") continue;
+      if (r.sex != "pooled" && (r.sex == "female") != female) continue;
+      Data data(m);
+      const StrengthCurve c = strength_curve(m, data, 'r', -10, 40, 51, r.velocity_deg_per_s);
+      SCOPED_TRACE(r.study + " " + r.sex + (female ? " vs female" : " vs male"));
+      std::printf("[ info ] %s %s %s: model %.2f N m/kg, measured %.2f +- %.2f\n", female ? "female" : "male",
+                  r.study.c_str(), r.test.c_str(), c.peak_torque_per_kg, r.mean, r.sd);
+      ASSERT_GT(r.sd, 0.0);
+      EXPECT_LT(std::abs(c.peak_torque_per_kg - r.mean), r.sd);
+      ++checked;
+    }
+    // Fredericson et al. 2000 (no SD in the abstract): reported beside the model only
+    for (const MeasuredStrength& r : rows)
+      if (r.unit == "%BW*height" && (r.sex == "female") == female) {
+        Data data(m);
+        const double model = 100.0 * strength_curve(m, data, 'r').peak_torque /
+                             (m.total_mass() * m.gravity.norm() * m.subject.height);
+        std::printf("[ info ] %s %s: model %.2f %%BW*height, measured %.2f\n", female ? "female" : "male",
+                    r.study.c_str(), model, r.mean);
+        EXPECT_NEAR(model, r.mean, 0.25 * r.mean);
+      }
+  }
+  EXPECT_EQ(checked, 4);  // Lewinson (pooled) and Sugimoto (by sex), for both subjects
+}
+
+// The reference subject reaches kReferenceAbductionTorque; the factor applies to
+// every muscle alike and forces grow with body mass.
+TEST(Strength, CalibrationSetsTheReferenceSubjectAndForcesFollowMass) {
+  const Model& g = generic_file().model;
+  const Model ref = scale_model(g, g.subject);
+  Data data(ref);
+  EXPECT_NEAR(strength_curve(ref, data, 'r').peak_torque_per_kg, kReferenceAbductionTorque, 1e-6);
+  Subject heavy = g.subject;
+  heavy.mass *= 1.5;
+  const Model h = scale_model(g, heavy);
+  for (size_t i = 0; i < g.muscles.size(); ++i)
+    EXPECT_NEAR(h.muscles[i].max_isometric_force, 1.5 * ref.muscles[i].max_isometric_force, 1e-9);
+}
+
+// Hip rotation torque and hip flexion (Johnson & Hoffman 2010, "Isometric hip-rotator
+// torque production at varying degrees of hip flexion", J Sport Rehabil 19:12-20;
+// 15 men and 15 women): internal-rotation torque is greatest at 90 deg of hip flexion,
+// then 40, then 10. Their external-rotation torque does not change with hip flexion;
+// the model's falls to a third from 10 to 90 deg (printed, not asserted: gait2392 has
+// no obturator internus or externus, and its other rotators turn internal with
+// flexion; docs/validation.md).
+TEST(Strength, InternalRotationGrowsWithHipFlexion) {
+  const Model& m = default_male();
+  Data data(m);
+  const double deg = M_PI / 180.0;
+  std::array<double, 3> ir{}, er{};
+  const std::array<double, 3> flexion{10.0, 40.0, 90.0};
+  for (int k = 0; k < 3; ++k) {
+    const Eigen::VectorXd q = hip_posture(m, 'r', flexion[k] * deg, 0.0, 0.0, 90.0 * deg);
+    ir[k] = max_isometric_moment(m, data, 'r', q, "hip_rotation_r", +1.0) / m.total_mass();
+    er[k] = max_isometric_moment(m, data, 'r', q, "hip_rotation_r", -1.0) / m.total_mass();
+    std::printf("[ info ] hip flexion %2.0f deg: internal rotation %.2f, external rotation %.2f N m/kg\n", flexion[k],
+                ir[k], er[k]);
+  }
+  EXPECT_GT(ir[2], ir[1]);
+  EXPECT_GT(ir[1], ir[0]);
+  EXPECT_THROW(max_isometric_moment(m, data, 'r', m.default_posture(), "no_such", 1.0), InvalidArgument);
+  EXPECT_THROW(max_isometric_moment(m, data, 'r', m.default_posture(), "hip_rotation_r", 0.5), InvalidArgument);
+}
+
+// Knee strength of the default subjects (the lumped knee actuators of the exercises plus
+// the model's muscles that cross the knee, hip flexed 90 deg as on a dynamometer seat,
+// knee 80 deg) within mean +- SD of the measured isometric knee torques at 80 deg
+// (models/measured_strength.csv, knee2024: 35 men, 39 women).
+TEST(Strength, DefaultSubjectsKneeTorqueWithinMeasuredSpread) {
+  const auto rows = measured_strength();
+  const double deg = M_PI / 180.0;
+  int checked = 0;
+  for (const bool female : {false, true}) {
+    const Model& m = female ? default_female() : default_male();
+    Data data(m);
+    const Eigen::VectorXd q = hip_posture(m, 'r', 90 * deg, 0.0, 0.0, 80 * deg);
+    const double sign = hip_coordinates(m, 'r').knee_flexion_sign;  // knee coordinate per unit of flexion
+    const LumpedKnee k = lumped_knee(m, 'r');
+    const double extension = max_isometric_moment(m, data, 'r', q, "knee_angle_r", -sign) + k.extensor_max_moment;
+    const double flexion = max_isometric_moment(m, data, 'r', q, "knee_angle_r", sign) + k.flexor_max_moment;
+    for (const MeasuredStrength& r : rows) {
+      if (r.joint != "knee" || (r.sex == "female") != female) continue;
+      const double model = (r.direction == "extension" ? extension : flexion) / m.total_mass();
+      std::printf("[ info ] %s knee %s: model %.2f N m/kg, measured %.2f +- %.2f\n", female ? "female" : "male",
+                  r.direction.c_str(), model, r.mean, r.sd);
+      EXPECT_LT(std::abs(model - r.mean), r.sd) << r.direction;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 4);
 }

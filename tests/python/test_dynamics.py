@@ -50,7 +50,9 @@ def test_drop_grows_as_strength_falls_and_lean_compensates(model):
 
 
 def test_hip_hitch_tracks_both_ways(model):
-    r = simulate_hip_hitch(model, amplitude_deg=8.0, period_s=2.0, repetitions=2)
+    # 3 s per hitch: at 2 s an 8 deg hitch asks more than the default subject's measured
+    # abductor strength (scaling.hpp) can give (effort 1.0, tracking error ~8 deg)
+    r = simulate_hip_hitch(model, amplitude_deg=8.0, period_s=3.0, repetitions=2)
     s = r.summary
     assert s["max_drop_deg"] > 6.0 and s["min_obliquity_deg"] < -6.0  # drop and hike
     ts = r.timeseries

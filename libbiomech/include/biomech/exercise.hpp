@@ -141,6 +141,7 @@ struct Exercise {
   std::string description;
   std::vector<Citation> sources;
   std::string statics;              // the whole-body statics assumption (how the weight is shared)
+  std::string limits;               // what the default subject's muscles cannot carry, and why (reserves)
   Motion motion;
   Balance balance;
   std::vector<ContactSpec> contacts;
@@ -174,12 +175,38 @@ struct SimulateOptions {
   }();
   double time_step_fd_s = 1e-3;       // for body accelerations by central differences of FK
 
+  // Options a researcher switches on by name (docs/exercise_file.md, "Options"; all global):
+  // - passive fibre force: each muscle of an analysed leg also pulls with its passive
+  //   fibre force F_max f_PE(l~) cos(alpha) (Thelen 2003 curve, hill_muscle.hpp), a known
+  //   force the recruitment starts from. Guard against gait2392's short-fibred muscles,
+  //   whose rigid-tendon fibre length leaves the curve's range in ordinary postures (the
+  //   gemelli reach l~ = 1.76 in side-lying abduction with internal rotation): the
+  //   stretch is held at passive_stretch_limit, where the passive force equals F_max.
+  bool passive_fiber_force = false;
+  double passive_stretch_limit = 1.6;  // l / l_opt, 1 + Thelen's strain at F_max (0.6)
+  // - co-contraction: every muscle of an analysed leg is active at least this much (0..1);
+  //   the recruitment shares the rest. Stands for the antagonist activity that people add
+  //   for joint stiffness and balance and that static optimisation leaves out.
+  double co_contraction = 0.0;
+  // - supports between body parts (stacked feet and knees) carry the resting limb, as a
+  //   rigid limb on a frictionless point support (docs/exercise_file.md); false: they carry
+  //   nothing and the limb hangs on its muscles (for the sensitivity to the rule).
+  bool rest_supports = true;
+
   static constexpr auto fields() {
     using S = SimulateOptions;
     return std::tuple{
         field("recruitment", &S::recruitment, units::none, "muscle recruitment options"),
         field("time_step_fd_s", &S::time_step_fd_s, units::s, 1e-6, 0.1,
-              "time step of the central differences that give body accelerations")};
+              "time step of the central differences that give body accelerations"),
+        field("passive_fiber_force", &S::passive_fiber_force, units::none,
+              "add each muscle's passive fibre force (Thelen 2003 curve)"),
+        field("passive_stretch_limit", &S::passive_stretch_limit, units::one, 1.0, 3.0,
+              "fibre stretch l/l_opt at which the passive force is held (guard against short fibres)"),
+        field("co_contraction", &S::co_contraction, units::one, 0.0, 0.99,
+              "activation floor of every muscle of the analysed legs"),
+        field("rest_supports", &S::rest_supports, units::none,
+              "supports between body parts carry the resting limb (false: they carry nothing)")};
   }
 };
 
@@ -194,7 +221,8 @@ struct LegResult {
                                           // lumped knee extensors act on the knee row with -sign, flexors +sign
   Eigen::MatrixXd moment;                 // (n x 4) N m, generalized forces the actuators must supply
   Eigen::MatrixXd activation;             // (n x actuators) 0..1
-  Eigen::MatrixXd force;                  // (n x actuators) N (lumped knee actuators: N m)
+  Eigen::MatrixXd force;                  // (n x actuators) N, active (lumped knee actuators: N m)
+  Eigen::MatrixXd passive_force;          // (n x actuators) N, passive fibre force (0 unless the option is on)
   Eigen::MatrixXd reserve;                // (n x 4) N m
   Eigen::MatrixXd residual;               // (n x 4) N m, moment - R F a - reserve
   // EMG-style activation: activation over the activation in the model's MVIC
@@ -221,6 +249,16 @@ struct SimulationResult {
   std::vector<LegResult> legs;
   double body_mass = 0.0;                 // kg
 };
+
+// Maximal moments (N m) of the two lumped monoarticular knee actuators that stand
+// for the vasti and for biceps femoris short head and the gastrocnemii when a hip
+// model has no muscle crossing only the knee: gait2392's values scaled like the
+// model's rectus femoris and biceps femoris long head of `side` (the strength rule).
+struct LumpedKnee {
+  double extensor_max_moment = 0.0;  // N m
+  double flexor_max_moment = 0.0;    // N m
+};
+LumpedKnee lumped_knee(const Model& model, char side);
 
 // Posture (nq) of `exercise` at time t (s) as the file writes it, before any
 // balancing (SimulationResult::posture holds the balanced postures), with first

@@ -30,9 +30,23 @@
 //     anatomical angle is the femur's anatomical-mechanical angle (subject.cpp).
 //   - tuberosity offset: the tibial_tuberosity_* landmarks move laterally so that
 //     their offset equals the subject's.
-// Strength: max isometric force times every strength_scale factor whose key is
-// the muscle name (glut_med1_r), base name (glut_med1), group (gluteus_medius)
-// or "all"; a key that matches no muscle is an error.
+// Strength (the same rule for every muscle): F_max = F_generic (m / m_ref) c.
+//   - m / m_ref: muscle volume grows with mass x height (Handsfield et al. 2014,
+//     "Relationships of 35 lower limb muscles to height and body mass quantified
+//     using MRI", J Biomech 47:631-638) and optimal fibre length with height (the
+//     geometric scaling above), so cross-sectional area, and force, with mass.
+//   - c: measured strength. The generic model's forces are cadaver cross-sections
+//     times a specific tension; with them its reference subject reaches 2.36 N m/kg
+//     of maximal isometric hip abduction torque (gait2392), a third above what
+//     people produce. c is set so that the reference subject's peak of
+//     strength_curve (every abductor fully active, standing) equals
+//     kReferenceAbductionTorque; every other direction and the female subject
+//     follow from the geometry (tests/cpp/test_scaling.cpp compares them with the
+//     measurements in datasets/strength/hip_strength.csv). Models without hip
+//     coordinates keep c = 1.
+// Then every strength_scale factor whose key is the muscle name (glut_med1_r),
+// base name (glut_med1), group (gluteus_medius) or "all"; a key that matches no
+// muscle is an error.
 #pragma once
 #include <string>
 
@@ -48,5 +62,16 @@ namespace biomech {
 Model scale_model(const Model& generic, const Subject& s);
 
 // default_model (the shipped model file scaled to a subject) reads a file: model_io.hpp.
+
+// Peak maximal isometric hip abduction torque of the reference subject (N m per
+// kg of body mass) that fixes the strength factor c: 1.8 +- 0.3 N m/kg, maximal
+// isometric hip abduction of 14 healthy adults (Lewinson, Worobets & Stefanyshyn
+// 2014, "The relationship between maximal hip abductor strength and resultant
+// loading at the knee during walking", Proc Inst Mech Eng H 228:1258-1263).
+inline constexpr double kReferenceAbductionTorque = 1.8;  // N m/kg
+
+// c of the strength rule for `generic` (1 when it has no right hip coordinates).
+double strength_calibration(const Model& generic);
+
 
 }  // namespace biomech

@@ -3,8 +3,10 @@
 // table and muscle lengths in stretches and postures.
 //
 // The muscle model (rigid tendon, constant-height pennation, Thelen 2003
-// active force-length, no passive fibre force) is muscle.hpp's; see
-// docs/emg_estimate.md.
+// active force-length, no passive fibre force in the
+// capacity) is muscle.hpp's; see docs/emg_estimate.md. The exercises add passive
+// fibre force as an option (SimulateOptions::passive_fiber_force, with a stretch
+// limit for gait2392's short-fibred deep rotators).
 #pragma once
 #include <Eigen/Core>
 #include <string>
@@ -19,12 +21,17 @@
 namespace biomech {
 
 // ---------------------------------------------------------------- strength curve
-// Maximal isometric hip abduction torque (every abductor fully active): at each
-// abduction angle (rad, abduction = -hip_adduction), standing (hip flexion and
-// rotation 0, knee extended, the rest at default), the sum over the muscles of
-// `side` with a positive abduction moment arm of F_eff r_abd.
+// Maximal hip abduction torque (every abductor fully active): at each abduction
+// angle (rad, abduction = -hip_adduction), standing (hip flexion and rotation 0,
+// knee extended, the rest at default), the sum over the muscles of `side` with a
+// positive abduction moment arm of F_eff r_abd. Isometric by default; with an
+// angular velocity, concentric (isokinetic) abduction at that speed: each force
+// also takes the Thelen (2003) force-velocity factor at full activation
+// (hill_muscle.hpp force_velocity) for the fibre velocity of a rigid tendon,
+// v = -r_abd omega cos(alpha), as isokinetic dynamometers test.
 struct StrengthCurve {
   char side = 'r';
+  double angular_velocity = 0.0;       // rad/s, 0 = isometric
   double body_mass = 0.0;              // kg (model.total_mass())
   Eigen::VectorXd abduction_angle;     // (k) rad
   Eigen::VectorXd torque;              // (k) N m
@@ -35,9 +42,18 @@ struct StrengthCurve {
   double peak_torque_per_kg = 0.0;     // N m / kg
 };
 // Angles from min_abduction_deg to max_abduction_deg (default -10 = 10 deg
-// adduction, to 40 deg abduction) in `samples` steps.
+// adduction, to 40 deg abduction) in `samples` steps; velocity_deg_per_s >= 0
+// (0 = isometric).
 StrengthCurve strength_curve(const Model& model, Data& data, char side, double min_abduction_deg = -10.0,
-                             double max_abduction_deg = 40.0, int samples = 51);
+                             double max_abduction_deg = 40.0, int samples = 51, double velocity_deg_per_s = 0.0);
+
+// Maximal isometric moment (N m) of the muscles of `side` about one coordinate
+// at `posture` (nq): every muscle whose moment arm has the sign of `direction`
+// (+1 or -1, in the coordinate's own sense: +1 about hip_rotation_r is internal
+// rotation) fully active, sum of F_eff |r|. Throws InvalidArgument for an
+// unknown coordinate, a wrong posture size or a direction other than +-1.
+double max_isometric_moment(const Model& model, Data& data, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
+                            const std::string& coordinate, double direction);
 
 // ---------------------------------------------------------------- MVIC test
 // The model's maximal voluntary isometric contraction (MVIC) test for hip
