@@ -45,6 +45,7 @@ from .dynamics import simulate_hip_hitch, simulate_stance  # noqa: E402
 from .signal import butterworth, filtfilt, lowpass_like_opensim  # noqa: E402
 from .storage import ExternalForce, ExternalLoads, Storage, read_external_loads, read_storage, write_storage  # noqa: E402
 from .recordings import C3DRecording, ForcePlate, read_c3d, read_emg_csv  # noqa: E402
+from .analysis import AnalyzeOptions, HipFrame, analyze, analyze_raw  # noqa: E402
 from . import emg  # noqa: E402
 from .plots import plot_emg_comparison  # noqa: E402
 
@@ -91,6 +92,10 @@ __all__ = [
     "ForcePlate",
     "read_c3d",
     "read_emg_csv",
+    "AnalyzeOptions",
+    "HipFrame",
+    "analyze",
+    "analyze_raw",
     "emg",
     "plot_emg_comparison",
 ]

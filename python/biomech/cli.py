@@ -42,6 +42,7 @@ COMMAND_MODULES = [
     "biomech.seesaw",  # stance, q-angle
     "biomech.exercise",  # exercises, simulate, compare
     "biomech.dynamics",  # trendelenburg, hip-hitch
+    "biomech.analysis",  # analyze
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
