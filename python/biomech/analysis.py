@@ -30,7 +30,7 @@ HipFrame = _core.HipFrame
 # Columns of the per-frame table, from the field table of _core.HipFrame (time_s and leg index it).
 HIP_COLUMNS = [c for c in scalar_fields(_core.HipFrame) if c not in ("time_s", "leg")]
 
-# Frames above which a progress bar is shown (when tqdm is installed).
+# Frames above which a tqdm progress bar is shown.
 _PROGRESS_FRAMES = 200
 
 
@@ -80,16 +80,13 @@ def analyze_raw(model, kinematics, external_loads=None, *, progress: bool | None
     callback = None
     n = len(kin.time) // max(1, o.frame_step)
     if progress or (progress is None and n > _PROGRESS_FRAMES):
-        try:
-            from tqdm import tqdm
-        except ImportError:  # tqdm is optional: no bar without it
-            tqdm = None
-        if tqdm is not None:
-            bar = tqdm(total=n, unit="frame", desc="analyze", leave=False)
+        from tqdm import tqdm
 
-            def callback(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
+        bar = tqdm(total=n, unit="frame", desc="analyze", leave=False)
+
+        def callback(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
     try:
         return _core.analyze(m.core, m.data, kin.time, kin.column_names,
                              kin.data[kin.column_names].to_numpy(dtype=float), loads, o, callback)

@@ -210,3 +210,32 @@ def test_cli_writes_hdf5(tmp_path):
     assert set(table["leg"]) == {"r", "l"}
     assert len(table) == 2 * 11
     assert np.all(np.isfinite(table["hip_contact_force_bw"]))
+
+
+def test_a_written_trial_round_trips_without_shared_data(tmp_path, capsys):
+    """A catalogue simulation written as an OpenSim coordinates file analyses back to the same
+    hip moments on the leg that carries no external load (the side-lying leg between its rests)."""
+    model = biomech.Model.default()
+    sim = biomech.simulate(model, "side_lying_hip_abduction").loc["r"]
+    posture = sim[[c for c in sim.columns if c.startswith("posture:")]]
+    posture.columns = [c.split(":", 1)[1].rsplit("_", 1)[0] for c in posture.columns]
+    rotational = model.coordinates["rotational"]
+    deg = posture.apply(lambda col: np.rad2deg(col) if rotational[col.name] else col)
+    deg.index.name = "time"
+    path = biomech.write_storage(tmp_path / "trial.mot", deg, in_degrees=True)
+    df = biomech.analyze(model, path, None, start_time_s=0.05, end_time_s=8.45, progress=True)
+    assert "analyze" in capsys.readouterr().err  # the tqdm bar
+    back = df.loc["r"]
+    for col in ("hip_flexion_moment_nm", "hip_adduction_moment_nm", "hip_rotation_moment_nm"):
+        assert np.abs(back[col] - sim.loc[back.index, col]).max() < 0.5, col
+    assert df.attrs["unused_columns"] == [] and df.attrs["defaulted_coordinates"] == []
+    assert list(df.columns[: len(biomech.analysis.HIP_COLUMNS)]) == biomech.analysis.HIP_COLUMNS
+
+
+def test_cli_error_is_one_line(tmp_path, capsys):
+    from biomech.cli import main
+
+    rc = main(["analyze", "--model", str(tmp_path / "missing.osim"), "--kinematics", str(tmp_path / "x.mot")])
+    assert rc == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("biomech: error:")
