@@ -11,6 +11,7 @@ docs/recorded_motion.md describes the whole chain).
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,7 @@ def analyze(model, kinematics, external_loads=None, *, progress: bool | None = N
     gmed:TFL, the seesaw's abductor moment, force and lever), then per muscle of that side
     ``activation:<name>`` and ``force:<name>_n``. ``df.attrs``: options, body weight, largest
     reserve and residual, and the coordinates of the file the model lacks
-    (``unused_columns``, not analysed) and of the model the file lacks
+    (``unused_columns``, not analysed; a UserWarning names them too) and of the model the file lacks
     (``defaulted_coordinates``, held at their defaults). Every coordinate of the model is
     balanced: by the muscles and reserves, and on the root joint by the residuals.
     """
@@ -122,6 +123,9 @@ def analyze(model, kinematics, external_loads=None, *, progress: bool | None = N
 
     m = trial_model(model)
     res = analyze_raw(m, kinematics, external_loads, progress=progress, **options)
+    if res.unused_columns:
+        warnings.warn(f"biomech.analyze: the model {m.core.name!r} lacks these coordinates of the trial, "
+                      f"not analysed: {', '.join(res.unused_columns)}", UserWarning, stacklevel=2)
     t = np.asarray(res.time)
     rows = [h.to_dict() for h in res.hips]
     table = pd.DataFrame(rows, columns=scalar_fields(_core.HipFrame))
@@ -197,7 +201,9 @@ def _with_analyze_options(func):
 def _analyze_cmd(args):
     options = field_values(args, _core.AnalyzeOptions)
     model = trial_model(args.model)
-    df = analyze(model, args.kinematics, args.external_loads, **options)
+    with warnings.catch_warnings():  # the text and JSON outputs list the unused columns themselves
+        warnings.simplefilter("ignore", UserWarning)
+        df = analyze(model, args.kinematics, args.external_loads, **options)
     if args.out:
         from .results import save_results
 
