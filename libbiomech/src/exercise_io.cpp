@@ -168,11 +168,11 @@ class Reader {
     ex_.statics = text(required(root, "", "statics"), "statics");
 
     const YAML::Node sources = required(root, "", "sources");
-    if (!sources.IsSequence() || sources.size() == 0) fail(sources, "sources", "expected a non-empty list of {seed, quote}");
+    if (!sources.IsSequence() || sources.size() == 0) fail(sources, "sources", "expected a non-empty list of {article, quote}");
     for (size_t i = 0; i < sources.size(); ++i) {
       const std::string f = "sources[" + std::to_string(i) + "]";
-      keys(sources[i], f, {"seed", "quote"});
-      ex_.sources.push_back({text(required(sources[i], f, "seed"), f + ".seed"),
+      keys(sources[i], f, {"article", "quote"});
+      ex_.sources.push_back({text(required(sources[i], f, "article"), f + ".article"),
                              text(required(sources[i], f, "quote"), f + ".quote")});
     }
 

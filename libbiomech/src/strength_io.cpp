@@ -1,11 +1,11 @@
 // Postures file (models/postures.yaml): static hip and knee postures of the
-// stretches and daily habits, with the seed passage that describes each.
+// stretches and daily habits, with the article passage that describes each.
 // Schema (also in docs/emg_estimate.md):
 //   postures:
 //     - name: figure_four_stretch        # unique id
 //       kind: stretch                    # stretch | habit
 //       description: "..."               # what the body does
-//       source: "seed 003: ..."          # the passage describing it
+//       source: "'article title', ...: \"...\""   # the passage describing it
 //       hip_flexion_deg: 90              # of the hip named by the posture (the stretched /
 //       hip_adduction_deg: -30           #   loaded side); adduction +, abduction -
 //       hip_rotation_deg: -40            # internal +, external -

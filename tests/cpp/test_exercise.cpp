@@ -29,7 +29,7 @@ constexpr double kG = 9.80665;
 
 // A tiny-model exercise: standing on the right foot, optional extra YAML.
 std::string standing(const std::string& motion, const std::string& extra = "") {
-  return "id: t\nname: test\nsources: [{seed: s.txt, quote: q}]\nstatics: one foot\n"
+  return "id: t\nname: test\nsources: [{article: a, quote: q}]\nstatics: one foot\n"
          "legs: [{side: r, role: stance}]\n" +
          motion +
          "contacts:\n  - name: foot\n    type: ground_flat\n"
@@ -195,7 +195,7 @@ TEST(ExerciseLoads, CuffWeightAddsMassTimesLever) {
   // to the cuff.
   const Model model = test_models::tiny_model();
   const std::string motion = "motion:\n  posture_deg: {pelvis_list: -90}\n";
-  const std::string lying = "id: t\nname: t\nsources: [{seed: s, quote: q}]\nstatics: pelvis\n"
+  const std::string lying = "id: t\nname: t\nsources: [{article: a, quote: q}]\nstatics: pelvis\n"
                             "legs: [{side: r, role: moving}]\n" + motion +
                             "contacts:\n  - {name: side, type: ground_flat, point: {body: pelvis}}\n";
   const std::string cuff = "loads:\n  - {name: cuff, type: weight, mass_kg: 2.0, point: {body: tibia_r, offset_m: [0, -0.4, 0]}}\n";
@@ -239,7 +239,7 @@ TEST(ExerciseLoads, BandIsLinearElasticAndInternal) {
 
 TEST(ExerciseStatics, SupportPushesOnlyAndRelievesTheLimb) {
   const Model model = test_models::tiny_model();
-  const std::string head = "id: t\nname: t\nsources: [{seed: s, quote: q}]\nstatics: pelvis\n"
+  const std::string head = "id: t\nname: t\nsources: [{article: a, quote: q}]\nstatics: pelvis\n"
                            "legs: [{side: r, role: moving}]\nmotion:\n  posture_deg: {pelvis_list: -90, hip_adduction_r: 10}\n"
                            "contacts:\n  - {name: side, type: ground_flat, point: {body: pelvis}}\n";
   const Exercise free = parse_exercise(head + "dose: {sets: 1, reps: 1, hold_s: 1}\n");
@@ -262,7 +262,7 @@ TEST(ExerciseStatics, PullingContactIsReleased) {
   // a lever: minimum norm alone would pull on one; it must lift off instead.
   const Model model = test_models::tiny_model();
   const Exercise ex = parse_exercise(
-      "id: t\nname: t\nsources: [{seed: s, quote: q}]\nstatics: x\nlegs: [{side: r, role: moving}]\n"
+      "id: t\nname: t\nsources: [{article: a, quote: q}]\nstatics: x\nlegs: [{side: r, role: moving}]\n"
       "motion:\n  posture_deg: {pelvis_tilt: -90}\n"
       "contacts:\n  - {name: a, type: ground_flat, point: {body: pelvis}}\n"
       "  - {name: b, type: ground_point, point: {body: pelvis, offset_m: [0, 2.0, 0]}}\n"

@@ -1,4 +1,4 @@
-// Pelvis dynamics (issue 5): energy conservation of the passive pendulum,
+// Pelvis dynamics: energy conservation of the passive pendulum,
 // steady state against the static solution, drop vs abductor strength
 // (Trendelenburg, trunk-lean compensation), integrator-tolerance sensitivity,
 // bad input, neural delay, event location, compliant tendons, the hip hitch,

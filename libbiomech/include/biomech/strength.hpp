@@ -152,7 +152,7 @@ struct Posture {
   std::string name;
   std::string kind;         // "stretch" or "habit"
   std::string description;  // what the body does
-  std::string source;       // the seed passage that describes it
+  std::string source;       // the article passage that describes it
   double hip_flexion = 0.0, hip_adduction = 0.0, hip_rotation = 0.0;  // rad (internal rotation +)
   double knee_flexion = 0.0;                                           // rad, positive in flexion
   std::vector<std::string> inferred;  // angle fields inferred from the text (not stated in the source)
