@@ -176,7 +176,7 @@ def test_the_walking_trial_agrees_with_opensim(opensim_walk, ours):
 
 def test_without_force_velocity_gluteus_medius_reads_lower(ours):
     """Force-velocity matters on this trial: without it the muscles look stronger while they
-    shorten, and the gluteus medius activations fall (the cause of the gap the issue reports)."""
+    shorten, and the gluteus medius activations fall: the gap seen before force-velocity was modelled."""
     o = setup_values()
     o["force_velocity"] = False
     slow = biomech.analyze(WALK / MODEL, WALK / "subject01_walk1_Kinematics.sto", WALK / "foot_floor_loads.xml",
