@@ -281,8 +281,12 @@ void bind_loaders(py::module_& m) {
         }, "subject"_a = nullptr, "model_file"_a = std::string(),
         "The shipped default model file scaled to `subject` (the file's default subject when None).");
   m.def("default_model_path", &biomech::default_model_path);
-  m.def("import_osim", &biomech::import_osim, "path"_a,
-        "Read an OpenSim 4 .osim model (bodies, hip and knee joints, hip muscles).");
+  m.def(
+      "import_osim",
+      [](const std::string& path, const std::string& scope) { return biomech::import_osim(path, biomech::parse_osim_scope(scope)); },
+      "path"_a, "scope"_a = "hip",
+      "Read an OpenSim 4 .osim model: scope 'hip' (hip muscles, feet merged into the tibiae, as the exercises "
+      "use) or 'full' (every body, joint and muscle, for trial analysis).");
 }
 
 }  // namespace

@@ -68,4 +68,5 @@ PYBIND11_MODULE(_core, m) {
   bind_exercise(m);
   bind_dynamics(m);
   bind_signal(m);
+  bind_analyze(m);
 }
