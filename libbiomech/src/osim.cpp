@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "biomech/errors.hpp"
+#include "text_file.hpp"
 
 namespace biomech {
 namespace {
@@ -126,9 +127,8 @@ class Importer {
   explicit Importer(std::string path) : path_(std::move(path)) {}
 
   Model run() {
-    std::error_code ec;
-    if (!std::filesystem::exists(path_, ec)) throw FileNotFound("OpenSim model file not found: " + path_);
-    if (doc_.LoadFile(path_.c_str()) != tinyxml2::XML_SUCCESS)
+    const std::string text = read_text_file(path_, "OpenSim model file");
+    if (doc_.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS)
       throw FileError(path_, doc_.ErrorLineNum(), "", std::string("XML: ") + doc_.ErrorStr());
     const XMLElement* root = doc_.RootElement();
     if (!root || std::string(root->Name()) != "OpenSimDocument")
