@@ -1,4 +1,4 @@
-"""Benchmark: forward dynamics of single-leg stance (issue 5, item 6).
+"""Benchmark: forward dynamics of single-leg stance.
 
 Prints JSON. Target: a 10 s stance simulation runs at least 1,000 times faster
 than real time on one core. The baseline is real time itself (the simulated

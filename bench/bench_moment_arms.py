@@ -1,4 +1,4 @@
-"""Benchmark: hip-muscle moment arms batched over many postures (issue 2, item 6).
+"""Benchmark: hip-muscle moment arms batched over many postures.
 
 Prints JSON. Target: >= 1,000,000 muscle-posture moment-arm vectors (all
 coordinates the muscles cross) per CPU second, single-threaded. CPU and wall

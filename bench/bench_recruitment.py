@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Static-optimisation throughput (issue 4, acceptance 6). Prints JSON.
+"""Static-optimisation throughput. Prints JSON.
 
 Frames: the default model's right hip at random postures (3 dofs, the right-side
 muscles that cross the hip), with moments the muscles can produce

@@ -1,4 +1,4 @@
-"""Sweep benchmark (issue 6): a population sweep streamed to HDF5, its peak resident memory
+"""Sweep benchmark: a population sweep streamed to HDF5, its peak resident memory
 and its throughput with n_jobs = 1 and 2 C++ threads.
 
 Each run is a fresh subprocess (so its peak RSS, from resource.getrusage, belongs to that

@@ -14,8 +14,10 @@
 #include <string_view>
 
 #include "biomech/errors.hpp"
+#include "biomech/hip.hpp"
 #include "biomech/inverse_dynamics.hpp"
 #include "biomech/kinematics.hpp"
+#include "biomech/muscle.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/strength.hpp"
 
@@ -356,10 +358,7 @@ LegSetup setup_leg(const Model& model, const Exercise& ex, const AnalysedLeg& le
   }
   if (hc.knee < 0) fail(ex, field, "model '" + model.name + "' has no coordinate knee_angle_" + sfx);
   s.dof = {hc.flexion, hc.adduction, hc.rotation, hc.knee};
-  const int hip_ci = model.independent[hc.flexion];
-  for (size_t j = 0; j < model.joints.size(); ++j)
-    for (const auto& ax : model.joints[j].rotations)
-      if (ax.coordinate == hip_ci) s.hip_joint = static_cast<int>(j);
+  s.hip_joint = hc.joint;
   s.knee_sign = hc.knee_flexion_sign > 0 ? 1 : -1;
   // Muscles of this side that cross the hip (a hip moment arm at the default
   // posture), and whether any muscle of the side crosses only the knee.

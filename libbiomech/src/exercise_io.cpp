@@ -4,91 +4,20 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "biomech/errors.hpp"
+#include "yaml_reader.hpp"
 
 namespace biomech {
 namespace {
 
 constexpr double kDeg = M_PI / 180.0;
 
-// Reads one file, remembering the line of every field it touches.
-class Reader {
+// Reads one file, remembering the line of every field it touches (Exercise::field_line).
+class ExerciseReader : public yaml::Reader {
  public:
-  Reader(std::string file, Exercise& ex) : file_(std::move(file)), ex_(ex) {}
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& field, const std::string& msg) const {
-    const int line = node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
-    throw FileError(file_, line, field, msg);
-  }
-
-  void note(const YAML::Node& node, const std::string& field) {
-    if (node.IsDefined() && node.Mark().line >= 0) ex_.field_line[field] = node.Mark().line + 1;
-  }
-
-  // Rejects keys not in `allowed`.
-  void keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> allowed) const {
-    if (!map.IsMap()) fail(map, where, "expected a mapping");
-    std::set<std::string> ok(allowed.begin(), allowed.end());
-    for (const auto& kv : map) {
-      const std::string k = kv.first.as<std::string>();
-      if (!ok.count(k)) {
-        std::string list;
-        for (const auto& a : ok) list += (list.empty() ? "" : ", ") + a;
-        fail(kv.first, join(where, k), "unknown key '" + k + "' (allowed: " + list + ")");
-      }
-    }
-  }
-
-  static std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
-
-  YAML::Node required(const YAML::Node& map, const std::string& where, const char* key) const {
-    YAML::Node n = map[key];
-    if (!n.IsDefined() || n.IsNull()) fail(map, join(where, key), std::string("missing required field '") + key + "'");
-    return n;
-  }
-
-  double number(const YAML::Node& n, const std::string& field) {
-    note(n, field);
-    if (!n.IsScalar()) fail(n, field, "expected a number");
-    double v = 0.0;
-    try {
-      v = n.as<double>();
-    } catch (const YAML::Exception&) {
-      fail(n, field, "expected a number, got '" + n.Scalar() + "'");
-    }
-    if (!std::isfinite(v)) fail(n, field, "expected a finite number, got " + n.Scalar());
-    return v;
-  }
-
-  double number_or(const YAML::Node& map, const std::string& where, const char* key, double dflt) {
-    YAML::Node n = map[key];
-    if (!n.IsDefined()) return dflt;
-    return number(n, join(where, key));
-  }
-
-  std::string text(const YAML::Node& n, const std::string& field) {
-    note(n, field);
-    if (!n.IsScalar()) fail(n, field, "expected text");
-    return n.Scalar();
-  }
-
-  std::string text_or(const YAML::Node& map, const std::string& where, const char* key, const std::string& dflt = "") {
-    YAML::Node n = map[key];
-    if (!n.IsDefined() || n.IsNull()) return dflt;
-    return text(n, join(where, key));
-  }
-
-  Vec3 vec3(const YAML::Node& n, const std::string& field) {
-    note(n, field);
-    if (!n.IsSequence() || n.size() != 3) fail(n, field, "expected a list of 3 numbers [x, y, z]");
-    Vec3 v;
-    for (int i = 0; i < 3; ++i) v[i] = number(n[i], field + "[" + std::to_string(i) + "]");
-    return v;
-  }
+  ExerciseReader(const std::string& file, Exercise& ex) : yaml::Reader(file, &ex.field_line), ex_(ex) {}
 
   Vec3 unit3(const YAML::Node& n, const std::string& field) {
     Vec3 v = vec3(n, field);
@@ -120,9 +49,9 @@ class Reader {
 
   BodyPoint point(const YAML::Node& n, const std::string& field) {
     note(n, field);
-    keys(n, field, {"body", "landmark", "to", "fraction", "offset_m", "offset_h"});
+    check_keys(n, field, {"body", "landmark", "to", "fraction", "offset_m", "offset_h"});
     BodyPoint p;
-    p.body = text(required(n, field, "body"), field + ".body");
+    p.body = text(get(n, "body", field), field + ".body");
     p.landmark = text_or(n, field, "landmark");
     p.landmark_to = text_or(n, field, "to");
     if (!p.landmark_to.empty() && p.landmark.empty()) fail(n, field + ".to", "'to' needs 'landmark'");
@@ -157,50 +86,50 @@ class Reader {
 
   void read(const YAML::Node& root) {
     if (!root.IsMap()) fail(root, "", "expected a mapping at the top of the exercise file");
-    keys(root, "", {"id", "name", "description", "sources", "statics", "legs", "motion", "contacts", "loads", "dose",
+    check_keys(root, "", {"id", "name", "description", "sources", "statics", "legs", "motion", "contacts", "loads", "dose",
                     "assumptions", "balance"});
-    ex_.id = text(required(root, "", "id"), "id");
+    ex_.id = text(get(root, "id", ""), "id");
     for (char c : ex_.id)
       if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
         fail(root["id"], "id", "expected lowercase letters, digits and '_', got '" + ex_.id + "'");
-    ex_.name = text(required(root, "", "name"), "name");
+    ex_.name = text(get(root, "name", ""), "name");
     ex_.description = text_or(root, "", "description");
-    ex_.statics = text(required(root, "", "statics"), "statics");
+    ex_.statics = text(get(root, "statics", ""), "statics");
 
-    const YAML::Node sources = required(root, "", "sources");
-    if (!sources.IsSequence() || sources.size() == 0) fail(sources, "sources", "expected a non-empty list of {seed, quote}");
+    const YAML::Node sources = get(root, "sources", "");
+    if (!sources.IsSequence() || sources.size() == 0) fail(sources, "sources", "expected a non-empty list of {article, quote}");
     for (size_t i = 0; i < sources.size(); ++i) {
       const std::string f = "sources[" + std::to_string(i) + "]";
-      keys(sources[i], f, {"seed", "quote"});
-      ex_.sources.push_back({text(required(sources[i], f, "seed"), f + ".seed"),
-                             text(required(sources[i], f, "quote"), f + ".quote")});
+      check_keys(sources[i], f, {"article", "quote"});
+      ex_.sources.push_back({text(get(sources[i], "article", f), f + ".article"),
+                             text(get(sources[i], "quote", f), f + ".quote")});
     }
 
-    const YAML::Node legs = required(root, "", "legs");
+    const YAML::Node legs = get(root, "legs", "");
     if (!legs.IsSequence() || legs.size() == 0) fail(legs, "legs", "expected a non-empty list of {side, role}");
     std::set<char> sides;
     for (size_t i = 0; i < legs.size(); ++i) {
       const std::string f = "legs[" + std::to_string(i) + "]";
-      keys(legs[i], f, {"side", "role"});
-      const std::string side = text(required(legs[i], f, "side"), f + ".side");
+      check_keys(legs[i], f, {"side", "role"});
+      const std::string side = text(get(legs[i], "side", f), f + ".side");
       if (side != "r" && side != "l") fail(legs[i]["side"], f + ".side", "expected 'r' or 'l', got '" + side + "'");
-      const std::string role = text(required(legs[i], f, "role"), f + ".role");
+      const std::string role = text(get(legs[i], "role", f), f + ".role");
       if (role != "stance" && role != "moving" && role != "alternating")
         fail(legs[i]["role"], f + ".role", "expected stance, moving or alternating, got '" + role + "'");
       if (!sides.insert(side[0]).second) fail(legs[i], f + ".side", "leg '" + side + "' listed twice");
       ex_.legs.push_back({side[0], role});
     }
 
-    read_motion(required(root, "", "motion"));
+    read_motion(get(root, "motion", ""));
     read_contacts(root["contacts"]);
     read_balance(root["balance"]);
     read_loads(root["loads"]);
-    read_dose(required(root, "", "dose"));
+    read_dose(get(root, "dose", ""));
     read_assumptions(root["assumptions"]);
   }
 
   void read_motion(const YAML::Node& m) {
-    keys(m, "motion", {"sample_rate_hz", "posture_deg", "posture_m", "keyframes"});
+    check_keys(m, "motion", {"sample_rate_hz", "posture_deg", "posture_m", "keyframes"});
     Motion& mo = ex_.motion;
     mo.sample_rate_hz = number_or(m, "motion", "sample_rate_hz", 20.0);
     if (mo.sample_rate_hz <= 0) fail(m["sample_rate_hz"], "motion.sample_rate_hz", "expected a positive rate");
@@ -212,9 +141,9 @@ class Reader {
     for (size_t i = 0; i < kf.size(); ++i) {
       const std::string f = "motion.keyframes[" + std::to_string(i) + "]";
       note(kf[i], f);
-      keys(kf[i], f, {"t_s", "deg", "m"});
+      check_keys(kf[i], f, {"t_s", "deg", "m"});
       KeyFrame k;
-      k.time = number(required(kf[i], f, "t_s"), f + ".t_s");
+      k.time = number(get(kf[i], "t_s", f), f + ".t_s");
       if (!mo.keyframes.empty() && k.time <= mo.keyframes.back().time)
         fail(kf[i]["t_s"], f + ".t_s", "keyframe times must increase strictly");
       if (mo.keyframes.empty() && k.time != 0.0) fail(kf[i]["t_s"], f + ".t_s", "the first keyframe must be at t_s: 0");
@@ -231,21 +160,21 @@ class Reader {
     for (size_t i = 0; i < cs.size(); ++i) {
       const YAML::Node c = cs[i];
       std::string f = "contacts[" + std::to_string(i) + "]";
-      keys(c, f, {"name", "type", "point", "normal", "on_body", "active_s"});
+      check_keys(c, f, {"name", "type", "point", "normal", "on_body", "active_s"});
       ContactSpec spec;
-      spec.name = text(required(c, f, "name"), f + ".name");
+      spec.name = text(get(c, "name", f), f + ".name");
       check_name(c["name"], f + ".name", spec.name, seen);
       f = "contacts." + spec.name;
       note(c, f);
-      const std::string type = text(required(c, f, "type"), f + ".type");
+      const std::string type = text(get(c, "type", f), f + ".type");
       if (type == "ground_point") spec.kind = ContactSpec::Kind::ground_point;
       else if (type == "ground_flat") spec.kind = ContactSpec::Kind::ground_flat;
       else if (type == "support") spec.kind = ContactSpec::Kind::support;
       else fail(c["type"], f + ".type", "unknown contact type '" + type + "' (expected ground_point, ground_flat or support)");
-      spec.point = point(required(c, f, "point"), f + ".point");
+      spec.point = point(get(c, "point", f), f + ".point");
       if (c["normal"].IsDefined()) spec.normal = unit3(c["normal"], f + ".normal");
       if (spec.kind == ContactSpec::Kind::support) {
-        spec.on_body = text(required(c, f, "on_body"), f + ".on_body");
+        spec.on_body = text(get(c, "on_body", f), f + ".on_body");
       } else if (c["on_body"].IsDefined()) {
         fail(c["on_body"], f + ".on_body", "'on_body' is for contacts of type support only");
       }
@@ -257,9 +186,9 @@ class Reader {
   void read_balance(const YAML::Node& b) {
     if (!b.IsDefined() || b.IsNull()) return;
     note(b, "balance");
-    keys(b, "balance", {"over", "sagittal", "frontal"});
+    check_keys(b, "balance", {"over", "sagittal", "frontal"});
     Balance& bal = ex_.balance;
-    bal.over = text(required(b, "balance", "over"), "balance.over");
+    bal.over = text(get(b, "over", "balance"), "balance.over");
     bool found = false;
     for (const auto& c : ex_.contacts)
       if (c.name == bal.over) {
@@ -283,21 +212,21 @@ class Reader {
       std::string f = "loads[" + std::to_string(i) + "]";
       if (!l.IsMap()) fail(l, f, "expected a mapping");
       LoadSpec spec;
-      spec.name = text(required(l, f, "name"), f + ".name");
+      spec.name = text(get(l, "name", f), f + ".name");
       check_name(l["name"], f + ".name", spec.name, seen);
       f = "loads." + spec.name;
       note(l, f);
-      const std::string type = text(required(l, f, "type"), f + ".type");
+      const std::string type = text(get(l, "type", f), f + ".type");
       if (type == "weight") {
-        keys(l, f, {"name", "type", "mass_kg", "point", "active_s"});
+        check_keys(l, f, {"name", "type", "mass_kg", "point", "active_s"});
         spec.kind = LoadSpec::Kind::weight;
-        spec.mass_kg = number(required(l, f, "mass_kg"), f + ".mass_kg");
+        spec.mass_kg = number(get(l, "mass_kg", f), f + ".mass_kg");
         if (spec.mass_kg < 0) fail(l["mass_kg"], f + ".mass_kg", "expected a mass >= 0 kg, got " + l["mass_kg"].Scalar());
-        spec.point = point(required(l, f, "point"), f + ".point");
+        spec.point = point(get(l, "point", f), f + ".point");
       } else if (type == "band") {
-        keys(l, f, {"name", "type", "stiffness_n_per_m", "rest_length_m", "pretension_n", "a", "b", "active_s"});
+        check_keys(l, f, {"name", "type", "stiffness_n_per_m", "rest_length_m", "pretension_n", "a", "b", "active_s"});
         spec.kind = LoadSpec::Kind::band;
-        spec.stiffness_n_per_m = number(required(l, f, "stiffness_n_per_m"), f + ".stiffness_n_per_m");
+        spec.stiffness_n_per_m = number(get(l, "stiffness_n_per_m", f), f + ".stiffness_n_per_m");
         if (spec.stiffness_n_per_m < 0)
           fail(l["stiffness_n_per_m"], f + ".stiffness_n_per_m",
                "expected a band stiffness >= 0 N/m, got " + l["stiffness_n_per_m"].Scalar());
@@ -310,13 +239,13 @@ class Reader {
           spec.pretension_n = number_or(l, f, "pretension_n", 0.0);
           if (spec.pretension_n < 0) fail(l["pretension_n"], f + ".pretension_n", "expected a pretension >= 0 N");
         }
-        spec.point = point(required(l, f, "a"), f + ".a");
-        spec.point_b = point(required(l, f, "b"), f + ".b");
+        spec.point = point(get(l, "a", f), f + ".a");
+        spec.point_b = point(get(l, "b", f), f + ".b");
       } else if (type == "push") {
-        keys(l, f, {"name", "type", "point", "direction", "force_n", "force_bw", "active_s"});
+        check_keys(l, f, {"name", "type", "point", "direction", "force_n", "force_bw", "active_s"});
         spec.kind = LoadSpec::Kind::push;
-        spec.point = point(required(l, f, "point"), f + ".point");
-        spec.direction = unit3(required(l, f, "direction"), f + ".direction");
+        spec.point = point(get(l, "point", f), f + ".point");
+        spec.direction = unit3(get(l, "direction", f), f + ".direction");
         if (!l["force_n"].IsDefined() && !l["force_bw"].IsDefined())
           fail(l, f + ".force_n", "a push needs force_n or force_bw");
         spec.force_n = number_or(l, f, "force_n", 0.0);
@@ -331,10 +260,10 @@ class Reader {
   }
 
   void read_dose(const YAML::Node& d) {
-    keys(d, "dose", {"sets", "reps", "hold_s", "rest_s"});
+    check_keys(d, "dose", {"sets", "reps", "hold_s", "rest_s"});
     Dose& dose = ex_.dose;
-    dose.sets = range(required(d, "dose", "sets"), "dose.sets", true);
-    dose.reps = range(required(d, "dose", "reps"), "dose.reps", true);
+    dose.sets = range(get(d, "sets", "dose"), "dose.sets", true);
+    dose.reps = range(get(d, "reps", "dose"), "dose.reps", true);
     if (d["hold_s"].IsDefined()) dose.hold_s = range(d["hold_s"], "dose.hold_s", false);
     if (d["rest_s"].IsDefined()) dose.rest_s = range(d["rest_s"], "dose.rest_s", false);
     if (ex_.is_static() && dose.hold_s[0] <= 0)
@@ -348,8 +277,8 @@ class Reader {
     const std::map<std::string, int> fields = ex_.field_line;
     for (size_t i = 0; i < as.size(); ++i) {
       const std::string f = "assumptions[" + std::to_string(i) + "]";
-      keys(as[i], f, {"field", "reason"});
-      Assumption a{text(required(as[i], f, "field"), f + ".field"), text(required(as[i], f, "reason"), f + ".reason")};
+      check_keys(as[i], f, {"field", "reason"});
+      Assumption a{text(get(as[i], "field", f), f + ".field"), text(get(as[i], "reason", f), f + ".reason")};
       if (a.reason.size() < 8) fail(as[i]["reason"], f + ".reason", "give the reason for the assumption");
       // The field must exist (so that assumptions cannot go stale): an exact
       // path or the prefix of one.
@@ -362,7 +291,6 @@ class Reader {
   }
 
  private:
-  std::string file_;
   Exercise& ex_;
 };
 
@@ -371,27 +299,12 @@ class Reader {
 Exercise parse_exercise(const std::string& text, const std::string& file_name) {
   Exercise ex;
   ex.file = file_name;
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw FileError(file_name, e.mark.line + 1, "", std::string("YAML syntax error: ") + e.msg);
-  }
-  Reader reader(file_name, ex);
-  try {
-    reader.read(root);
-  } catch (const YAML::Exception& e) {
-    throw FileError(file_name, e.mark.line + 1, "", e.msg);
-  }
+  const YAML::Node root = yaml::parse(text, file_name);
+  ExerciseReader reader(file_name, ex);
+  yaml::guarded(file_name, [&] { reader.read(root); });
   return ex;
 }
 
-Exercise load_exercise(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw FileNotFound("exercise file not found: " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_exercise(ss.str(), path);
-}
+Exercise load_exercise(const std::string& path) { return parse_exercise(yaml::read_file(path, "exercise file"), path); }
 
 }  // namespace biomech

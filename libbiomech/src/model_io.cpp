@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "biomech/errors.hpp"
+#include "yaml_reader.hpp"
 
 namespace biomech {
 namespace {
@@ -48,125 +49,7 @@ Vec3 euler_xyz(const Mat3& R) {
 
 // ---------------------------------------------------------------- reading
 
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
-
-  const std::string& file() const { return file_; }
-
-  static int line(const YAML::Node& n) {
-    if (!n.IsDefined()) return 0;
-    const YAML::Mark m = n.Mark();
-    return m.is_null() || m.line < 0 ? 0 : m.line + 1;
-  }
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& field, const std::string& msg) const {
-    throw FileError(file_, line(at), field, msg);
-  }
-  [[noreturn]] void fail_line(int line_no, const std::string& field, const std::string& msg) const {
-    throw FileError(file_, line_no, field, msg);
-  }
-
-  void expect_map(const YAML::Node& n, const std::string& field) const {
-    if (!n.IsMap()) fail(n, field, "expected a mapping (key: value), got " + kind(n));
-  }
-  void expect_seq(const YAML::Node& n, const std::string& field) const {
-    if (!n.IsSequence()) fail(n, field, "expected a list, got " + kind(n));
-  }
-
-  // Rejects keys not in `allowed` and duplicate keys, naming the key's own line.
-  void check_keys(const YAML::Node& map, const std::string& field, const std::vector<std::string>& allowed) const {
-    expect_map(map, field);
-    std::set<std::string> seen;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node key = it->first;
-      if (!key.IsScalar()) fail(key, field, "expected a text key, got " + kind(key));
-      const std::string k = key.Scalar();
-      const std::string f = join(field, k);
-      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        fail(key, f, "unknown key '" + k + "' (allowed here: " + list + ")");
-      }
-      if (!seen.insert(k).second) fail(key, f, "duplicate key '" + k + "'");
-    }
-  }
-
-  static std::string join(const std::string& field, const std::string& key) {
-    return field.empty() ? key : field + "." + key;
-  }
-
-  YAML::Node get(const YAML::Node& map, const std::string& key, const std::string& field) const {
-    const YAML::Node n = map[key];
-    if (!n.IsDefined()) fail(map, join(field, key), "missing required field '" + key + "'");
-    if (n.IsNull()) fail(n, join(field, key), "field '" + key + "' has no value");
-    return n;
-  }
-
-  static bool has(const YAML::Node& map, const std::string& key) { return map[key].IsDefined(); }
-
-  double number(const YAML::Node& n, const std::string& field) const {
-    if (!n.IsScalar()) fail(n, field, "expected a number, got " + kind(n));
-    std::string s = n.Scalar();
-    const char* b = s.data();
-    const char* e = s.data() + s.size();
-    if (b != e && *b == '+') ++b;
-    double v = 0.0;
-    const auto [ptr, ec] = std::from_chars(b, e, v);
-    const bool special = s == ".nan" || s == ".NaN" || s == ".NAN" || s == ".inf" || s == "-.inf" || s == "+.inf" ||
-                         s == ".Inf" || s == "-.Inf" || s == ".INF" || s == "-.INF";
-    if (special || (ec == std::errc() && ptr == e && !std::isfinite(v)))
-      fail(n, field, "expected a finite number, got '" + s + "'");
-    if (ec != std::errc() || ptr != e) fail(n, field, "expected a number, got '" + s + "'");
-    return v;
-  }
-
-  double positive(const YAML::Node& n, const std::string& field, bool allow_zero = false) const {
-    const double v = number(n, field);
-    if (allow_zero ? v < 0.0 : v <= 0.0)
-      fail(n, field, std::string("expected a value ") + (allow_zero ? ">= 0" : "> 0") + ", got " + n.Scalar());
-    return v;
-  }
-
-  std::vector<double> numbers(const YAML::Node& n, const std::string& field, int count = -1) const {
-    expect_seq(n, field);
-    if (count >= 0 && static_cast<int>(n.size()) != count)
-      fail(n, field, "expected a list of " + std::to_string(count) + " numbers, got " + std::to_string(n.size()));
-    std::vector<double> out;
-    for (size_t i = 0; i < n.size(); ++i) out.push_back(number(n[i], field + "[" + std::to_string(i) + "]"));
-    return out;
-  }
-
-  Vec3 vec3(const YAML::Node& n, const std::string& field) const {
-    const auto v = numbers(n, field, 3);
-    return Vec3(v[0], v[1], v[2]);
-  }
-
-  std::string text(const YAML::Node& n, const std::string& field) const {
-    if (!n.IsScalar()) fail(n, field, "expected text, got " + kind(n));
-    return n.Scalar();
-  }
-
-  std::string name(const YAML::Node& n, const std::string& field) const {
-    std::string s = text(n, field);
-    if (s.empty()) fail(n, field, "expected a non-empty name");
-    return s;
-  }
-
-  static std::string kind(const YAML::Node& n) {
-    if (!n.IsDefined()) return "nothing";
-    switch (n.Type()) {
-      case YAML::NodeType::Null: return "an empty value";
-      case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
-      case YAML::NodeType::Sequence: return "a list";
-      case YAML::NodeType::Map: return "a mapping";
-      default: return "nothing";
-    }
-  }
-
- private:
-  std::string file_;
-};
+using Reader = yaml::Reader;
 
 // A unit-suffixed field that may come in degrees or metres: returns the key
 // found (base_deg or base_m) and its unit. Exactly one must be present unless
@@ -746,24 +629,9 @@ class ModelReader {
 };
 
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
-  try {
-    YAML::Node root = YAML::Load(text);
-    if (!root.IsMap()) throw FileError(file, Reader::line(root), "", "expected a model file: a YAML mapping at the top level");
-    return root;
-  } catch (const YAML::Exception& e) {
-    throw FileError(file, e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax: " + e.msg);
-  }
-}
-
-std::string read_text(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw FileNotFound("model file not found: " + path);
-  if (std::filesystem::is_directory(path, ec)) throw FileError(path, 0, "", "expected a file, got a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path, 0, "", "cannot open the file for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  YAML::Node root = yaml::parse(text, file);
+  if (!root.IsMap()) throw FileError(file, Reader::line(root), "", "expected a model file: a YAML mapping at the top level");
+  return root;
 }
 
 // ---------------------------------------------------------------- writing
@@ -910,15 +778,12 @@ void check_index(bool ok, const std::string& what) {
 
 ModelFile parse_model_file(const std::string& text, const std::string& file_name) {
   const YAML::Node root = parse_yaml(text, file_name);
-  try {
-    return ModelReader(root, file_name).read();
-  } catch (const YAML::Exception& e) {
-    // e.g. a scalar indexed as a map deep inside; keep the promise of a FileError
-    throw FileError(file_name, e.mark.is_null() ? 0 : e.mark.line + 1, "", e.msg);
-  }
+  return yaml::guarded(file_name, [&] { return ModelReader(root, file_name).read(); });
 }
 
-ModelFile load_model_file(const std::string& path) { return parse_model_file(read_text(path), path); }
+ModelFile load_model_file(const std::string& path) {
+  return parse_model_file(yaml::read_file(path, "model file"), path);
+}
 
 Model load_model(const std::string& path) { return load_model_file(path).model; }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "biomech/hip.hpp"
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle_path.hpp"
 #include "pelvis_system.hpp"
@@ -62,16 +63,15 @@ PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlant
        who + "expected table_min < 0 < table_max and 0 < table_step (rad)");
 
   const std::string add_name = std::string("hip_adduction_") + o.stance_side;
-  const int c_add = model.coordinate_index(add_name);
-  need(c_add >= 0 && model.coordinates[c_add].driver < 0,
-       who + "expected the model to have an independent coordinate '" + add_name + "', got none");
-  p.posture_hip_adduction = model.posture_index[c_add];
+  HipCoordinates hip;
+  try {
+    hip = hip_coordinates(model, o.stance_side);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(who + e.what());
+  }
+  p.posture_hip_adduction = hip.adduction;
   p.hip_adduction0 = p.posture[p.posture_hip_adduction];
-  int hip_joint = -1;
-  for (size_t j = 0; j < model.joints.size(); ++j)
-    for (const TransformAxis& ax : model.joints[j].rotations)
-      if (ax.coordinate == c_add) hip_joint = static_cast<int>(j);
-  need(hip_joint >= 0, who + "no joint rotates about '" + add_name + "'");
+  const int hip_joint = hip.joint;
   const int femur = model.joints[hip_joint].child;
 
   compute_muscle_paths(model, data, p.posture);  // forward kinematics too
@@ -166,17 +166,10 @@ PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlant
 
   // muscles
   if (o.muscles.empty()) {
-    for (int m = 0; m < model.n_muscles(); ++m) {
-      const std::string& g = model.muscles[m].group;
-      if ((g == "gluteus_medius" || g == "gluteus_minimus" || g == "tfl") &&
-          data.moment_arm(m, p.posture_hip_adduction) < 0.0)
-        p.muscles.push_back(m);
-    }
-    if (p.muscles.empty())
-      for (int m = 0; m < model.n_muscles(); ++m)
-        if (data.moment_arm(m, p.posture_hip_adduction) < -o.min_abductor_moment_arm) p.muscles.push_back(m);
-    need(!p.muscles.empty(), who + "no muscle abducts the stance hip by more than " +
-                                 num(o.min_abductor_moment_arm) + " m at the posture");
+    p.muscles = abductor_muscles(model, o.stance_side, o.min_abductor_moment_arm);
+    need(!p.muscles.empty(), who + "expected hip abductors on side " + std::string(1, o.stance_side) +
+                                 " (muscles of groups gluteus_medius, gluteus_minimus, tfl, or abducting by more than " +
+                                 num(o.min_abductor_moment_arm) + " m at the default posture), got none");
   } else {
     for (const std::string& n : o.muscles) {
       const int m = model.muscle_index(n);

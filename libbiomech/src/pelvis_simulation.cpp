@@ -34,25 +34,15 @@ constexpr double kDeg = M_PI / 180.0;
 
 void check_options(const PelvisPlant& plant, const PelvisSimulationOptions& o) {
   const std::string w = "simulate: ";
-  need(finite(o.duration) && o.duration > 0, w + "expected duration_s > 0, got " + num(o.duration));
-  need(finite(o.sample_rate) && o.sample_rate > 0, w + "expected sample_hz > 0, got " + num(o.sample_rate));
+  check_fields(o, "simulate");  // every option within its bounds (PelvisSimulationOptions::fields())
   need(o.duration * o.sample_rate <= 2e7, w + "expected at most 2e7 samples, got duration * sample rate = " +
                                               num(o.duration * o.sample_rate));
-  need(finite(o.abductor_strength) && o.abductor_strength >= 0 && o.abductor_strength <= 1,
-       w + "expected abductor_strength in [0, 1], got " + num(o.abductor_strength));
   validate(o.hill);
   for (const PassiveJointMoment* p : {&o.hip_passive, &o.lumbar_passive})
     need(finite(p->k1) && finite(p->k2) && finite(p->k3) && finite(p->k4) && finite(p->q1) && finite(p->q2) &&
              finite(p->damping) && p->damping >= 0 && p->k2 != 0 && p->k4 != 0,
          w + "expected finite passive joint parameters with damping >= 0 and k2, k4 != 0");
   const ControllerOptions& c = o.controller;
-  need(finite(c.kp) && finite(c.kd) && c.kp >= 0 && c.kd >= 0,
-       w + "expected controller gains kp, kd >= 0, got " + num(c.kp) + ", " + num(c.kd));
-  need(finite(c.delay) && c.delay >= 0 && c.delay <= 1.0, w + "expected a neural delay in [0, 1] s, got " + num(c.delay));
-  need(finite(c.feedforward) && c.feedforward <= 1, w + "expected feedforward effort <= 1 (< 0: computed), got " +
-                                                       num(c.feedforward));
-  need(finite(c.prescribed_excitation) && c.prescribed_excitation >= 0 && c.prescribed_excitation <= 1,
-       w + "expected prescribed_excitation in [0, 1], got " + num(c.prescribed_excitation));
   if (c.prescribed_time.size() > 0 || c.prescribed_excitations.size() > 0) {
     need(c.prescribed_excitations.rows() == c.prescribed_time.size() &&
              c.prescribed_excitations.cols() == plant.n_muscles(),
@@ -66,31 +56,12 @@ void check_options(const PelvisPlant& plant, const PelvisSimulationOptions& o) {
     for (Eigen::Index k = 1; k < c.prescribed_time.size(); ++k)
       need(c.prescribed_time[k] > c.prescribed_time[k - 1], w + "expected strictly increasing prescribed times");
   }
-  need(finite(c.lean_gain) && c.lean_gain >= 0, w + "expected lean_gain >= 0, got " + num(c.lean_gain));
-  need(finite(c.lean_max) && c.lean_max >= 0 && c.lean_max < M_PI / 2,
-       w + "expected lean_max in [0, 90) deg, got " + num(c.lean_max / kDeg) + " deg");
-  need(finite(c.lean_effort) && c.lean_effort > 0 && c.lean_effort <= 1,
-       w + "expected lean_effort in (0, 1], got " + num(c.lean_effort));
-  need(finite(c.lumbar_stiffness) && finite(c.lumbar_damping) && c.lumbar_stiffness >= 0 && c.lumbar_damping >= 0,
-       w + "expected lumbar servo gains >= 0");
   if (c.compensation)
     need(plant.has_trunk && o.lean_dof,
          w + "trunk-lean compensation needs a trunk with a lumbar joint in the model and lean_dof on");
-  need(finite(o.perturbation.torque) && finite(o.perturbation.start) && finite(o.perturbation.duration) &&
-           o.perturbation.start >= 0 && o.perturbation.duration >= 0,
-       w + "expected a finite perturbation with start >= 0 s and duration >= 0 s");
-  const IntegratorOptions& g = o.integrator;
-  need(finite(g.abs_tol) && finite(g.rel_tol) && g.abs_tol > 0 && g.rel_tol > 0,
-       w + "expected integrator tolerances > 0, got " + num(g.abs_tol) + ", " + num(g.rel_tol));
-  need(finite(g.max_step) && g.max_step >= 0, w + "expected max_step >= 0 s, got " + num(g.max_step));
-  need(finite(g.initial_step) && g.initial_step > 0, w + "expected initial_step > 0 s, got " + num(g.initial_step));
-  need(finite(o.initial_obliquity) && finite(o.initial_obliquity_rate) && finite(o.initial_lean) &&
-           std::abs(o.initial_obliquity) < M_PI / 2 && std::abs(o.initial_lean) < M_PI / 2,
-       w + "expected finite initial obliquity and lean within +-90 deg");
-  need(finite(o.initial_activation) && o.initial_activation <= 1,
-       w + "expected initial_activation <= 1 (< 0: from the controller), got " + num(o.initial_activation));
-  need(finite(o.drop_threshold) && o.drop_threshold > 0,
-       w + "expected drop_threshold > 0, got " + num(o.drop_threshold / kDeg) + " deg");
+  if (c.kind == ControllerKind::feedback)
+    need(c.prescribed_time.size() == 0 && c.prescribed_excitation == 0.0,
+         w + "excitations are prescribed only with controller 'prescribed'");
 }
 
 namespace {
@@ -132,12 +103,17 @@ struct Recorder {
       R.fiber_length(k, i) = lm[i];
     }
     R.abductor_force[k] = R.force.row(k).sum();
+    R.abductor_force_bw[k] = R.abductor_force[k] / S.P.body_weight;
     R.muscle_moment[k] = o.muscle_moment;
     R.passive_moment[k] = o.passive_moment;
     R.gravity_moment[k] = o.gravity_moment;
     R.lean_torque[k] = o.lean_torque;
     R.hip_contact_force.row(k) = o.contact.transpose();
+    R.hip_contact_force_n[k] = o.contact.norm();
     R.hip_contact_force_bw[k] = o.contact.norm() / S.P.body_weight;
+    double th_ref = std::numeric_limits<double>::quiet_NaN(), om_ref = 0.0, al_ref = 0.0;
+    if (S.O.reference) S.O.reference(times[k], th_ref, om_ref, al_ref);
+    R.reference_obliquity[k] = th_ref;
     R.energy[k] = o.energy;
     R.trunk_tilt[k] = o.trunk_tilt;
     if (x[0] > max_drop) max_drop = x[0], t_max = times[k];
@@ -286,7 +262,8 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
   auto vec = [&](Eigen::VectorXd& v) { v.setZero(ns); };
   for (Eigen::VectorXd* v : {&R.time, &R.obliquity, &R.obliquity_rate, &R.lean, &R.lean_rate, &R.trunk_tilt,
                              &R.hip_adduction, &R.effort, &R.abductor_force, &R.muscle_moment, &R.passive_moment,
-                             &R.gravity_moment, &R.lean_torque, &R.hip_contact_force_bw, &R.energy})
+                             &R.gravity_moment, &R.lean_torque, &R.hip_contact_force_bw, &R.energy,
+                             &R.abductor_force_bw, &R.hip_contact_force_n, &R.reference_obliquity})
     vec(*v);
   for (Eigen::MatrixXd* m : {&R.excitation, &R.activation, &R.force, &R.fiber_length}) m->setZero(ns, n);
   R.hip_contact_force.setZero(ns, 3);
@@ -352,7 +329,8 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
   if (m < static_cast<Eigen::Index>(ns)) {
     for (Eigen::VectorXd* v : {&R.time, &R.obliquity, &R.obliquity_rate, &R.lean, &R.lean_rate, &R.trunk_tilt,
                                &R.hip_adduction, &R.effort, &R.abductor_force, &R.muscle_moment, &R.passive_moment,
-                               &R.gravity_moment, &R.lean_torque, &R.hip_contact_force_bw, &R.energy})
+                               &R.gravity_moment, &R.lean_torque, &R.hip_contact_force_bw, &R.energy,
+                               &R.abductor_force_bw, &R.hip_contact_force_n, &R.reference_obliquity})
       v->conservativeResize(m);
     for (Eigen::MatrixXd* mm : {&R.excitation, &R.activation, &R.force, &R.fiber_length})
       mm->conservativeResize(m, Eigen::NoChange);
@@ -369,24 +347,39 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
     if (R.time[k] >= 0.9 * t_last) so += R.obliquity[k], sf += R.abductor_force[k], ++cnt;
   R.steady_obliquity = so / cnt;
   R.steady_abductor_force = sf / cnt;
+  R.steady_abductor_force_bw = R.steady_abductor_force / R.body_weight;
+  R.min_obliquity = R.obliquity.head(m).minCoeff();
+  R.peak_abductor_force = R.abductor_force.head(m).maxCoeff();
+  R.peak_abductor_force_bw = R.peak_abductor_force / R.body_weight;
+  R.peak_effort = R.effort.head(m).maxCoeff();
+  if (O.reference) {
+    const Eigen::ArrayXd err = (R.obliquity.head(m) - R.reference_obliquity.head(m)).array();
+    R.tracking_rms = std::sqrt(err.square().mean());
+    R.tracking_max_error = err.abs().maxCoeff();
+  } else {
+    R.tracking_rms = R.tracking_max_error = std::numeric_limits<double>::quiet_NaN();
+  }
   R.final_lean = R.lean[m - 1];
   R.peak_hip_contact_force_bw = R.hip_contact_force_bw.head(m).maxCoeff();
   R.trendelenburg_positive = R.max_drop > O.drop_threshold;
+  // Normal active hip adduction range, 30 deg (American Academy of Orthopaedic Surgeons, Joint
+  // Motion: Method of Measuring and Recording, 1965): a larger drop cannot be held.
+  constexpr double kHipAdductionRange = 30.0 * M_PI / 180.0;
+  if (R.max_drop > kHipAdductionRange)
+    R.notes.push_back("the pelvis dropped " + num(R.max_drop / kDeg) +
+                      " deg, beyond the normal hip adduction range (30 deg, AAOS 1965): the stance cannot be held; "
+                      "a person would put the other foot down or fall, and the drop after that is not physiological");
   R.feedforward_effort = S.controller.feedforward;
   R.anticipatory_lean = S.lean_ant;
-  R.steps = S.steps;
-  R.rhs_evaluations = S.rhs_count;
+  R.steps = static_cast<int>(S.steps);
+  R.rhs_evaluations = static_cast<int>(S.rhs_count);
   return R;
 }
 
 
 PelvisSimulationResult simulate_hip_hitch(const PelvisPlant& plant, const HipHitchOptions& h, PelvisSimulationOptions options) {
   using namespace pelvis;
-  need(finite(h.amplitude) && h.amplitude > 0 && h.amplitude < 0.5 * M_PI,
-       "simulate_hip_hitch: expected an amplitude in (0, 90) deg, got " + num(h.amplitude / kDeg) + " deg");
-  need(finite(h.period) && h.period > 0, "simulate_hip_hitch: expected a period > 0 s, got " + num(h.period));
-  need(h.repetitions >= 1 && h.repetitions <= 1000,
-       "simulate_hip_hitch: expected 1 to 1000 repetitions, got " + std::to_string(h.repetitions));
+  check_fields(h, "simulate_hip_hitch");
   need(options.controller.kind == ControllerKind::feedback,
        "simulate_hip_hitch: the hip hitch needs the feedback controller");
   const double A = h.amplitude, T = h.period, tr = 0.25 * T, tm = h.repetitions * T;

@@ -97,6 +97,8 @@ StaticEquilibrium static_solve(const PelvisSystem& S, const std::vector<MuscleTe
   Vec3 fm = Vec3::Zero();
   for (int i = 0; i < S.n; ++i) fm += force[i] * rot3(S.P.axis, th, S.P.muscle_unit_force(i, th));
   r.hip_contact_force = (S.m1 + S.m2) * S.P.gravity + fm;
+  r.abductor_force_bw = r.abductor_force / S.P.body_weight;
+  r.hip_contact_force_bw = r.hip_contact_force.norm() / S.P.body_weight;
   return r;
 }
 

@@ -22,7 +22,7 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
     nominal.push_back(P.muscle_parameters[i]);
     mtp.push_back(P.muscle_parameters[i]);
     mtp.back().max_isometric_force *= O.abductor_strength;
-    height.push_back(nominal.back().optimal_fiber_length * std::sin(nominal.back().pennation_angle));
+    height.push_back(pennation_height(nominal.back()));
     lmin.push_back(min_fiber_length(nominal.back(), O.hill));
   }
   // frontal plane: u2 up (against gravity, normal to e), u1 = u2 x e

@@ -11,6 +11,7 @@
 #include "biomech/strength.hpp"
 #include "biomech/inverse_dynamics.hpp"
 #include "biomech/kinematics.hpp"
+#include "biomech/muscle.hpp"
 #include "biomech/muscle_path.hpp"
 
 namespace biomech {
@@ -23,6 +24,13 @@ int need_coordinate(const Model& m, const std::string& name) {
   const int k = m.posture_coordinate(name);
   if (k < 0) throw InvalidArgument("single_leg_stance: expected the model to have coordinate '" + name + "', it has not");
   return k;
+}
+HipCoordinates need_hip(const Model& m, char side) {
+  try {
+    return hip_coordinates(m, side);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("single_leg_stance: ") + e.what());
+  }
 }
 int need_body(const Model& m, const std::string& name) {
   const int b = m.body_index(name);
@@ -51,33 +59,34 @@ Eigen::VectorXd stance_posture(const Model& m, const StanceOptions& o, Data& dat
   const std::string s(1, o.stance_side), w(1, o.stance_side == 'r' ? 'l' : 'r');
   const double sigma = o.stance_side == 'r' ? 1.0 : -1.0;
   Eigen::VectorXd q = m.default_posture();
-  const auto set = [&](const std::string& name, double v) {
-    const int k = need_coordinate(m, name);
+  const auto set_index = [&](int k, double v) {
     const Coordinate& c = m.coordinates[m.independent[k]];
     if (v < c.range_min - 1e-12 || v > c.range_max + 1e-12)
-      throw InvalidArgument("single_leg_stance: the options put coordinate '" + name + "' at " +
+      throw InvalidArgument("single_leg_stance: the options put coordinate '" + c.name + "' at " +
                             std::to_string(v * 180 / M_PI) + " deg, outside its range [" +
                             std::to_string(c.range_min * 180 / M_PI) + ", " + std::to_string(c.range_max * 180 / M_PI) + "] deg");
     q[k] = v;
   };
+  const auto set = [&](const std::string& name, double v) { set_index(need_coordinate(m, name), v); };
+  const HipCoordinates stance = need_hip(m, o.stance_side), swing = need_hip(m, w[0]);
+  if (stance.knee < 0) need_coordinate(m, "knee_angle_" + s);
+  if (swing.knee < 0) need_coordinate(m, "knee_angle_" + w);
   for (const char* root : {"pelvis_tilt", "pelvis_list", "pelvis_rotation"})
     if (m.posture_coordinate(root) >= 0) q[m.posture_coordinate(root)] = 0.0;
   // swing side drops: the pelvis turns about +x by -sigma * drop (right stance: left side down)
   const double list = -sigma * o.pelvic_obliquity;
   set("pelvis_list", list);
-  const auto hip_frontal = [&](const std::string& side, double world_adduction) {
-    const double side_sign = side == "r" ? 1.0 : -1.0;
-    const std::string name = "hip_adduction_" + side;
-    need_coordinate(m, name);
-    set(name, (side_sign * world_adduction - list) / x_axis_sign(m, name));
+  const auto hip_frontal = [&](const HipCoordinates& h, double side_sign, double world_adduction) {
+    const std::string& name = m.coordinates[m.independent[h.adduction]].name;
+    set_index(h.adduction, (side_sign * world_adduction - list) / x_axis_sign(m, name));
   };
-  hip_frontal(s, o.stance_hip_adduction);
-  hip_frontal(w, o.swing_hip_adduction);
-  set("hip_flexion_" + s, o.stance_hip_flexion);
-  set("hip_rotation_" + s, o.stance_hip_rotation);
-  set("knee_angle_" + s, 0.0);
-  set("hip_flexion_" + w, o.swing_hip_flexion);
-  set("knee_angle_" + w, -o.swing_knee_flexion);  // OpenSim knee_angle: flexion negative
+  hip_frontal(stance, sigma, o.stance_hip_adduction);
+  hip_frontal(swing, -sigma, o.swing_hip_adduction);
+  set_index(stance.flexion, o.stance_hip_flexion);
+  set_index(stance.rotation, o.stance_hip_rotation);
+  set_index(stance.knee, 0.0);
+  set_index(swing.flexion, o.swing_hip_flexion);
+  set_index(swing.knee, swing.knee_flexion_sign * o.swing_knee_flexion);
 
   // trunk: world lean toward the stance side; the lumbar joint takes what the pelvis does not
   const bool has_bending = m.posture_coordinate("lumbar_bending") >= 0;
@@ -185,34 +194,13 @@ LeverResult lever_model(const LeverInput& in) {
   return r;
 }
 
-std::vector<int> abductor_muscles(const Model& model, char side) {
-  static const char* groups[] = {"gluteus_medius", "gluteus_minimus", "tfl"};
-  std::vector<int> out;
-  bool model_has_groups = false;
-  for (const Muscle& mu : model.muscles)
-    for (const char* g : groups) model_has_groups |= mu.group == g;
-  if (model_has_groups) {
-    for (int i = 0; i < model.n_muscles(); ++i)
-      for (const char* g : groups)
-        if (model.muscles[i].side == side && model.muscles[i].group == g) out.push_back(i);
-    return out;
-  }
-  Data d(model);
-  compute_muscle_paths(model, d, model.default_posture());
-  const int add = model.posture_coordinate(std::string("hip_adduction_") + side);
-  if (add < 0) return out;
-  for (int i = 0; i < model.n_muscles(); ++i)
-    if (model.muscles[i].side == side && d.moment_arm(i, add) < 0.0) out.push_back(i);
-  return out;
-}
-
 StanceResult single_leg_stance(const Model& m, Data& d, const StanceOptions& o) {
   check_fields(o, "single_leg_stance");
   const std::string s(1, o.stance_side);
-  const int pelvis = need_body(m, "pelvis"), femur = need_body(m, "femur_" + s), tibia = need_body(m, "tibia_" + s);
-  const int hip_joint = m.bodies[femur].joint;
-  const int kq[3] = {need_coordinate(m, "hip_flexion_" + s), need_coordinate(m, "hip_adduction_" + s),
-                     need_coordinate(m, "hip_rotation_" + s)};
+  const HipCoordinates hip = need_hip(m, o.stance_side);
+  const int pelvis = need_body(m, "pelvis"), tibia = need_body(m, "tibia_" + s);
+  const int hip_joint = hip.joint, femur = m.joints[hip_joint].child;
+  const int kq[3] = {hip.flexion, hip.adduction, hip.rotation};
 
   // ---- posture and kinematics
   StanceResult r;

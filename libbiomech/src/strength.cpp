@@ -1,5 +1,5 @@
-// Force-length scaling, hip abduction strength curve, MVIC test, weakness
-// table and stretch lengths. The muscle model is described in strength.hpp.
+// Hip abduction strength curve, MVIC test, weakness table and stretch
+// lengths, on the muscle model of muscle.hpp.
 #include "biomech/strength.hpp"
 
 #include <algorithm>
@@ -32,89 +32,6 @@ bool in_group(const Muscle& mu, char side, const std::string& group, const std::
 }
 
 }  // namespace
-
-double active_force_length(double l) {
-  if (!(std::isfinite(l) && l >= 0.0))
-    throw InvalidArgument("active_force_length: expected a finite normalised fibre length >= 0, got " + num(l));
-  return std::exp(-(l - 1.0) * (l - 1.0) / kThelenForceLengthGamma);
-}
-
-FiberState fiber_state(const Muscle& mu, double mt_length) {
-  if (!(mu.optimal_fiber_length > 0.0))
-    throw InvalidArgument("fiber_state: expected optimal_fiber_length > 0 for muscle '" + mu.name + "', got " +
-                          num(mu.optimal_fiber_length));
-  if (!std::isfinite(mt_length))
-    throw InvalidArgument("fiber_state: expected a finite muscle-tendon length for '" + mu.name + "'");
-  FiberState s;
-  const double h = mu.optimal_fiber_length * std::sin(mu.pennation_angle);  // constant fibre height
-  const double x = mt_length - mu.tendon_slack_length;                      // fibre length along the tendon
-  if (x <= 0.0) {
-    // shorter than the tendon: the fibres cannot pull along the tendon line
-    s.length = std::abs(h);
-    s.cos_pennation = 0.0;
-  } else {
-    s.length = std::sqrt(x * x + h * h);
-    s.cos_pennation = x / s.length;
-  }
-  s.normalized_length = s.length / mu.optimal_fiber_length;
-  s.force_length = active_force_length(s.normalized_length);
-  s.max_force = mu.max_isometric_force * s.force_length * s.cos_pennation;
-  return s;
-}
-
-Eigen::VectorXd effective_max_force(const Model& model, const Data& data) {
-  if (data.muscle_length.size() != model.n_muscles())
-    throw InvalidArgument("effective_max_force: expected data.muscle_length of size " +
-                          std::to_string(model.n_muscles()) + " (run compute_muscle_paths first), got " +
-                          std::to_string(data.muscle_length.size()));
-  Eigen::VectorXd f(model.n_muscles());
-  for (int i = 0; i < model.n_muscles(); ++i) f[i] = fiber_state(model.muscles[i], data.muscle_length[i]).max_force;
-  return f;
-}
-
-Eigen::VectorXd normalized_fiber_length(const Model& model, const Data& data) {
-  if (data.muscle_length.size() != model.n_muscles())
-    throw InvalidArgument("normalized_fiber_length: expected data.muscle_length of size " +
-                          std::to_string(model.n_muscles()) + " (run compute_muscle_paths first), got " +
-                          std::to_string(data.muscle_length.size()));
-  Eigen::VectorXd l(model.n_muscles());
-  for (int i = 0; i < model.n_muscles(); ++i)
-    l[i] = fiber_state(model.muscles[i], data.muscle_length[i]).normalized_length;
-  return l;
-}
-
-HipCoordinates hip_coordinates(const Model& model, char side) {
-  check_side(side, "hip_coordinates");
-  const std::string s(1, side);
-  HipCoordinates h;
-  h.flexion = model.posture_coordinate("hip_flexion_" + s);
-  h.adduction = model.posture_coordinate("hip_adduction_" + s);
-  h.rotation = model.posture_coordinate("hip_rotation_" + s);
-  if (h.flexion < 0 || h.adduction < 0 || h.rotation < 0)
-    throw InvalidArgument("hip_coordinates: expected a model with hip_flexion_" + s + ", hip_adduction_" + s +
-                          " and hip_rotation_" + s + ", got model '" + model.name + "' without them");
-  h.knee = model.posture_coordinate("knee_angle_" + s);
-  if (h.knee >= 0) {
-    // OpenSim models differ: gait2392's knee_angle is negative in flexion (range
-    // -120..10 deg), Rajagopal's positive. The range says which.
-    const Coordinate& c = model.coordinates[model.independent[h.knee]];
-    h.knee_flexion_sign = (-c.range_min > c.range_max) ? -1.0 : 1.0;
-  }
-  return h;
-}
-
-Eigen::VectorXd hip_posture(const Model& model, char side, double flexion, double adduction, double rotation,
-                            double knee_flexion) {
-  const HipCoordinates h = hip_coordinates(model, side);
-  for (double v : {flexion, adduction, rotation, knee_flexion})
-    if (!std::isfinite(v)) throw InvalidArgument("hip_posture: expected finite angles, got " + num(v));
-  Eigen::VectorXd q = model.default_posture();
-  q[h.flexion] = flexion;
-  q[h.adduction] = adduction;
-  q[h.rotation] = rotation;
-  if (h.knee >= 0) q[h.knee] = h.knee_flexion_sign * knee_flexion;
-  return q;
-}
 
 StrengthCurve strength_curve(const Model& model, Data& data, char side, double min_deg, double max_deg, int samples) {
   check_side(side, "strength_curve");

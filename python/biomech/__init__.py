@@ -7,90 +7,85 @@ plots, sweeps and the ``biomech`` command-line program.
     >>> model = biomech.Model.default()
     >>> model.moment_arms(biomech.posture_deg(model, hip_flexion_r=90))
 
-Domain modules re-export their public names here, one import line each.
+Every public name is listed once below with the domain module that defines it. A
+module is imported when one of its names is first used, so ``import biomech`` stays
+quick and pandas, matplotlib and dask load only when needed.
 """
 from __future__ import annotations
 
-import os as _os
+import importlib
+import sys
+import types
 
 from . import _core
-from ._paths import data_path
 
 __version__ = _core.__version__
 
-# The C++ loaders (default_model_path and friends) look in $BIOMECH_MODELS_DIR
-# first: point them at the model files shipped in this package (or the source
-# tree's models/), unless the user chose a directory. Child processes (Dask
-# workers) inherit it.
-if not _os.environ.get("BIOMECH_MODELS_DIR"):
-    try:
-        _os.environ["BIOMECH_MODELS_DIR"] = str(data_path())
-    except FileNotFoundError:
-        pass
-
-# Errors: FileError (a ValueError with .file, .line, .field) for a bad model,
-# exercise, storage, external loads, C3D or EMG file; FileNotFoundError for a missing one; ValueError for bad arguments.
+# Errors: FileError (a ValueError with .file, .line, .field) for a bad model, exercise,
+# storage, external loads, C3D or EMG file; FileNotFoundError for a missing one;
+# ValueError for bad arguments.
 FileError = _core.FileError
 
-# ---- domains (one line per domain module)
-from .model import Model, posture_deg  # noqa: E402
-from ._core import Sex, Subject  # noqa: E402
-from .results import load_results, save_results  # noqa: E402
-from .sweep import sweep, sweep_parameters  # noqa: E402
-from .seesaw import abductor_weakness, lever_model, plot_free_body_diagram, q_angle, single_leg_stance  # noqa: E402
-from .recruitment import solve_recruitment, solve_recruitment_batch  # noqa: E402
-from .strength import mvic_test, percent_mvic, strength_curve, stretches, weakness_table  # noqa: E402
-from .exercise import Exercise, compare, exercises, simulate  # noqa: E402
-from .dynamics import simulate_hip_hitch, simulate_stance  # noqa: E402
-from .signal import butterworth, filtfilt, lowpass_like_opensim  # noqa: E402
-from .storage import ExternalForce, ExternalLoads, Storage, read_external_loads, read_storage, write_storage  # noqa: E402
-from .recordings import C3DRecording, ForcePlate, read_c3d, read_emg_csv  # noqa: E402
-from . import emg  # noqa: E402
-from .plots import plot_emg_comparison  # noqa: E402
+# public name -> module that defines it (one entry per name, grouped by domain)
+_EXPORTS = {
+    # model
+    "data_path": "_paths",
+    "Model": "model", "posture_deg": "model",
+    "Subject": "_core", "Sex": "_core",
+    # results and sweeps
+    "save_results": "results", "load_results": "results",
+    "sweep": "sweep", "sweep_parameters": "sweep",
+    # seesaw and knee
+    "lever_model": "seesaw", "single_leg_stance": "seesaw", "abductor_weakness": "seesaw", "q_angle": "seesaw",
+    "StanceOptions": "seesaw",
+    # recruitment and strength
+    "solve_recruitment": "recruitment", "solve_recruitment_batch": "recruitment",
+    "RecruitmentOptions": "recruitment",
+    "strength_curve": "strength", "stretches": "strength", "weakness_table": "strength", "mvic_test": "strength",
+    "percent_mvic": "strength",
+    # exercises
+    "Exercise": "exercise", "exercises": "exercise", "simulate": "exercise", "compare": "exercise",
+    "SimulateOptions": "exercise", "ExerciseSummary": "exercise",
+    # dynamics
+    "simulate_stance": "dynamics", "simulate_hip_hitch": "dynamics", "PelvisSimulationOptions": "dynamics",
+    # recorded motion
+    "butterworth": "signal", "filtfilt": "signal", "lowpass_like_opensim": "signal",
+    "Storage": "storage", "ExternalForce": "storage", "ExternalLoads": "storage", "read_external_loads": "storage",
+    "read_storage": "storage", "write_storage": "storage",
+    "C3DRecording": "recordings", "ForcePlate": "recordings", "read_c3d": "recordings", "read_emg_csv": "recordings",
+    # plots
+    "plot_free_body_diagram": "plots", "plot_emg_comparison": "plots",
+}
 
-__all__ = [
-    "__version__",
-    "data_path",
-    "FileError",
-    "Model",
-    "Subject",
-    "Sex",
-    "posture_deg",
-    "save_results",
-    "load_results",
-    "sweep",
-    "sweep_parameters",
-    "lever_model",
-    "single_leg_stance",
-    "abductor_weakness",
-    "q_angle",
-    "plot_free_body_diagram",
-    "solve_recruitment",
-    "solve_recruitment_batch",
-    "strength_curve",
-    "stretches",
-    "weakness_table",
-    "mvic_test",
-    "percent_mvic",
-    "Exercise",
-    "exercises",
-    "simulate",
-    "compare",
-    "simulate_stance",
-    "simulate_hip_hitch",
-    "butterworth",
-    "filtfilt",
-    "lowpass_like_opensim",
-    "Storage",
-    "read_storage",
-    "write_storage",
-    "ExternalForce",
-    "ExternalLoads",
-    "read_external_loads",
-    "C3DRecording",
-    "ForcePlate",
-    "read_c3d",
-    "read_emg_csv",
-    "emg",
-    "plot_emg_comparison",
-]
+# submodules reachable as attributes (biomech.plots.ranking, biomech.emg.process, ...)
+_SUBMODULES = ("cli", "dynamics", "emg", "exercise", "fields", "model", "plots", "recordings", "recruitment",
+               "results", "seesaw", "signal", "storage", "strength", "sweep")
+
+__all__ = ["__version__", "FileError", *_EXPORTS, *_SUBMODULES]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'biomech' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS) | set(_SUBMODULES))
+
+
+class _Package(types.ModuleType):
+    """``biomech.sweep`` is a function and the name of the module that defines it. Importing
+    that module sets the package attribute to the module; keep the function there instead."""
+
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -16,9 +16,80 @@ import argparse
 import math
 from typing import Any, Iterable
 
-__all__ = ["field_table", "field_arguments", "field_values", "scalar_fields", "units_of"]
+__all__ = ["field_table", "field_arguments", "field_values", "scalar_fields", "units_of", "units_for",
+           "split_unit", "scalar_values", "per_sample_table"]
 
 _NUMERIC = ("number", "integer", "flag")
+
+# The naming rule: a name's suffix gives its unit. Every field table follows it (a test checks),
+# and results files derive the units of their columns from it.
+SUFFIX_UNITS = [
+    ("_pct_mvic", "%MVIC"), ("_percent_mvic", "%MVIC"), ("_nm_per_kg", "N m/kg"), ("_n_per_m", "N/m"),
+    ("_nms_per_rad", "N m s/rad"), ("_nm_per_rad", "N m/rad"), ("_deg_s", "deg/s"),
+    ("_nms", "N m s"), ("_nm", "N m"), ("_bw", "BW"), ("_pct", "%"), ("_deg", "deg"), ("_rad", "rad"),
+    ("_kg", "kg"), ("_hz", "Hz"), ("_j", "J"), ("_n", "N"), ("_m", "m"), ("_s", "s"),
+]
+_NAME_UNITS = {"time": "s", "t": "s", "frame": "1", "activation": "1", "mass": "kg", "height": "m"}
+
+
+def units_for(name: str, default: str = "1") -> str:
+    """Unit of a column or dataset from its name (``hip_contact_force_bw`` -> ``BW``, ``time`` -> ``s``).
+
+    Names without a unit suffix are dimensionless (``"1"``) unless ``default`` says otherwise.
+    """
+    n = str(name).lower()
+    if n in _NAME_UNITS:
+        return _NAME_UNITS[n]
+    for suffix, unit in SUFFIX_UNITS:
+        if n.endswith(suffix):
+            return unit
+    return default
+
+
+def split_unit(name: str) -> tuple[str, str]:
+    """``"force_n"`` -> ``("force", "_n")``; a name without a unit suffix -> ``(name, "")``."""
+    for suffix, _ in SUFFIX_UNITS:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], suffix
+    return name, ""
+
+
+def scalar_values(obj) -> dict[str, Any]:
+    """The scalar fields (numbers, flags, choices, text) of a described ``_core`` object, in public units."""
+    kinds = {f["name"]: f["kind"] for f in type(obj).fields()}
+    return {k: v for k, v in obj.to_dict().items() if kinds[k] in (*_NUMERIC, "choice", "text")}
+
+
+def per_sample_table(obj, index: str, entity_names=()):
+    """A DataFrame of the per-sample fields of a described ``_core`` result, indexed by ``index``
+    (e.g. ``time_s``): every numeric vector of that length is a column; a matrix with one column
+    per entity (muscle) gives ``<stem>:<entity><unit suffix>`` (``force:glut_med1_r_n``), a
+    matrix of 3 columns gives ``<stem>_x<suffix>``, ``_y``, ``_z``."""
+    import numpy as np
+    import pandas as pd
+
+    d = obj.to_dict()
+    t = np.asarray(d[index], dtype=float)
+    n = len(t)
+    cols: dict[str, np.ndarray] = {}
+    for f in type(obj).fields():
+        name = f["name"]
+        if name == index or f["kind"] not in ("vector", "matrix"):
+            continue
+        a = np.asarray(d[name])
+        if a.dtype.kind not in "fiub" or a.ndim == 0 or a.shape[0] != n:
+            continue
+        if a.ndim == 1:
+            cols[name] = a
+            continue
+        stem, suffix = split_unit(name)
+        if a.shape[1] == len(entity_names):
+            for k, e in enumerate(entity_names):
+                cols[f"{stem}:{e}{suffix}"] = a[:, k]
+        elif a.shape[1] == 3:
+            for k, axis in enumerate("xyz"):
+                cols[f"{stem}_{axis}{suffix}"] = a[:, k]
+    return pd.DataFrame(cols, index=pd.Index(t, name=index))
 
 
 def field_table(struct) -> list[dict]:

@@ -23,7 +23,6 @@ import pandas as pd
 
 from . import _core
 from ._paths import data_path
-from .cli import argument, command
 
 # The model file Model.default() scales (models/ in the repository, biomech/models in a wheel).
 DEFAULT_MODEL_FILE = "gait2392_hip.yaml"
@@ -374,112 +373,6 @@ def posture_deg(*args, **angles_deg) -> dict[str, float]:
     return out
 
 
-def parse_assignments(text: str | None, what: str = "--posture-deg") -> dict[str, float]:
-    """'a=1,b=2' -> {'a': 1.0, 'b': 2.0}; ValueError naming the bad item."""
-    out: dict[str, float] = {}
-    if not text:
-        return out
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"{what}: expected NAME=VALUE items separated by commas, got '{item}'")
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            raise ValueError(f"{what}: expected a number for '{name.strip()}', got '{value}'") from None
-    return out
-
-
-# ---- command line
-
-MODEL_HELP = "model file (.yaml, or .osim for OpenSim import); default: the shipped gait2392 hip model"
-
-
-def model_from_args(args) -> Model:
-    """The model a CLI command asked for with --model (and --sex/--mass-kg/--height-m for the default)."""
-    path = getattr(args, "model", None)
-    subject_opts = {k: getattr(args, k, None) for k in ("sex", "mass_kg", "height_m")}
-    if path:
-        if any(v is not None for v in subject_opts.values()):
-            raise ValueError("--sex/--mass-kg/--height-m apply to the default model only, not with --model")
-        if os.fspath(path).lower().endswith(".osim"):
-            return Model.from_osim(path)
-        return Model.load(path)
-    if all(v is None for v in subject_opts.values()):
-        return Model.default()
-    subject = _core.Subject(name="cli", **{k: v for k, v in subject_opts.items() if v is not None})
-    return Model.default(subject)
-
-
-def model_arguments(func):
-    """Decorator adding --model, --sex, --mass-kg, --height-m to a subcommand."""
-    func = argument("--height-m", type=float, help="subject height (m), default model only")(func)
-    func = argument("--mass-kg", type=float, help="subject body mass (kg), default model only")(func)
-    func = argument("--sex", choices=["male", "female"], help="subject sex, default model only")(func)
-    func = argument("--model", metavar="PATH", help=MODEL_HELP)(func)
-    return func
-
-
-def _model_text(s: dict) -> str:
-    subj = s["subject"]
-    lines = [
-        f"model: {s['name']}",
-        f"source: {s['source']}",
-        f"license: {s['license']}" if s.get("license") else None,
-        f"subject: {subj['name']} ({subj['sex']}, {subj['mass_kg']:.1f} kg, {subj['height_m']:.2f} m)",
-        f"total mass: {s['total_mass_kg']:.2f} kg",
-        f"bodies ({len(s['bodies'])}): " + ", ".join(f"{b['name']} {b['mass_kg']:.2f} kg" for b in s["bodies"]),
-        f"coordinates ({len(s['coordinates'])}): " + ", ".join(c["name"] for c in s["coordinates"]),
-        f"landmarks ({len(s['landmarks'])}): " + ", ".join(s["landmarks"]),
-        f"muscles ({len(s['muscles'])}), max isometric force (N):",
-    ]
-    width = max((len(m["name"]) for m in s["muscles"]), default=0)
-    lines += [f"  {m['name']:<{width}}  {m['max_isometric_force_n']:8.1f}  {m['group']}"
-              + (f" ({m['segment']})" if m["segment"] else "") for m in s["muscles"]]
-    return "\n".join(line for line in lines if line is not None)
-
-
-@command("model", help="Summarise a model: source, mass, bodies, coordinates, muscles.", text=_model_text)
-@model_arguments
-def _cmd_model(args):
-    return model_from_args(args).summary()
-
-
-def _moment_arms_text(r: dict) -> str:
-    df = pd.DataFrame.from_dict(r["moment_arms_m"], orient="index") * 100.0
-    df.index.name = "muscle"
-    posture = ", ".join(f"{k}={v:g}" for k, v in r["posture_deg"].items()) or "default"
-    return f"moment arms (cm) of model {r['model']} at {posture}\n" + df.to_string(float_format=lambda v: f"{v:7.2f}")
-
-
-@command("moment-arms", help="Moment arms (m) of every muscle about the coordinates it crosses, at one posture.",
-         text=_moment_arms_text)
-@model_arguments
-@argument("--posture-deg", metavar="NAME=DEG,...",
-          help="joint angles in degrees, e.g. hip_flexion_r=90,hip_rotation_r=20 (a name without _r/_l sets both sides)")
-@argument("--muscles", metavar="SUBSTR,...", help="only muscles whose name contains one of these")
-@argument("--coordinates", metavar="NAME,...", help="only these coordinates (default: those muscles cross)")
-def _cmd_moment_arms(args):
-    model = model_from_args(args)
-    posture = posture_deg(model, parse_assignments(args.posture_deg))
-    coords = [c.strip() for c in args.coordinates.split(",") if c.strip()] if args.coordinates else None
-    table = model.moment_arms(posture, coordinates=coords)
-    if args.muscles:
-        keys = [k.strip() for k in args.muscles.split(",") if k.strip()]
-        table = table[[any(k in name for k in keys) for name in table.index]]
-        if table.empty:
-            raise ValueError(f"--muscles: no muscle of model '{model.name}' matches {args.muscles!r}")
-    return {
-        "model": model.name,
-        "posture_deg": {k: math.degrees(v) for k, v in posture.items()},
-        "unit": "m",
-        "moment_arms_m": {m: row.to_dict() for m, row in table.iterrows()},
-    }
-
-
 def as_model(model) -> "Model":
     """``model`` as a biomech.Model: None gives the default model, a ``_core.Model`` is wrapped.
 
@@ -492,16 +385,3 @@ def as_model(model) -> "Model":
     if isinstance(model, _core.Model):
         return Model(model)
     raise TypeError(f"expected a biomech.Model (or None for the default model), got {type(model).__name__}")
-
-
-def finite_number(name: str, value: Any) -> float:
-    """``value`` as a finite float; ValueError naming ``name`` otherwise (booleans are not numbers)."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name}: expected a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
-    return v

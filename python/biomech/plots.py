@@ -1,12 +1,15 @@
-"""Plots (matplotlib, Agg backend): exercise ranking, one repetition, the seesaw diagram and
-sweep response curves; ``biomech plot results.h5 --out DIR`` draws what a results file holds.
+"""Every plot of biomech (all matplotlib code lives here): exercise ranking, one repetition,
+the seesaw's free-body diagram, pelvis dynamics over time, sweep response curves, measured EMG
+against the model; ``plot_results`` draws what a results file holds (``biomech plot``).
 
+One backend policy (``_plt``): the user's matplotlib backend when there is a display, the
+file-only Agg backend otherwise; matplotlib is imported when the first plot is drawn.
 Every function writes ``path`` when given (PNG, SVG or PDF by the suffix) and returns the
 matplotlib Figure (closed when it was written to a file).
 """
 from __future__ import annotations
 
-import dataclasses
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -16,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cli import argument, command
 
-__all__ = ["ranking", "repetition", "seesaw", "sweep_response", "plot_results", "plot_emg_comparison"]
+__all__ = ["ranking", "repetition", "seesaw", "plot_free_body_diagram", "dynamics", "sweep_response",
+           "plot_results", "plot_emg_comparison"]
 
 GMED_SEGMENTS = ("anterior", "middle", "posterior")
 SEGMENT_COLORS = ("#4c72b0", "#55a868", "#c44e52")
@@ -118,15 +121,161 @@ def repetition(series: pd.DataFrame, path: str | os.PathLike | None = None, leg:
 
 
 def seesaw(result: Any = None, path: str | os.PathLike | None = None, **options):
-    """The frontal-plane seesaw (free-body diagram), drawn by ``biomech.plot_free_body_diagram``.
+    """The frontal-plane seesaw (free-body diagram, :func:`plot_free_body_diagram`).
 
-    result: a StanceResult / LeverResult, or None to compute ``biomech.single_leg_stance(**options)``.
+    result: a stance or lever result (or its dict), or None to compute ``biomech.single_leg_stance(**options)``.
     """
-    from . import seesaw as _seesaw
-
     if result is None:
-        result = _seesaw.single_leg_stance(**options)
-    fig = _seesaw.plot_free_body_diagram(result)
+        from .seesaw import single_leg_stance
+
+        result = single_leg_stance(**options)
+    return plot_free_body_diagram(result, path)
+
+
+def plot_free_body_diagram(result: Any, path: str | os.PathLike | None = None, ax=None):
+    """Frontal-plane free-body diagram of the pelvis-side body balanced on the stance hip:
+    the femoral head as fulcrum, the body weight and abductor levers, and the body weight,
+    abductor and hip contact forces drawn to scale, with their values.
+
+    result: ``biomech.single_leg_stance(...)``, ``biomech.lever_model(...)`` or either's
+    ``to_dict()`` (as stored in a results file). Writes ``path`` (PNG or SVG by its suffix)
+    when given; returns the matplotlib Figure."""
+    plt = _plt()
+    from matplotlib.patches import Circle, FancyArrowPatch, Polygon
+
+    result = _Values(result)
+    if "superincumbent_weight_n" in result:  # single-leg stance on a model
+        bw = result.body_weight_n
+        wp = result.superincumbent_weight_n + result.load_weight_n
+        fa = result.abductor_force_n
+        fc = np.asarray(result.hip_contact_force_ground_n)
+        dw, da = result.body_weight_lever_m, result.abductor_lever_m
+        sigma = 1.0 if result.stance_side == "r" else -1.0
+        title = f"Single-leg stance ({'right' if sigma > 0 else 'left'} leg), musculoskeletal model"
+        lateral_contact = sigma * fc[2]
+        vertical_contact = fc[1]
+        reserve = result.reserve_torque_nm
+    else:
+        bw = result.body_weight_n
+        wp = result.partial_weight_n
+        fa = result.abductor_force_n
+        dw, da = result.body_weight_lever_m, result.abductor_lever_m
+        title = "Single-leg stance, textbook lever model"
+        lateral_contact = result.hip_contact_force_ground_n[2]
+        vertical_contact = result.hip_contact_force_ground_n[1]
+        reserve = 0.0
+    # drawing frame: x lateral toward the stance side (to the right of the picture), y up, metres
+    scale = 0.15 / max(bw, 1e-9)   # 1 BW draws as 0.15 m
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 8), dpi=110)
+    else:
+        fig = ax.figure
+    ax.set_aspect("equal")
+    # pelvis (simplified outline) and femur
+    pelvis = Polygon([(-0.22, 0.10), (0.05, 0.10), (0.09, 0.02), (0.03, -0.06), (-0.06, -0.09), (-0.26, -0.09),
+                      (-0.34, -0.06), (-0.40, 0.02), (-0.36, 0.10)], closed=True, facecolor="#f3e3c3",
+                     edgecolor="#8c6d3f", lw=2, zorder=1)
+    ax.add_patch(pelvis)
+    femur = Polygon([(-0.02, 0.0), (0.03, 0.025), (0.075, 0.02), (0.085, -0.03), (0.06, -0.06), (0.045, -0.42),
+                     (0.005, -0.42), (0.02, -0.07), (-0.01, -0.03)], closed=True, facecolor="#e8e8e8",
+                    edgecolor="#555555", lw=2, zorder=2)
+    ax.add_patch(femur)
+    ax.add_patch(Circle((0, 0), 0.025, facecolor="#c94c4c", edgecolor="k", zorder=5))
+    ax.annotate("fulcrum: femoral head", (0, 0), (0.12, 0.12), fontsize=9, arrowprops=dict(arrowstyle="->", color="k"))
+
+    def arrow(x0, y0, dx, dy, color, label, text_xy):
+        ax.add_patch(FancyArrowPatch((x0, y0), (x0 + dx, y0 + dy), arrowstyle="-|>", mutation_scale=22, lw=3,
+                                     color=color, zorder=6))
+        ax.text(*text_xy, label, color=color, fontsize=10, fontweight="bold", zorder=7)
+
+    # body weight W_p at d_w on the medial (swing) side
+    arrow(-dw, 0.05, 0.0, -wp * scale, "#1f5fbf",
+          f"W = {wp:.0f} N\n({wp / bw:.2f} BW)", (-dw - 0.19, 0.0 - wp * scale))
+    # muscles: the net muscle pull on the pelvis-side body closes the triangle W + F + R = 0
+    # (to scale); for the lever model it is exactly the abductor force
+    mx, my = lateral_contact, vertical_contact + wp
+    net = math.hypot(mx, my)
+    x0, y0 = da + 0.02, 0.09
+    label = f"abductors {fa:.0f} N ({fa / bw:.2f} BW)"
+    if "superincumbent_weight_n" in result:
+        label += f"\nnet muscle pull {net:.0f} N"
+    arrow(x0, y0, mx * scale, my * scale, "#c0392b", label, (x0 + mx * scale + 0.02, y0 + my * scale))
+    # hip contact force on the femoral head (from the pelvis), drawn ending at the head
+    cx, cy = lateral_contact * scale, vertical_contact * scale
+    mag = math.hypot(cx, cy)
+    arrow(-cx, -cy, cx, cy, "#27ae60",
+          f"hip contact R = {mag / scale:.0f} N\n({mag / scale / bw:.2f} BW, "
+          f"{math.degrees(math.atan2(abs(cx), abs(cy))):.1f}° from vertical in this plane)", (-cx - 0.42, -cy + 0.02))
+    # lever arms
+    ax.plot([-dw, 0], [0.05, 0.05], color="#1f5fbf", lw=1.5, ls="--")
+    # lever labels on a white ground: the force arrows cross them
+    box = dict(facecolor="white", alpha=0.85, edgecolor="none", pad=1.0)
+    ax.text(-dw / 2 - 0.04, 0.065, f"d_w = {dw * 100:.1f} cm", color="#1f5fbf", fontsize=9, bbox=box, zorder=8)
+    ax.plot([0, da], [-0.015, -0.015], color="#c0392b", lw=1.5, ls="--")
+    ax.text(da + 0.09, -0.05, f"d_a = {da * 100:.1f} cm", color="#c0392b", fontsize=9, bbox=box, zorder=8)
+    note = f"reserve torque {reserve:.2g} N m" if reserve > 1e-3 else "muscles hold the pelvis level"
+    ax.set_title(f"{title}\nbody weight {bw:.0f} N; {note}", fontsize=11)
+    ax.set_xlabel("lateral (toward the stance side), m")
+    ax.set_ylabel("vertical, m")
+    ax.set_xlim(-0.65, 0.65)
+    ax.set_ylim(-0.70, 0.75)
+    ax.grid(True, alpha=0.3)
+    if path is not None:
+        fig.savefig(os.fspath(path), bbox_inches="tight")
+        plt.close(fig)
+    return fig
+
+
+class _Values:
+    """Attribute access to an object's fields or a mapping's keys."""
+
+    def __init__(self, obj: Any):
+        self._d = obj if isinstance(obj, Mapping) else obj.to_dict()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._d
+
+    def __getattr__(self, key: str):
+        try:
+            return self._d[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+
+
+def dynamics(result: Any, path: str | os.PathLike | None = None):
+    """Two panels of a pelvis simulation (``biomech.simulate_stance`` / ``simulate_hip_hitch``):
+    obliquity and trunk lean (deg); abductor force and hip contact force (body weights)."""
+    plt = _plt()
+    df, s = result.timeseries, result.summary
+    t = df.index.to_numpy()
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 6), dpi=110, sharex=True)
+    if np.isfinite(df["reference_obliquity_deg"]).any():
+        ax1.plot(t, df["reference_obliquity_deg"], color="0.6", ls="--", lw=1.2, label="reference")
+    ax1.plot(t, df["obliquity_deg"], color="#c0392b", lw=1.8, label="pelvic obliquity (+ = swing side drops)")
+    ax1.plot(t, df["trunk_lean_deg"], color="#1f5fbf", lw=1.5, label="trunk lean (+ = toward stance side)")
+    thr = s["drop_threshold_deg"]
+    ax1.axhline(thr, color="k", lw=0.8, ls=":", label=f"{thr:g} deg (Youdas 2007 MDC)")
+    ax1.set_ylabel("deg")
+    ax1.legend(loc="best", fontsize=8)
+    title = f"abductor strength {s.get('abductor_strength', 1.0):.0%}"
+    if "amplitude_deg" in s:
+        title = f"hip hitch, {s['amplitude_deg']:g} deg, {s['period_s']:g} s per repetition, " + title
+    else:
+        title = ("Trendelenburg test, " + title + (", trunk-lean compensation" if s.get("compensation") else "")
+                 + f": max drop {s['max_drop_deg']:.1f} deg, "
+                 + ("positive" if s["trendelenburg_positive"] else "negative"))
+    ax1.set_title(title, fontsize=10)
+    ax2.plot(t, df["abductor_force_bw"], color="#8e44ad", lw=1.6, label="abductor force")
+    ax2.plot(t, df["hip_contact_force_bw"], color="#27ae60", lw=1.6, label="hip contact force")
+    ax2.set_ylabel("body weights")
+    ax2.set_xlabel("time (s)")
+    ax2.legend(loc="best", fontsize=8)
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
     return _finish(fig, path)
 
 
@@ -207,12 +356,10 @@ def _safe(name: str) -> str:
 
 
 def _stance_from(d: Mapping):
-    from . import seesaw as _seesaw
-
-    fields = {f.name for f in dataclasses.fields(_seesaw.StanceResult)}
-    if not fields <= set(d):
-        return None
-    return _seesaw.StanceResult(**{k: d[k] for k in fields})
+    """A stored single-leg-stance result (its to_dict()), or None."""
+    need = ("body_weight_n", "superincumbent_weight_n", "abductor_force_n", "hip_contact_force_ground_n",
+            "body_weight_lever_m", "abductor_lever_m", "stance_side")
+    return d if all(k in d for k in need) else None
 
 
 KEY_OUTPUTS = ("abductor_force_bw", "hip_contact_force_bw", "reserve_torque_nm", "gmed_peak_percent_mvic",
@@ -276,13 +423,3 @@ class _h5_attrs:
 
     def __exit__(self, *exc):
         return False
-
-
-@command("plot", help="Draw the plots of a results file (ranking, repetitions, seesaw, sweep curves).")
-@argument("results", help="HDF5 results file (biomech compare --out, biomech sweep --out, save_results)")
-@argument("--out", required=True, help="directory for the PNG files (created when missing)")
-def _plot_cmd(args):
-    files = plot_results(args.results, args.out)
-    if not files:
-        raise ValueError(f"{args.results}: nothing to plot (no comparison, time series, stance result or sweep)")
-    return {"written": [str(p) for p in files]}

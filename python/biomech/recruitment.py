@@ -14,11 +14,13 @@ import numpy as np
 
 from . import _core
 
+RecruitmentOptions = _core.RecruitmentOptions
 RecruitmentResult = _core.RecruitmentResult
 solve_recruitment = _core.solve_recruitment
 solve_recruitment_batch = _core.solve_recruitment_batch
 
 __all__ = [
+    "RecruitmentOptions",
     "RecruitmentResult",
     "solve_recruitment",
     "solve_recruitment_batch",

@@ -43,27 +43,8 @@ ResultsWriter = _core.ResultsWriter
 # deeper than this is damaged or not ours; it also bounds the recursion).
 MAX_DEPTH = 32
 
-# Units from a name's suffix (the project writes units into field names).
-_SUFFIX_UNITS = [
-    ("_pct_mvic", "%MVIC"), ("_percent_mvic", "%MVIC"), ("_nm_per_kg", "N m/kg"), ("_n_per_m", "N/m"),
-    ("_nms", "N m s"), ("_nm", "N m"), ("_bw", "BW"), ("_pct", "%"), ("_deg", "deg"), ("_rad", "rad"),
-    ("_kg", "kg"), ("_hz", "Hz"), ("_n", "N"), ("_m", "m"), ("_s", "s"),
-]
-_NAME_UNITS = {"time": "s", "t": "s", "frame": "1", "activation": "1", "mass": "kg", "height": "m"}
-
-
-def units_for(name: str, default: str = "1") -> str:
-    """Unit of a column or dataset from its name (``hip_contact_force_bw`` -> ``BW``, ``time`` -> ``s``).
-
-    Names without a unit suffix are dimensionless (``"1"``) unless ``default`` says otherwise.
-    """
-    n = str(name).lower()
-    if n in _NAME_UNITS:
-        return _NAME_UNITS[n]
-    for suffix, unit in _SUFFIX_UNITS:
-        if n.endswith(suffix):
-            return unit
-    return default
+# Units from a name's suffix: the one naming rule of the project (biomech.fields).
+from .fields import units_for  # noqa: E402
 
 
 def git_commit() -> str:
@@ -242,6 +223,8 @@ def write_tree(w, path: str, obj: Any, units: Mapping[str, str] | None = None, *
         mapping, type_name = obj, ""
     elif hasattr(obj, "to_dict") and callable(obj.to_dict):
         mapping, type_name = obj.to_dict(), type(obj).__name__
+        if hasattr(type(obj), "fields"):  # a described struct of the core: units from its field table
+            units = {**{f["name"]: f["unit"] for f in type(obj).fields() if f["unit"]}, **units}
     else:
         raise ValueError(f"results: {path!r}: cannot store an object of type {type(obj).__name__}")
     w.create_group(path)
@@ -260,17 +243,10 @@ def write_tree(w, path: str, obj: Any, units: Mapping[str, str] | None = None, *
 
 def _core_model(obj: Any) -> Any:
     """The compiled model of a ``biomech.Model`` or ``_core.Model``, else None."""
-    cls = getattr(_core, "Model", None)
-    if cls is None:
-        return None
-    if isinstance(obj, cls):
+    if isinstance(obj, _core.Model):
         return obj
     core = getattr(obj, "core", None)
-    return core if isinstance(core, cls) else None
-
-
-def _is_subject(obj: Any) -> bool:
-    return isinstance(obj, getattr(_core, "Subject", ()))
+    return core if isinstance(core, _core.Model) else None
 
 
 def save_results(path: str | os.PathLike, *, model: Any = None, subject: Any = None,
@@ -308,18 +284,16 @@ def save_results(path: str | os.PathLike, *, model: Any = None, subject: Any = N
             if _core_model(model) is not None:
                 model = _core_model(model)
                 _core.hdf5_write_model(w, model)
-                to_yaml = getattr(_core, "model_to_yaml", None)
-                if to_yaml is not None:
-                    w.write_strings("/model/yaml", [to_yaml(model)])
-                    w.set_attribute("/model/yaml", "scalar", 1)
+                w.write_strings("/model/yaml", [_core.model_to_yaml(model)])
+                w.set_attribute("/model/yaml", "scalar", 1)
                 if muscles is None:
                     _core.hdf5_write_muscle_table(w, model)
-                if subject is None and hasattr(model, "subject"):
+                if subject is None:
                     _core.hdf5_write_subject(w, model.subject)
             else:
                 write_tree(w, "/model", model, units)
         if subject is not None:
-            if _is_subject(subject):
+            if isinstance(subject, _core.Subject):
                 _core.hdf5_write_subject(w, subject)
             else:
                 write_tree(w, "/subject", subject, units)

@@ -5,11 +5,11 @@
     >>> r = biomech.single_leg_stance(biomech.Model.default(), trunk_lean_deg=10)
     >>> r.abductor_force_bw, r.hip_contact_force_bw, r.contact_angle_deg
     >>> r.muscle_forces                      # pandas table, one row per stance-side hip muscle
-    >>> biomech.plot_free_body_diagram(r, "fbd.png")
+    >>> biomech.plot_free_body_diagram(r, "fbd.png")           # biomech.plots
     >>> biomech.q_angle(biomech.Model.default())
 
 The C++ core does the mechanics (libbiomech/include/biomech/seesaw.hpp, q_angle.hpp):
-this module builds tables, pictures and the command-line programs.
+this module builds the tables (pictures: biomech.plots; command line: biomech.cli.seesaw).
 """
 from __future__ import annotations
 
@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from .cli import argument, command
-from .fields import field_arguments, field_values
-from .model import Model, as_model, finite_number, model_arguments, model_from_args, parse_assignments, posture_deg
+from ._checks import finite_number
+from .model import Model, as_model
 
 StanceOptions = _core.StanceOptions
 LeverResult = _core.LeverResult
@@ -154,171 +153,3 @@ def q_angle(model: Model | None = None, posture=None, *, weight_bearing: bool = 
         r = _core.q_angle(model.core, model.data, q, o)
         rows[side] = {"q_angle_deg": r.q_angle_deg, "knee_fppa_deg": r.knee_fppa_deg, "lateral_pull_n": r.lateral_pull_n}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("side")
-
-
-# ---- the picture
-
-
-def plot_free_body_diagram(result: StanceResult | LeverResult, path=None, ax=None):
-    """Frontal-plane free-body diagram of the pelvis-side body balanced on the stance hip:
-    the femoral head as fulcrum, the body weight and abductor levers, and the body weight,
-    abductor and hip contact forces drawn to scale, with their values. Writes ``path``
-    (PNG or SVG by its suffix) when given; returns the matplotlib Figure."""
-    import matplotlib
-
-    if ax is None:
-        matplotlib.use("Agg", force=False) if path is not None else None
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Circle, FancyArrowPatch, Polygon
-
-    if isinstance(result, StanceResult):
-        bw = result.body_weight_n
-        wp = result.superincumbent_weight_n + result.load_weight_n
-        fa = result.abductor_force_n
-        fc = np.asarray(result.hip_contact_force_ground_n)
-        dw, da = result.body_weight_lever_m, result.abductor_lever_m
-        sigma = 1.0 if result.stance_side == "r" else -1.0
-        title = f"Single-leg stance ({'right' if sigma > 0 else 'left'} leg), musculoskeletal model"
-        lateral_contact = sigma * fc[2]
-        vertical_contact = fc[1]
-        reserve = result.reserve_torque_nm
-    else:
-        bw = result.body_weight_n
-        wp = result.partial_weight_n
-        fa = result.abductor_force_n
-        dw, da = result.body_weight_lever_m, result.abductor_lever_m
-        title = "Single-leg stance, textbook lever model"
-        lateral_contact = result.hip_contact_force_ground_n[2]
-        vertical_contact = result.hip_contact_force_ground_n[1]
-        reserve = 0.0
-    # drawing frame: x lateral toward the stance side (to the right of the picture), y up, metres
-    scale = 0.15 / max(bw, 1e-9)   # 1 BW draws as 0.15 m
-    fig = None
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 8), dpi=110)
-    else:
-        fig = ax.figure
-    ax.set_aspect("equal")
-    # pelvis (simplified outline) and femur
-    pelvis = Polygon([(-0.22, 0.10), (0.05, 0.10), (0.09, 0.02), (0.03, -0.06), (-0.06, -0.09), (-0.26, -0.09),
-                      (-0.34, -0.06), (-0.40, 0.02), (-0.36, 0.10)], closed=True, facecolor="#f3e3c3",
-                     edgecolor="#8c6d3f", lw=2, zorder=1)
-    ax.add_patch(pelvis)
-    femur = Polygon([(-0.02, 0.0), (0.03, 0.025), (0.075, 0.02), (0.085, -0.03), (0.06, -0.06), (0.045, -0.42),
-                     (0.005, -0.42), (0.02, -0.07), (-0.01, -0.03)], closed=True, facecolor="#e8e8e8",
-                    edgecolor="#555555", lw=2, zorder=2)
-    ax.add_patch(femur)
-    ax.add_patch(Circle((0, 0), 0.025, facecolor="#c94c4c", edgecolor="k", zorder=5))
-    ax.annotate("fulcrum: femoral head", (0, 0), (0.12, 0.12), fontsize=9, arrowprops=dict(arrowstyle="->", color="k"))
-
-    def arrow(x0, y0, dx, dy, color, label, text_xy):
-        ax.add_patch(FancyArrowPatch((x0, y0), (x0 + dx, y0 + dy), arrowstyle="-|>", mutation_scale=22, lw=3,
-                                     color=color, zorder=6))
-        ax.text(*text_xy, label, color=color, fontsize=10, fontweight="bold", zorder=7)
-
-    # body weight W_p at d_w on the medial (swing) side
-    arrow(-dw, 0.05, 0.0, -wp * scale, "#1f5fbf",
-          f"W = {wp:.0f} N\n({wp / bw:.2f} BW)", (-dw - 0.19, 0.0 - wp * scale))
-    # muscles: the net muscle pull on the pelvis-side body closes the triangle W + F + R = 0
-    # (to scale); for the lever model it is exactly the abductor force
-    mx, my = lateral_contact, vertical_contact + wp
-    net = math.hypot(mx, my)
-    x0, y0 = da + 0.02, 0.09
-    label = f"abductors {fa:.0f} N ({fa / bw:.2f} BW)"
-    if isinstance(result, StanceResult):
-        label += f"\nnet muscle pull {net:.0f} N"
-    arrow(x0, y0, mx * scale, my * scale, "#c0392b", label, (x0 + mx * scale + 0.02, y0 + my * scale))
-    # hip contact force on the femoral head (from the pelvis), drawn ending at the head
-    cx, cy = lateral_contact * scale, vertical_contact * scale
-    mag = math.hypot(cx, cy)
-    arrow(-cx, -cy, cx, cy, "#27ae60",
-          f"hip contact R = {mag / scale:.0f} N\n({mag / scale / bw:.2f} BW, "
-          f"{math.degrees(math.atan2(abs(cx), abs(cy))):.1f}° from vertical in this plane)", (-cx - 0.42, -cy + 0.02))
-    # lever arms
-    ax.plot([-dw, 0], [0.05, 0.05], color="#1f5fbf", lw=1.5, ls="--")
-    # lever labels on a white ground: the force arrows cross them
-    box = dict(facecolor="white", alpha=0.85, edgecolor="none", pad=1.0)
-    ax.text(-dw / 2 - 0.04, 0.065, f"d_w = {dw * 100:.1f} cm", color="#1f5fbf", fontsize=9, bbox=box, zorder=8)
-    ax.plot([0, da], [-0.015, -0.015], color="#c0392b", lw=1.5, ls="--")
-    ax.text(da + 0.09, -0.05, f"d_a = {da * 100:.1f} cm", color="#c0392b", fontsize=9, bbox=box, zorder=8)
-    note = f"reserve torque {reserve:.2g} N m" if reserve > 1e-3 else "muscles hold the pelvis level"
-    ax.set_title(f"{title}\nbody weight {bw:.0f} N; {note}", fontsize=11)
-    ax.set_xlabel("lateral (toward the stance side), m")
-    ax.set_ylabel("vertical, m")
-    ax.set_xlim(-0.65, 0.65)
-    ax.set_ylim(-0.70, 0.75)
-    ax.grid(True, alpha=0.3)
-    if path is not None:
-        fig.savefig(path, bbox_inches="tight")
-    return fig
-
-
-# ---- command line
-
-
-def _stance_text(r: dict) -> str:
-    if "muscle_forces" not in r:
-        return (f"abductor force {r['abductor_force_n']:.0f} N ({r['abductor_force_bw']:.2f} BW); hip contact "
-                f"{r['hip_contact_force_n']:.0f} N ({r['hip_contact_force_bw']:.2f} BW), "
-                f"{r['contact_angle_deg']:.1f} deg from vertical")
-    lines = [
-        f"stance side: {r['stance_side']}   body weight {r['body_weight_n']:.0f} N",
-        f"abductor force: {r['abductor_force_n']:.0f} N ({r['abductor_force_bw']:.2f} BW), lever {r['abductor_lever_m'] * 100:.1f} cm",
-        f"body-weight lever: {r['body_weight_lever_m'] * 100:.1f} cm",
-        f"hip contact force: {r['hip_contact_force_n']:.0f} N ({r['hip_contact_force_bw']:.2f} BW), "
-        f"{r['contact_angle_deg']:.1f} deg from vertical; ground xyz "
-        f"{np.round(r['hip_contact_force_ground_n'], 1).tolist()} N",
-        f"reserve torque: {r['reserve_torque_nm']:.3g} N m ({'feasible' if r['feasible'] else 'NOT feasible'}); "
-        f"equilibrium residual {r['equilibrium_residual_nm']:.1e} N m",
-        "muscle forces (N):",
-    ]
-    for name, row in r["muscle_forces"].items():
-        if row["force_n"] > 0.5:
-            lines.append(f"  {name:14s} {row['force_n']:8.1f}  activation {row['activation']:.2f}")
-    return "\n".join(lines)
-
-
-# The recruitment options other than the exponent stay at their defaults on the command line.
-_STANCE_CLI_SKIP = [f["name"] for f in _core.RecruitmentOptions.fields() if f["name"] != "p"]
-
-
-def _add_stance_arguments(func):
-    specs = [(("--lever",), dict(action="store_true", help="textbook lever model instead of the musculoskeletal model"))]
-    specs += field_arguments(_core.LeverInput)
-    specs += field_arguments(_core.StanceOptions, skip=_STANCE_CLI_SKIP)
-    specs += [(("--plot",), dict(metavar="FILE", help="write the free-body diagram (PNG or SVG)"))]
-    for flags, kw in reversed(specs):
-        func = argument(*flags, **kw)(func)
-    return model_arguments(func)
-
-
-@command("stance", help="Single-leg stance: abductor and hip contact forces (musculoskeletal or --lever).",
-         text=_stance_text)
-@_add_stance_arguments
-def _cmd_stance(args):
-    lever = field_values(args, _core.LeverInput)
-    if args.lever:
-        if "partial_weight_n" not in lever:
-            raise ValueError("--lever needs --partial-weight-n (N)")
-        r = _core.lever_model(_core.LeverInput(**lever))
-        if args.plot:
-            plot_free_body_diagram(r, args.plot)
-        return r.to_dict()
-    if lever:
-        raise ValueError(f"--{next(iter(lever)).replace('_', '-')} is a lever-model input: add --lever")
-    r = single_leg_stance(model_from_args(args), **field_values(args, _core.StanceOptions, skip=_STANCE_CLI_SKIP))
-    if args.plot:
-        plot_free_body_diagram(r, args.plot)
-    return r.to_dict()
-
-
-@command("q-angle", help="Q-angle and knee frontal-plane projection angle (deg) per side.")
-@argument("--posture-deg", metavar="NAME=DEG,...", help="e.g. hip_adduction_r=10,hip_rotation_r=10 (default: standing)")
-@argument("--open-chain", action="store_true", help="tibia follows the femur (default: foot planted)")
-@argument("--quadriceps-force-n", type=float, default=0.0, help="quadriceps force for the lateral pull on the patella")
-@model_arguments
-def _cmd_q_angle(args):
-    model = model_from_args(args)
-    posture = posture_deg(model, parse_assignments(args.posture_deg)) if args.posture_deg else None
-    table = q_angle(model, posture, weight_bearing=not args.open_chain, quadriceps_force_n=args.quadriceps_force_n)
-    return table

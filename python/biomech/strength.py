@@ -162,14 +162,15 @@ def load_postures(path=None) -> list:
 
 
 def stretches(model=None, side: str = "r", postures=None, group: str = "gluteus_medius") -> pd.DataFrame:
-    """Gluteus medius (or ``group``) lengths in the stretches of seed 003 and the habits of
-    seed 004, relative to neutral standing, ranked longest first.
+    """Gluteus medius (or ``group``) lengths in the stretches of "10 gluteus medius exercises for
+    better balance" (Hinge Health) and the habits of "Gluteus Medius - Anatomy, Function, And
+    Exercises", relative to neutral standing, ranked longest first.
 
     One row per posture: ``rank``, ``kind`` (stretch/habit), ``mean_change_pct`` (mean over
     the group's muscles of L / L_neutral - 1, in %), per muscle segment the length change
     in % (``<segment>_change_pct``) and the normalised fibre length
     (``<segment>_fiber_length``), the posture's hip and knee angles in degrees, which
-    angles were inferred from the text, and the seed passage (``source``).
+    angles were inferred from the text, and the article passage (``source``).
     ``postures``: a list of biomech._core.Posture or a postures file path (the shipped
     models/postures.yaml when None).
     """

@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from .cli import argument, command
+from ._paths import data_path
+from .model import DEFAULT_MODEL_FILE
 
 __all__ = ["sweep", "load_sweep_config", "validate_sweep_config", "SweepConfigError", "sweep_parameters"]
 
@@ -491,7 +492,7 @@ def _load_generic(model: Any) -> tuple[Any, Any]:
         if key in _MODELS:
             return _MODELS[key]
         if ref[0] == "default":
-            path = _core.default_model_path()
+            path = str(data_path(DEFAULT_MODEL_FILE))
         elif ref[0] == "path":
             path = ref[1]
         else:
@@ -742,24 +743,3 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
                          **dict(out_spec)}
     df.attrs["target"] = plan.target
     return df
-
-
-# ---- CLI
-
-
-@command("sweep", help="Run a parameter sweep from a YAML config and stream it to HDF5.",
-         description="Run a parameter sweep described by a YAML config (target, grid, population, samples, "
-                     "fixed, seed, n_jobs, ...; see docs/results_file.md) and stream the rows to an HDF5 "
-                     "results file. The config is checked completely before any work starts.")
-@argument("config", help="sweep config (YAML)")
-@argument("--out", required=True, help="HDF5 results file to write (replaced atomically)")
-@argument("--n-jobs", type=int, default=None, help="C++ threads (overrides the config)")
-@argument("--quiet", action="store_true", help="no progress bar")
-def _sweep_cmd(args):
-    path = sweep(args.config, out=args.out, n_jobs=args.n_jobs, quiet=args.quiet)
-    import h5py
-
-    with h5py.File(path, "r") as f:
-        n = int(f["sweep"].attrs["n_rows"])
-        target = f["sweep"].attrs["target"]
-    return {"out": str(path), "rows": n, "target": target if isinstance(target, str) else target.decode()}

@@ -1,6 +1,6 @@
 // Python bindings of the dynamics domain: hill_muscle.hpp and pelvis_dynamics.hpp.
-// The integration runs with the GIL released. SI units and radians here; the
-// Python front (biomech.dynamics) takes degrees where its argument names say so.
+// The integration runs with the GIL released. Options and results through their
+// field tables (public names with units).
 #include <pybind11/eigen.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -14,6 +14,7 @@
 #include "biomech/model.hpp"
 #include "biomech/pelvis_dynamics.hpp"
 #include "bindings.hpp"
+#include "fields_binding.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -50,14 +51,6 @@ void bind_dynamics(py::module_& m) {
         "First-order activation dynamics da/dt (1/s).");
 
   // ---- pelvis dynamics
-  py::enum_<TendonModel>(m, "TendonModel").value("rigid", TendonModel::rigid).value("compliant", TendonModel::compliant);
-  py::enum_<IntegratorMethod>(m, "IntegratorMethod")
-      .value("dopri5", IntegratorMethod::dopri5)
-      .value("rosenbrock4", IntegratorMethod::rosenbrock4);
-  py::enum_<ControllerKind>(m, "ControllerKind")
-      .value("prescribed", ControllerKind::prescribed)
-      .value("feedback", ControllerKind::feedback);
-
   py::class_<PassiveJointMoment>(m, "PassiveJointMoment",
                                  "M = k1 exp(k2 (q - q1)) + k3 exp(k4 (q - q2)) - damping qdot (N m, rad).")
       .def(py::init<>())
@@ -99,131 +92,32 @@ void bind_dynamics(py::module_& m) {
       }, "muscle"_a, "obliquity"_a, "(length m, moment arm m about the obliquity) of plant muscle i");
 
   m.def("build_pelvis_plant",
-        [](const Model& model, char side, const Eigen::VectorXd& posture, const std::vector<std::string>& muscles,
-           double min_arm) {
-          Data data(model);
+        [](const Model& model, Data& data, const std::string& side, const Eigen::VectorXd& posture,
+           const std::vector<std::string>& muscles, double min_arm) {
+          check(model, data);
           PelvisPlantOptions o;
-          o.stance_side = side;
+          o.stance_side = python::side_of(side);
           o.posture = posture;
           o.muscles = muscles;
           o.min_abductor_moment_arm = min_arm;
+          py::gil_scoped_release release;
           return build_pelvis_plant(model, data, o);
         },
-        "model"_a, "stance_side"_a = 'r', "posture"_a = Eigen::VectorXd(), "muscles"_a = std::vector<std::string>{},
-        "min_abductor_moment_arm"_a = 0.01, py::call_guard<py::gil_scoped_release>(),
+        "model"_a, "data"_a, "stance_side"_a = "r", "posture"_a = Eigen::VectorXd(),
+        "muscles"_a = std::vector<std::string>{}, "min_abductor_moment_arm"_a = 0.01,
         "Build the reduced model (posture: (nq,) or empty for the default; muscles: names or empty for the abductors).");
 
-  py::class_<IntegratorOptions>(m, "IntegratorOptions")
-      .def(py::init<>())
-      .def_readwrite("method", &IntegratorOptions::method)
-      .def_readwrite("method_from_tendon", &IntegratorOptions::method_from_tendon)
-      .def_readwrite("abs_tol", &IntegratorOptions::abs_tol)
-      .def_readwrite("rel_tol", &IntegratorOptions::rel_tol)
-      .def_readwrite("max_step", &IntegratorOptions::max_step, "s, 0 = none")
-      .def_readwrite("initial_step", &IntegratorOptions::initial_step, "s");
+  py::class_<PelvisSimulationOptions> options(m, "PelvisSimulationOptions",
+                                              "Options of the pelvis simulation (pelvis_simulation.hpp).");
+  python::def_fields(options, python::Access::options);
+  py::class_<HipHitchOptions> hitch(m, "HipHitchOptions", "The hip hitch motion (pelvis_simulation.hpp).");
+  python::def_fields(hitch, python::Access::options);
+  py::class_<PelvisSimulationResult> result(m, "PelvisSimulationResult",
+                                            "A pelvis simulation: per-sample series and the summary.");
+  python::def_fields(result, python::Access::result);
 
-  py::class_<ControllerOptions>(m, "ControllerOptions")
-      .def(py::init<>())
-      .def_readwrite("kind", &ControllerOptions::kind)
-      .def_readwrite("kp", &ControllerOptions::kp, "effort per rad")
-      .def_readwrite("kd", &ControllerOptions::kd, "effort per rad/s")
-      .def_readwrite("delay", &ControllerOptions::delay, "s")
-      .def_readwrite("feedforward", &ControllerOptions::feedforward, "effort, < 0 = computed")
-      .def_readwrite("prescribed_time", &ControllerOptions::prescribed_time, "(k,) s")
-      .def_readwrite("prescribed_excitations", &ControllerOptions::prescribed_excitations, "(k, n_muscles)")
-      .def_readwrite("prescribed_excitation", &ControllerOptions::prescribed_excitation)
-      .def_readwrite("compensation", &ControllerOptions::compensation)
-      .def_readwrite("lean_gain", &ControllerOptions::lean_gain)
-      .def_readwrite("lean_max", &ControllerOptions::lean_max, "rad")
-      .def_readwrite("lean_effort", &ControllerOptions::lean_effort)
-      .def_readwrite("lumbar_stiffness", &ControllerOptions::lumbar_stiffness, "N m / rad")
-      .def_readwrite("lumbar_damping", &ControllerOptions::lumbar_damping, "N m s / rad")
-      .def_readwrite("lumbar_gravity_compensation", &ControllerOptions::lumbar_gravity_compensation);
-
-  py::class_<Perturbation>(m, "Perturbation", "Torque pulse on the pelvis (N m, + = drop).")
-      .def(py::init<>())
-      .def_readwrite("torque", &Perturbation::torque, "N m")
-      .def_readwrite("start", &Perturbation::start, "s")
-      .def_readwrite("duration", &Perturbation::duration, "s");
-
-  py::class_<PelvisSimulationOptions>(m, "PelvisSimulationOptions")
-      .def(py::init<>())
-      .def_readwrite("duration", &PelvisSimulationOptions::duration, "s")
-      .def_readwrite("sample_rate", &PelvisSimulationOptions::sample_rate, "Hz")
-      .def_readwrite("abductor_strength", &PelvisSimulationOptions::abductor_strength, "0..1")
-      .def_readwrite("muscles_enabled", &PelvisSimulationOptions::muscles_enabled)
-      .def_readwrite("lean_dof", &PelvisSimulationOptions::lean_dof)
-      .def_readwrite("tendon", &PelvisSimulationOptions::tendon)
-      .def_readwrite("hill", &PelvisSimulationOptions::hill)
-      .def_readwrite("hip_passive", &PelvisSimulationOptions::hip_passive)
-      .def_readwrite("lumbar_passive", &PelvisSimulationOptions::lumbar_passive)
-      .def_readwrite("controller", &PelvisSimulationOptions::controller)
-      .def_readwrite("perturbation", &PelvisSimulationOptions::perturbation)
-      .def_readwrite("integrator", &PelvisSimulationOptions::integrator)
-      .def_readwrite("initial_obliquity", &PelvisSimulationOptions::initial_obliquity, "rad")
-      .def_readwrite("initial_obliquity_rate", &PelvisSimulationOptions::initial_obliquity_rate, "rad/s")
-      .def_readwrite("initial_lean", &PelvisSimulationOptions::initial_lean, "rad")
-      .def_readwrite("initial_activation", &PelvisSimulationOptions::initial_activation, "< 0: from the controller")
-      .def_readwrite("drop_threshold", &PelvisSimulationOptions::drop_threshold, "rad")
-      .def_readwrite("stop_at_event", &PelvisSimulationOptions::stop_at_event);
-
-  py::class_<HipHitchOptions>(m, "HipHitchOptions")
-      .def(py::init<>())
-      .def_readwrite("amplitude", &HipHitchOptions::amplitude, "rad")
-      .def_readwrite("period", &HipHitchOptions::period, "s")
-      .def_readwrite("repetitions", &HipHitchOptions::repetitions);
-
-  py::class_<StaticEquilibrium>(m, "StaticEquilibrium")
-      .def_readonly("feasible", &StaticEquilibrium::feasible)
-      .def_readonly("effort", &StaticEquilibrium::effort)
-      .def_readonly("activation", &StaticEquilibrium::activation)
-      .def_readonly("force", &StaticEquilibrium::force, "(n,) N")
-      .def_readonly("abductor_force", &StaticEquilibrium::abductor_force, "N")
-      .def_readonly("muscle_moment", &StaticEquilibrium::muscle_moment, "N m")
-      .def_readonly("gravity_moment", &StaticEquilibrium::gravity_moment, "N m")
-      .def_readonly("passive_moment", &StaticEquilibrium::passive_moment, "N m")
-      .def_readonly("residual", &StaticEquilibrium::residual, "N m")
-      .def_readonly("hip_contact_force", &StaticEquilibrium::hip_contact_force, "(3,) N");
-
-  py::class_<PelvisSimulationResult>(m, "PelvisSimulationResult")
-      .def_readonly("muscle_names", &PelvisSimulationResult::muscle_names)
-      .def_readonly("time", &PelvisSimulationResult::time)
-      .def_readonly("obliquity", &PelvisSimulationResult::obliquity)
-      .def_readonly("obliquity_rate", &PelvisSimulationResult::obliquity_rate)
-      .def_readonly("lean", &PelvisSimulationResult::lean)
-      .def_readonly("lean_rate", &PelvisSimulationResult::lean_rate)
-      .def_readonly("trunk_tilt", &PelvisSimulationResult::trunk_tilt)
-      .def_readonly("hip_adduction", &PelvisSimulationResult::hip_adduction)
-      .def_readonly("effort", &PelvisSimulationResult::effort)
-      .def_readonly("excitation", &PelvisSimulationResult::excitation)
-      .def_readonly("activation", &PelvisSimulationResult::activation)
-      .def_readonly("force", &PelvisSimulationResult::force)
-      .def_readonly("fiber_length", &PelvisSimulationResult::fiber_length)
-      .def_readonly("abductor_force", &PelvisSimulationResult::abductor_force)
-      .def_readonly("muscle_moment", &PelvisSimulationResult::muscle_moment)
-      .def_readonly("passive_moment", &PelvisSimulationResult::passive_moment)
-      .def_readonly("gravity_moment", &PelvisSimulationResult::gravity_moment)
-      .def_readonly("lean_torque", &PelvisSimulationResult::lean_torque)
-      .def_readonly("hip_contact_force", &PelvisSimulationResult::hip_contact_force)
-      .def_readonly("hip_contact_force_bw", &PelvisSimulationResult::hip_contact_force_bw)
-      .def_readonly("energy", &PelvisSimulationResult::energy)
-      .def_readonly("max_drop", &PelvisSimulationResult::max_drop)
-      .def_readonly("time_of_max_drop", &PelvisSimulationResult::time_of_max_drop)
-      .def_readonly("steady_obliquity", &PelvisSimulationResult::steady_obliquity)
-      .def_readonly("steady_abductor_force", &PelvisSimulationResult::steady_abductor_force)
-      .def_readonly("final_lean", &PelvisSimulationResult::final_lean)
-      .def_readonly("peak_hip_contact_force_bw", &PelvisSimulationResult::peak_hip_contact_force_bw)
-      .def_readonly("trendelenburg_positive", &PelvisSimulationResult::trendelenburg_positive)
-      .def_readonly("drop_threshold", &PelvisSimulationResult::drop_threshold)
-      .def_readonly("event_time", &PelvisSimulationResult::event_time)
-      .def_readonly("stopped_at_event", &PelvisSimulationResult::stopped_at_event)
-      .def_readonly("feedforward_effort", &PelvisSimulationResult::feedforward_effort)
-      .def_readonly("anticipatory_lean", &PelvisSimulationResult::anticipatory_lean)
-      .def_readonly("integrator", &PelvisSimulationResult::integrator)
-      .def_readonly("notes", &PelvisSimulationResult::notes)
-      .def_readonly("steps", &PelvisSimulationResult::steps)
-      .def_readonly("rhs_evaluations", &PelvisSimulationResult::rhs_evaluations)
-      .def_readonly("body_weight", &PelvisSimulationResult::body_weight);
+  py::class_<StaticEquilibrium> statics(m, "StaticEquilibrium", "Static equilibrium of the pelvis plant.");
+  python::def_fields(statics, python::Access::result);
 
   m.def("simulate_pelvis", &simulate, "plant"_a, "options"_a, py::call_guard<py::gil_scoped_release>(),
         "Forward simulation of the pelvis over the stance femur (GIL released).");

@@ -39,10 +39,10 @@ void bind_exercise(py::module_& m) {
       .def_property_readonly(
           "sources", [](const Exercise& e) {
             py::list out;
-            for (const auto& c : e.sources) out.append(py::dict("seed"_a = c.seed, "quote"_a = c.quote));
+            for (const auto& c : e.sources) out.append(py::dict("article"_a = c.article, "quote"_a = c.quote));
             return out;
           },
-          "list of {seed, quote}: the article passages the exercise encodes")
+          "list of {article, quote}: the article passages the exercise encodes")
       .def_property_readonly(
           "legs", [](const Exercise& e) {
             py::list out;

@@ -10,6 +10,7 @@
 #include "biomech/data.hpp"
 #include "biomech/errors.hpp"
 #include "biomech/strength.hpp"
+#include "biomech/strength_io.hpp"  // load_postures
 #include "bindings.hpp"
 #include "fields_binding.hpp"
 

@@ -44,4 +44,7 @@ void bind_subject(py::module_& m) {
       .def_static("default", &biomech::default_subject, "sex"_a,
                   "The default subject of a sex, every optional field filled.")
       .def("with_defaults", &biomech::with_defaults, "This subject with every empty optional field set to its sex default.");
+
+  m.def("parse_side", [](const std::string& text) { return std::string(1, biomech::python::side_of(text)); },
+        "text"_a, "'r' or 'l' from 'r', 'l', 'right', 'left' (the one parser of sides; ValueError otherwise).");
 }

@@ -1,4 +1,4 @@
-// Issue 2 acceptance on the shipped default model (gait2392 geometry):
+// The shipped default model (gait2392 geometry):
 // neutral moment arms against straight-line values, rotation function of the
 // gluteus medius segments, tendon-excursion vs finite differences over random
 // postures, and exact left/right mirror symmetry.

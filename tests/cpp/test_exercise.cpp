@@ -13,7 +13,7 @@
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/strength.hpp"
-#include "biomech/scaling.hpp"
+#include "biomech/model_io.hpp"
 #include "tiny_model.hpp"
 
 using namespace biomech;
@@ -29,7 +29,7 @@ constexpr double kG = 9.80665;
 
 // A tiny-model exercise: standing on the right foot, optional extra YAML.
 std::string standing(const std::string& motion, const std::string& extra = "") {
-  return "id: t\nname: test\nsources: [{seed: s.txt, quote: q}]\nstatics: one foot\n"
+  return "id: t\nname: test\nsources: [{article: a, quote: q}]\nstatics: one foot\n"
          "legs: [{side: r, role: stance}]\n" +
          motion +
          "contacts:\n  - name: foot\n    type: ground_flat\n"
@@ -106,6 +106,19 @@ TEST(ExerciseIo, ErrorsNameFileLineAndField) {
   EXPECT_EQ(e.field, "loads.w.mass_kg");
   e = parse_error("id: t\nname: [unclosed\n");
   EXPECT_GT(e.line, 0);
+  // the reader shared with model files: duplicate keys, non-numbers and NaN are errors on their own line
+  text = standing(motion, "loads:\n  - name: w\n    type: weight\n    mass_kg: 2\n    mass_kg: 3\n"
+                          "    point: {body: tibia_r}\n");
+  e = parse_error(text);
+  EXPECT_EQ(e.field, "loads.w.mass_kg");
+  EXPECT_EQ(e.line, line_of(text, "mass_kg: 3"));
+  EXPECT_NE(std::string(e.what()).find("duplicate key"), std::string::npos);
+  for (const char* bad : {"2 kg", ".nan", "1e999"}) {
+    text = standing(motion, std::string("loads:\n  - {name: w, type: weight, mass_kg: ") + bad +
+                                ", point: {body: tibia_r}}\n");
+    e = parse_error(text);
+    EXPECT_EQ(e.field, "loads.w.mass_kg") << bad;
+  }
   EXPECT_THROW(load_exercise("/nonexistent/exercise.yaml"), FileNotFound);
 }
 
@@ -195,7 +208,7 @@ TEST(ExerciseLoads, CuffWeightAddsMassTimesLever) {
   // to the cuff.
   const Model model = test_models::tiny_model();
   const std::string motion = "motion:\n  posture_deg: {pelvis_list: -90}\n";
-  const std::string lying = "id: t\nname: t\nsources: [{seed: s, quote: q}]\nstatics: pelvis\n"
+  const std::string lying = "id: t\nname: t\nsources: [{article: a, quote: q}]\nstatics: pelvis\n"
                             "legs: [{side: r, role: moving}]\n" + motion +
                             "contacts:\n  - {name: side, type: ground_flat, point: {body: pelvis}}\n";
   const std::string cuff = "loads:\n  - {name: cuff, type: weight, mass_kg: 2.0, point: {body: tibia_r, offset_m: [0, -0.4, 0]}}\n";
@@ -239,7 +252,7 @@ TEST(ExerciseLoads, BandIsLinearElasticAndInternal) {
 
 TEST(ExerciseStatics, SupportPushesOnlyAndRelievesTheLimb) {
   const Model model = test_models::tiny_model();
-  const std::string head = "id: t\nname: t\nsources: [{seed: s, quote: q}]\nstatics: pelvis\n"
+  const std::string head = "id: t\nname: t\nsources: [{article: a, quote: q}]\nstatics: pelvis\n"
                            "legs: [{side: r, role: moving}]\nmotion:\n  posture_deg: {pelvis_list: -90, hip_adduction_r: 10}\n"
                            "contacts:\n  - {name: side, type: ground_flat, point: {body: pelvis}}\n";
   const Exercise free = parse_exercise(head + "dose: {sets: 1, reps: 1, hold_s: 1}\n");
@@ -262,7 +275,7 @@ TEST(ExerciseStatics, PullingContactIsReleased) {
   // a lever: minimum norm alone would pull on one; it must lift off instead.
   const Model model = test_models::tiny_model();
   const Exercise ex = parse_exercise(
-      "id: t\nname: t\nsources: [{seed: s, quote: q}]\nstatics: x\nlegs: [{side: r, role: moving}]\n"
+      "id: t\nname: t\nsources: [{article: a, quote: q}]\nstatics: x\nlegs: [{side: r, role: moving}]\n"
       "motion:\n  posture_deg: {pelvis_tilt: -90}\n"
       "contacts:\n  - {name: a, type: ground_flat, point: {body: pelvis}}\n"
       "  - {name: b, type: ground_point, point: {body: pelvis, offset_m: [0, 2.0, 0]}}\n"

@@ -523,7 +523,7 @@ TEST(OsimReference, Rajagopal2016ImportsWithWrapCylindersAndPatellae) {
   EXPECT_NEAR(m.total_mass(), 75.337, 1e-9);    // arms merged into the torso, feet into the tibiae
 }
 
-// Acceptance (issue 2, item 4, C++ side): the shipped default model file is
+// Acceptance: the shipped default model file is
 // gait2392 imported and saved, so both give the same moment arms.
 TEST(OsimReference, DefaultModelFileReproducesTheImport) {
   const std::string osim = reference_model("gait2392_thelen2003muscle.osim");

@@ -1,4 +1,4 @@
-// Pelvis dynamics (issue 5): energy conservation of the passive pendulum,
+// Pelvis dynamics: energy conservation of the passive pendulum,
 // steady state against the static solution, drop vs abductor strength
 // (Trendelenburg, trunk-lean compensation), integrator-tolerance sensitivity,
 // bad input, neural delay, event location, compliant tendons, the hip hitch,
@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "biomech/errors.hpp"
+#include "biomech/hip.hpp"
 #include "biomech/kinematics.hpp"
 #include "biomech/model_io.hpp"
 #include "biomech/muscle_path.hpp"
@@ -69,6 +70,38 @@ TEST(PelvisDynamics, PlantMassAndCentreOfMassFromTheModel) {
   // the superincumbent centre of mass lies medial to the stance hip (z < hip z for the right hip)
   EXPECT_LT(c.z(), p.hip_center.z());
   EXPECT_TRUE(p.has_trunk);
+}
+
+// One definition of the abductors (hip.hpp): the plant's muscles are the seesaw's, at
+// any posture. Built at 90 deg of hip flexion, where the anterior gluteus medius and
+// minimus pass to the adduction side of the hip, they stay in the plant as antagonists
+// and the static-optimisation drive gives them no excitation.
+TEST(PelvisDynamics, PlantMusclesAreTheAbductors) {
+  const Model& model = generic_model();
+  for (char side : {'r', 'l'}) {
+    const std::vector<int> abd = abductor_muscles(model, side);
+    EXPECT_EQ(plant(side).muscles, abd) << side;
+    EXPECT_EQ(abd.size(), 7u) << side;  // gluteus medius 1-3, minimus 1-3, TFL
+  }
+  PelvisPlantOptions o;
+  o.posture = model.default_posture();
+  o.posture[model.posture_coordinate("hip_flexion_r")] = 90.0 * kDeg;
+  Data d(model);
+  const PelvisPlant flexed = build_pelvis_plant(model, d, o);
+  EXPECT_EQ(flexed.muscles, plant().muscles);
+  PelvisSimulationOptions so;
+  so.abductor_strength = 0.3;
+  const StaticEquilibrium e = static_equilibrium(flexed, so);
+  int adducting = 0;
+  for (int i = 0; i < flexed.n_muscles(); ++i) {
+    double L, r;
+    flexed.muscle_geometry(i, 0.0, L, r);
+    if (r > 0.0) {
+      ++adducting;
+      EXPECT_EQ(e.activation[i], 0.0) << flexed.muscle_names[i];
+    }
+  }
+  EXPECT_GE(adducting, 1);
 }
 
 // Interpolated lengths and moment arms match compute_muscle_paths between knots,

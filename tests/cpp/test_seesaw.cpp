@@ -1,5 +1,5 @@
 // The frontal-plane seesaw: lever model in closed form, single-leg stance on the
-// default model (issue 3 acceptance 1-3, 6), weakness.
+// default model, weakness.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -77,7 +77,7 @@ TEST(LeverModel, BadInput) {
 }
 
 TEST(SingleLegStance, DefaultModelMatchesTheSeesaw) {
-  // issue 3, acceptance 2: 70 kg default, upright, level pelvis, trunk COM over the hips, no loads
+  // 70 kg default, upright, level pelvis, trunk COM over the hips, no loads
   const Model& m = default_male();
   ASSERT_NEAR(m.total_mass(), 70.0, 1e-9);
   const StanceResult r = stance(m);
@@ -119,7 +119,7 @@ TEST(SingleLegStance, LeftIsTheMirrorOfRight) {
 }
 
 TEST(SingleLegStance, TrunkLeanTowardTheStanceSideCutsForces) {
-  // issue 3, acceptance 3: 10 deg toward the stance side cuts abductor and contact force by > 20 %
+  // 10 deg toward the stance side cuts abductor and contact force by > 20 %
   const Model& m = default_male();
   const StanceResult base = stance(m);
   StanceOptions o;
@@ -163,7 +163,7 @@ TEST(SingleLegStance, ContralateralCaneCutsContactForce) {
 
 TEST(SingleLegStance, AbductorForceGrowsAsTheAbductorLeverShrinks) {
   // The neck-shaft angle sets the lever: a HIGHER angle (coxa valga) shortens it (scaling.hpp).
-  // Issue 3 says "lower neck-shaft angle"; the mechanics give the opposite direction.
+  // A lower neck-shaft angle (coxa vara) lengthens the abductor lever, a higher one shortens it.
   const Model& g = generic_file().model;
   double last_lever = 1.0, last_force = 0.0;
   for (double nsa : {110.0, 120.0, 130.0, 140.0}) {

@@ -2,6 +2,7 @@
 // height pennation), the hip abduction strength curve, the MVIC reference, the
 // gluteus medius weakness table, stretch lengths and the postures file.
 #include "biomech/strength.hpp"
+#include "biomech/strength_io.hpp"
 
 #include <gtest/gtest.h>
 
@@ -117,7 +118,7 @@ TEST(StrengthCurve, DefaultModelPeaksNearNeutralAndIsSymmetric) {
   const StrengthCurve r = strength_curve(m, data, 'r'), l = strength_curve(m, data, 'l');
   ASSERT_TRUE(r.torque.allFinite());
   EXPECT_GT(r.torque.minCoeff(), 0.0);
-  // seed 002: "the hip abductors produce the most torque near that neutral hip position"
+  // "Gluteus Medius Training": "the hip abductors produce the most torque near that neutral hip position"
   EXPECT_GT(r.peak_angle, -10 * kDeg);
   EXPECT_LT(r.peak_angle, 25 * kDeg);
   EXPECT_GE(r.peak_torque, r.torque.maxCoeff() - 1e-9);
@@ -176,7 +177,7 @@ TEST(Weakness, LoadMovesFromGluteusMediusToMinimusAndTfl) {
   const int gmed = col("gluteus_medius"), gmin = col("gluteus_minimus"), tfl = col("tfl");
   ASSERT_EQ(t.strength.size(), 8);
   for (int l = 0; l + 1 < t.strength.size(); ++l) {
-    // seed 001: a weak gluteus medius hands its work to TFL (and gluteus minimus)
+    // "4 Gluteus Medius Exercises for Stronger, Balanced Hips": a weak gluteus medius hands its work to TFL (and gluteus minimus)
     EXPECT_LT(t.moment_share(l + 1, gmed), t.moment_share(l, gmed));
     EXPECT_GT(t.moment_share(l + 1, gmin), t.moment_share(l, gmin));
     EXPECT_GT(t.moment_share(l + 1, tfl), t.moment_share(l, tfl));
@@ -199,7 +200,7 @@ TEST(Postures, ShippedFileLoadsWithCitations) {
   ASSERT_EQ(ps.size(), expected.size());
   for (size_t i = 0; i < ps.size(); ++i) {
     EXPECT_EQ(ps[i].name, expected[i]);
-    EXPECT_NE(ps[i].source.find("seed 00"), std::string::npos) << ps[i].name;
+    EXPECT_NE(ps[i].source.find("\""), std::string::npos) << ps[i].name;  // a quoted passage
     EXPECT_FALSE(ps[i].description.empty());
   }
 }

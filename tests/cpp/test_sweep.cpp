@@ -7,6 +7,7 @@
 #include "biomech/data.hpp"
 #include "biomech/errors.hpp"
 #include "biomech/muscle_path.hpp"
+#include "biomech/model_io.hpp"
 #include "biomech/scaling.hpp"
 #include "biomech/seesaw.hpp"
 #include "biomech/sweep.hpp"

@@ -1,5 +1,5 @@
 """Exercises from Python: the catalogue, simulate, compare, the CLI, bad input,
-and the source articles' own claims (issue 4).
+and the source articles' own claims.
 
 A claim the honest mechanics disagree with stays asserted and is marked
 xfail(strict=True) with the mechanical reason; nothing is tuned to pass it.
@@ -19,8 +19,8 @@ from shared import shared_path
 from biomech.cli import main as cli_main
 from biomech.exercise import Exercise, compare, exercise_ids, exercises, simulate
 
-# The ids issue 4 asks for, exactly.
-ISSUE_IDS = sorted("""
+# The catalogue's ids.
+CATALOGUE_IDS = sorted("""
 single_leg_stance hip_hitch isometric_standing_hip_abduction lateral_wall_push standing_hip_abduction
 standing_resisted_hip_abduction side_lying_hip_abduction side_lying_hip_abduction_internal_rotation
 side_lying_hip_abduction_external_rotation side_lying_hip_abduction_cuff_knee side_lying_hip_abduction_cuff_ankle
@@ -52,51 +52,58 @@ def row(table, exercise, leg):
 
 
 def test_catalogue_has_exactly_the_issue_ids():
-    assert exercise_ids() == ISSUE_IDS
+    assert exercise_ids() == CATALOGUE_IDS
 
 
 def test_every_exercise_loads_with_sources_and_reasons():
-    for i in ISSUE_IDS:
+    for i in CATALOGUE_IDS:
         ex = Exercise.load(i)
         assert ex.id == i
-        assert ex.sources and all(re.fullmatch(r"00[0-4]_[0-9a-f]{16}\.txt", s["seed"]) for s in ex.sources)
+        assert ex.sources and all(s["article"].strip() and s["quote"].strip() for s in ex.sources)
         assert ex.legs and all(side in ("r", "l") for side, _ in ex.legs)
         assert all(len(a["reason"]) > 8 for a in ex.assumptions)
         assert ex.statics.strip()
 
 
-def test_quotes_are_in_their_seed_articles():
-    seeds = shared_path("seeds")
-    if seeds is None or not seeds.is_dir():
-        pytest.skip("../shared/seeds not available (set BIOMECH_SHARED)")
+def test_quotes_are_in_the_articles_they_cite():
+    """Every quote is a passage of the cited article (the development copies of the articles
+    beside the repository; the article is found by its title, the first line of its text)."""
+    articles = shared_path("seeds")
+    if articles is None or not articles.is_dir():
+        pytest.skip("../shared/seeds (the source articles) not available (set BIOMECH_SHARED)")
     norm = lambda s: " ".join(s.replace("\u00a0", " ").split())  # noqa: E731
-    text = {p.name: norm(p.read_text(encoding="utf-8")) for p in seeds.glob("*.txt")}
-    for i in ISSUE_IDS:
+    by_title = {}
+    for p in articles.glob("*.txt"):
+        body = p.read_text(encoding="utf-8")
+        by_title[norm(body.splitlines()[0])] = norm(body)
+    for i in CATALOGUE_IDS:
         for s in Exercise.load(i).sources:
-            assert s["seed"] in text, f"{i}: unknown seed {s['seed']}"
-            assert norm(s["quote"]) in text[s["seed"]], f"{i}: quote not in {s['seed']}: {s['quote']!r}"
+            title = norm(re.sub(r"\s*\([^()]*\)\s*$", "", s["article"]))  # without "(publisher)"
+            assert title in by_title, f"{i}: no article titled {title!r}"
+            assert norm(s["quote"]) in by_title[title], f"{i}: quote not in {title!r}: {s['quote']!r}"
 
 
 def test_exercises_table_lists_ids_with_citation():
     df = exercises()
-    assert list(df.index) == ISSUE_IDS
-    assert df["citation"].str.contains(r"00[0-4]_.*\.txt: \"").all()
+    assert list(df.index) == CATALOGUE_IDS
+    assert df["citation"].str.contains(r"\): \"").all()  # 'Title (publisher): "quote"'
+    assert not df["citation"].str.contains("seed|\\.txt").any()
     assert (df["assumptions"] > 0).all()
 
 
-def test_cli_exercises_json_lists_every_id_with_its_seed_citation(capsys):
+def test_cli_exercises_json_lists_every_id_with_its_article_citation(capsys):
     assert cli_main(["exercises", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert sorted(e["id"] for e in out) == ISSUE_IDS
+    assert sorted(e["id"] for e in out) == CATALOGUE_IDS
     for e in out:
-        assert e["seeds"] and e["citation"]
+        assert e["articles"] and e["citation"]
 
 
 # ---------------------------------------------------------------- simulate
 
 
 def test_every_exercise_simulates_to_finite_results(table):
-    assert sorted(set(table.exercise)) == ISSUE_IDS
+    assert sorted(set(table.exercise)) == CATALOGUE_IDS
     num = table.select_dtypes("number").drop(columns=["gmed_tfl_ratio"])
     assert np.isfinite(num.to_numpy()).all()
     assert (table.time_under_tension_s > 0).all()
@@ -132,7 +139,7 @@ def test_moment_equality_at_every_frame_where_reserves_are_zero(model):
     data = _core.Data(model.core)
     names = model.coordinate_names
     zero_frames = 0
-    for i in ISSUE_IDS:
+    for i in CATALOGUE_IDS:
         ex = Exercise.load(i)
         res = _core.simulate(model.core, model.data, ex.core, _core.SimulateOptions())
         for leg in res.legs:
@@ -162,7 +169,7 @@ def test_moment_equality_at_every_frame_where_reserves_are_zero(model):
 
 
 def test_claim_internal_rotation_beats_toes_up_in_side_lying(table):
-    """Seed 000 / 003: side-lying abduction with the hip internally rotated works
+    """'10 Gluteus Medius Exercises for Stronger Hips and Buns' and '10 gluteus medius exercises for better balance': side-lying abduction with the hip internally rotated works
     gluteus medius harder than with the toes turned up, and raises its ratio to TFL."""
     ir = row(table, "side_lying_hip_abduction_internal_rotation", "r")
     er = row(table, "side_lying_hip_abduction_external_rotation", "r")
@@ -171,21 +178,21 @@ def test_claim_internal_rotation_beats_toes_up_in_side_lying(table):
 
 
 def test_claim_cuff_at_the_ankle_beats_cuff_at_the_knee(table):
-    """Seed 002: 'Add a cuff weight to the knee and then transition to the ankle'."""
+    """'Gluteus Medius Training': 'Add a cuff weight to the knee and then transition to the ankle'."""
     assert (row(table, "side_lying_hip_abduction_cuff_ankle", "r").gmed_peak_percent_mvic
             > row(table, "side_lying_hip_abduction_cuff_knee", "r").gmed_peak_percent_mvic)
 
 
 @pytest.mark.parametrize("leg", ["r", "l"])
 def test_claim_band_at_the_feet_beats_ankles_beats_knees(table, leg):
-    """Seed 002: 'a band around the feet being the most effective'."""
+    """'Gluteus Medius Training': 'a band around the feet being the most effective'."""
     feet, ankles, knees = (row(table, f"lateral_band_walk_{w}", leg).gmed_peak_percent_mvic
                            for w in ("feet", "ankles", "knees"))
     assert feet > ankles > knees
 
 
 def test_claim_side_plank_progression(table):
-    """Seed 002: side plank with abduction 'further challenges the bottom leg'; the short
+    """'Gluteus Medius Training': side plank with abduction 'further challenges the bottom leg'; the short
     side plank is a regression. Bottom (right, stance) leg."""
     spa = row(table, "side_plank_hip_abduction", "r").gmed_peak_percent_mvic
     sp = row(table, "side_plank", "r").gmed_peak_percent_mvic
@@ -194,7 +201,7 @@ def test_claim_side_plank_progression(table):
 
 
 def test_claim_single_limb_stance_exercises_beat_standing_abduction_of_the_moving_leg(table):
-    """Seeds 000 / 003: single-leg squat and hip hitch load the stance-side gluteus
+    """'10 Gluteus Medius Exercises for Stronger Hips and Buns' and '10 gluteus medius exercises for better balance': single-leg squat and hip hitch load the stance-side gluteus
     medius more than standing hip abduction loads the moving leg's."""
     moving = row(table, "standing_hip_abduction", "r").gmed_peak_percent_mvic
     assert row(table, "single_leg_squat", "r").gmed_peak_percent_mvic > moving
@@ -250,7 +257,7 @@ def test_cli_compare_json_and_plot(tmp_path, capsys, model):
 
 
 def test_cli_compare_out_writes_table_and_time_series(tmp_path, capsys, model):
-    """Issue 6: the comparison table and each exercise's time series (moments, activations,
+    """The comparison table and each exercise's time series (moments, activations,
     muscle forces, postures, contact force) in one HDF5 file, with units."""
     import h5py
     out = tmp_path / "compare.h5"
@@ -290,7 +297,7 @@ def _write(tmp_path, name, text):
 
 BASE = """id: bad
 name: bad
-sources: [{seed: 000_e25e87b259967056.txt, quote: x}]
+sources: [{article: "A title (publisher)", quote: x}]
 statics: one foot
 legs: [{side: r, role: stance}]
 motion:

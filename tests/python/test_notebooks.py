@@ -1,4 +1,4 @@
-"""The notebooks in notebooks/ are stored without outputs and execute without error (issue 6)."""
+"""The notebooks in notebooks/ are stored without outputs and execute without error."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-# issue 6: (1) seesaw, (2) comparing exercises, (3) weakness and Trendelenburg, (4) population sweep
+# (1) seesaw, (2) comparing exercises, (3) weakness and Trendelenburg, (4) population sweep
 NAMES = ["01_seesaw.ipynb", "02_comparing_exercises.ipynb", "03_weakness_trendelenburg.ipynb",
          "04_population_sweep.ipynb"]
 

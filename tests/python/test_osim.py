@@ -1,6 +1,6 @@
 """OpenSim import from Python.
 
-- Acceptance (issue 2, item 4): ``Model.from_osim(gait2392)`` reproduces the
+- Acceptance: ``Model.from_osim(gait2392)`` reproduces the
   shipped default model file's moment arms to 1e-9 m.
 - When the ``opensim`` package is importable (``pip install opensim``), our
   moment arms (hip flexion, adduction, rotation and knee, both sides) are compared

@@ -1,4 +1,4 @@
-"""Plots (issue 6): each chart is a real PNG with drawn content; `biomech plot` draws a results file."""
+"""Plots: each chart is a real PNG with drawn content; `biomech plot` draws a results file."""
 from __future__ import annotations
 
 import subprocess

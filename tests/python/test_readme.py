@@ -1,6 +1,6 @@
 """The README's Quick start block and the CI entry point agree.
 
-Acceptance (issue 2): a fenced block under '## Quick start' with exactly two
+Acceptance: a fenced block under '## Quick start' with exactly two
 command lines; .ci/run runs the second one verbatim.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ def test_ci_runs_the_second_line_verbatim():
     assert second.strip() in ci_lines, f".ci/run does not contain the line {second!r}"
     assert ci.startswith("#!/usr/bin/env bash") or ci.startswith("#!/bin/bash")
     assert "set -euo pipefail" in ci
-    # the sanitizer job runs too (issue 2: CI builds the C++ tests under ASan and UBSan)
+    # the sanitizer job runs too
     assert any(line.startswith("./setup.sh") and "--sanitize" in line for line in ci_lines)
 
 

@@ -1,7 +1,9 @@
 """Static optimisation: agreement with scipy.optimize (SLSQP), KKT conditions,
-batch == single frame, reserves, bad input (issue 4, acceptance 2: 1,000 frames of
-the default model; random matrices as a model-free check)."""
+batch == single frame, reserves, bad input (1,000 frames of the default model;
+random matrices as a model-free check)."""
 from __future__ import annotations
+
+import biomech
 
 import numpy as np
 import pytest
@@ -25,10 +27,9 @@ def random_frames(rng, frames, n=27, m=3, amax=0.6):
 
 def default_model_frames(rng, frames):
     """Frames of the default model's right hip (random postures, feasible moments)."""
-    from biomech import _core
     from biomech.recruitment import hip_frames
 
-    model = _core.default_model()
+    model = biomech.Model.default().core
     arms, force, tau, _ = hip_frames(model, rng, frames)
     return arms, force, tau
 

@@ -1,4 +1,4 @@
-"""HDF5 results files (issue 6): plain-h5py readability, units on every dataset,
+"""HDF5 results files: plain-h5py readability, units on every dataset,
 round trips through save_results / load_results, and atomic replacement under SIGKILL."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The seesaw and Q-angle from Python and the command line (issue 3)."""
+"""The seesaw and Q-angle from Python and the command line."""
 from __future__ import annotations
 
 import json
@@ -109,7 +109,7 @@ def test_q_angle(male, female):
 
 
 def test_q_angle_default_female_within_published_range(female):
-    """Issue 3 acceptance 4: default female 13-17 deg (Raveendranath et al. 2009, Eur J Anat 13:105,
+    """default female 13-17 deg (Raveendranath et al. 2009, Eur J Anat 13:105,
     14.48 +- 2.02 deg; ../shared/reference_data/q_angle_norms.csv). The tuberosity offset is the
     imaging TT-TG distance of each sex (Pandit et al. 2011), not that study's palpated offset."""
     q = biomech.q_angle(female).loc["r", "q_angle_deg"]
@@ -117,7 +117,7 @@ def test_q_angle_default_female_within_published_range(female):
 
 
 def test_q_angle_rises_with_internal_rotation(male):
-    """Issue 3 acceptance 4: monotone in hip internal rotation over 0-15 deg (Powers 2010)."""
+    """monotone in hip internal rotation over 0-15 deg (Powers 2010)."""
     q = [biomech.q_angle(male, biomech.posture_deg(male, hip_rotation_r=a)).loc["r", "q_angle_deg"]
          for a in range(0, 16, 3)]
     assert np.all(np.diff(q) > 0), q

@@ -1,5 +1,5 @@
 """Strength curve, MVIC reference, weakness table and stretch ranking on the default
-model (issue 4: strength curve, EMG-style activation, weakness, stretches)."""
+model."""
 from __future__ import annotations
 
 import math
@@ -43,7 +43,7 @@ def test_strength_curve_is_finite_positive_and_peaks_near_neutral(model):
     assert np.isfinite(df.to_numpy()).all()
     assert (df["torque_nm"] > 0).all()
     np.testing.assert_allclose(df["torque_nm_per_kg"], df["torque_nm"] / df.attrs["body_mass_kg"])
-    # seed 002: "the hip abductors produce the most torque near that neutral hip position"
+    # "Gluteus Medius Training": "the hip abductors produce the most torque near that neutral hip position"
     assert -10.0 < df.attrs["peak_abduction_deg"] < 25.0
     assert df.attrs["peak_torque_nm"] >= df["torque_nm"].max() - 1e-9
     # per-muscle contributions add up to the total
@@ -106,7 +106,7 @@ def test_weakness_moves_load_to_tfl_and_gluteus_minimus(model):
     tau = [0.0, -60.0, 0.0]  # an abduction moment, N m
     df = weakness_table(model, tau, posture_deg(model))
     assert list(df.index) == pytest.approx([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3])
-    # seed 001: with a weak gluteus medius, TFL (and gluteus minimus) take over
+    # "4 Gluteus Medius Exercises for Stronger, Balanced Hips": with a weak gluteus medius, TFL (and gluteus minimus) take over
     assert (np.diff(df["gluteus_medius"]) < 0).all()
     assert (np.diff(df["gluteus_minimus"]) > 0).all()
     assert (np.diff(df["tfl"]) > 0).all()
@@ -124,11 +124,11 @@ def test_weakness_table_defaults_to_single_leg_stance(model):
     assert df.loc[1.0, "gluteus_medius"] > df.loc[0.3, "gluteus_medius"]
 
 
-def test_postures_file_cites_the_seeds():
+def test_postures_file_cites_the_articles():
     ps = load_postures()
     assert len(ps) == 10
     for p in ps:
-        assert p.source.startswith("seed 00"), p.name
+        assert p.source.startswith("'") and '"' in p.source, p.name  # 'article title', ...: "passage"
         assert p.kind in ("stretch", "habit")
     assert data_path("postures.yaml").exists()
 

@@ -1,4 +1,4 @@
-"""Sweeps (issue 6): identical results locally, with C++ threads, on a thread pool and on a
+"""Sweeps: identical results locally, with C++ threads, on a thread pool and on a
 Dask LocalCluster with two workers; streaming to HDF5; configs checked before any work."""
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_thread_pool_executor_gives_identical_results(local):
 
 
 def test_dask_local_cluster_with_two_workers_gives_identical_results(local, tmp_path):
-    import distributed  # dask[distributed] is a dependency of biomech
+    import distributed  # the "distributed" extra of biomech (in the test extra)
 
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:

@@ -106,9 +106,10 @@ struct Dose {
   static double mid(const std::array<double, 2>& r) { return 0.5 * (r[0] + r[1]); }
 };
 
+// A passage of a published article that the exercise encodes.
 struct Citation {
-  std::string seed;    // seed file name, e.g. 000_e25e87b259967056.txt
-  std::string quote;   // a few words of the passage
+  std::string article;  // title (and publisher or author) of the article
+  std::string quote;    // a few words of the passage
 };
 
 struct Assumption {

@@ -52,6 +52,10 @@ inline constexpr FieldUnit n{"N", 1.0};
 inline constexpr FieldUnit nm{"N m", 1.0};
 inline constexpr FieldUnit nms{"N m s", 1.0};
 inline constexpr FieldUnit nm_per_kg{"N m/kg", 1.0};
+inline constexpr FieldUnit nm_per_rad{"N m/rad", 1.0};
+inline constexpr FieldUnit nms_per_rad{"N m s/rad", 1.0};
+inline constexpr FieldUnit deg_per_s{"deg/s", M_PI / 180.0};
+inline constexpr FieldUnit j{"J", 1.0};
 inline constexpr FieldUnit n_per_m{"N/m", 1.0};
 inline constexpr FieldUnit bw{"BW", 1.0};            // body weights (force / weight)
 inline constexpr FieldUnit percent_mvic{"%MVIC", 1.0};

@@ -141,7 +141,7 @@ inline constexpr FieldInfo kModelBounds[] = {
 struct Model {
   std::string name;
   std::string source;           // provenance / citation of the geometry
-  std::string license;          // licence of the source data (additive, io engineer), e.g. "CC BY 3.0"
+  std::string license;          // licence of the source data, e.g. "CC BY 3.0"
   std::vector<Coordinate> coordinates;  // all, independent and coupled
   std::vector<Body> bodies;             // topologically ordered: a parent precedes its children
   std::vector<Joint> joints;            // joints[bodies[b].joint].child == b

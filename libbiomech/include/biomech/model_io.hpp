@@ -47,6 +47,17 @@ void save_model(const Model& model, const std::string& path);
 void save_model(const Model& model, const std::string& path, const std::map<std::string, Subject>& subjects,
                 const std::string& default_subject = "");
 
+// The shipped default model file (models/gait2392_hip.yaml) scaled to `s`
+// (scale_model, scaling.hpp), or to the file's default subject (male) when `s`
+// is null. Looks for the file in $BIOMECH_MODELS_DIR, then
+// $BIOMECH_SOURCE_DIR/models, then the installed share/biomech/models. Throws
+// FileNotFound when it is nowhere. (Implemented in scaling_io.cpp.)
+Model default_model(const Subject* s = nullptr);
+// Same, from an explicit model file.
+Model default_model(const Subject* s, const std::string& model_file);
+// Where default_model looks for the file: the first existing candidate.
+std::string default_model_path();
+
 // The text save_model writes.
 std::string model_to_yaml(const Model& model, const std::map<std::string, Subject>& subjects = {},
                           const std::string& default_subject = "");

@@ -4,11 +4,25 @@
 #pragma once
 #include <Eigen/Core>
 #include <cmath>
+#include <string_view>
 #include <vector>
+
+#include "biomech/fields.hpp"
 
 namespace biomech {
 
 enum class ControllerKind { prescribed, feedback };
+
+// ControllerKind as a choice field (fields.hpp): "feedback" / "prescribed".
+inline std::vector<std::string_view> choice_names(ControllerKind) { return {"feedback", "prescribed"}; }
+inline std::string_view choice_name(ControllerKind k) {
+  return k == ControllerKind::feedback ? "feedback" : "prescribed";
+}
+inline bool parse_choice(std::string_view text, ControllerKind& k) {
+  if (text == "feedback") return k = ControllerKind::feedback, true;
+  if (text == "prescribed") return k = ControllerKind::prescribed, true;
+  return false;
+}
 
 // Controller. The lumbar joint (when the lean DOF is free) is a PD servo to a
 // target lean: the posture's lean, or with compensation the lean given below.
@@ -48,6 +62,34 @@ struct ControllerOptions {
   // the servo adds the torque that holds the trunk's weight (and the passive lumbar
   // moment) at the target lean, so the lean does not sag under gravity
   bool lumbar_gravity_compensation = true;
+
+  static constexpr auto fields() {
+    using S = ControllerOptions;
+    return std::tuple{
+        field("controller", &S::kind, units::none,
+              "'feedback' (effort from the drop) or 'prescribed' (excitations given in time)"),
+        field("kp", &S::kp, units::one, 0, 1000, "feedback: effort per rad of drop"),
+        field("kd", &S::kd, units::one, 0, 1000, "feedback: effort per rad/s of drop rate"),
+        field("delay_s", &S::delay, units::s, 0, 0.5, "neural delay of the feedback"),
+        field("feedforward_effort", &S::feedforward, units::one, -1, 1,
+              "feed-forward effort; < 0: computed (static, nominal strength, level pelvis)"),
+        field("prescribed_time_s", &S::prescribed_time, units::s,
+              "prescribed: times of the excitation table (increasing)"),
+        field("prescribed_excitations", &S::prescribed_excitations, units::one,
+              "prescribed: (times x muscles) excitations, piecewise linear in time"),
+        field("excitation", &S::prescribed_excitation, units::one, 0, 1,
+              "prescribed: one excitation for every muscle when no table is given"),
+        field("compensation", &S::compensation, units::none,
+              "the trunk leans over the stance hip (anticipatory lean plus lean in proportion to the drop)"),
+        field("lean_gain", &S::lean_gain, units::one, 0, 10, "compensation: rad of lean per rad of drop"),
+        field("lean_max_deg", &S::lean_max, units::deg, 0, 60, "compensation: largest lean"),
+        field("lean_effort", &S::lean_effort, units::one, 0.01, 1, "compensation: effort the anticipatory lean aims for"),
+        field("lumbar_stiffness_nm_per_rad", &S::lumbar_stiffness, units::nm_per_rad, 0, 1e5,
+              "lumbar servo stiffness"),
+        field("lumbar_damping_nms_per_rad", &S::lumbar_damping, units::nms_per_rad, 0, 1e4, "lumbar servo damping"),
+        field("lumbar_gravity_compensation", &S::lumbar_gravity_compensation, units::none,
+              "the lumbar servo holds the trunk's weight at the target lean")};
+  }
 };
 
 // Effort e -> excitations of the abductors: the minimum of sum u_i^2 subject to

@@ -14,13 +14,13 @@
 // is one rigid body. Masses, centres of mass and inertias come from the Model's
 // bodies by forward kinematics at the stance posture.
 //
-// Muscles: Hill-type (hill_muscle.hpp), abductors of the stance hip by
-// default. Lengths and moment arms come from compute_muscle_paths at the hip
-// adduction the obliquity implies, tabulated once on a 0.5 deg grid and
-// interpolated by cubic Hermite polynomials that use the exact derivative
-// dL/dtheta = -r at every knot (so the interpolated moment arm is the exact
-// derivative of the interpolated length, and passive muscle forces stay
-// conservative).
+// Muscles: Hill-type (hill_muscle.hpp), the abductors of the stance hip
+// (abductor_muscles, hip.hpp) by default. Lengths and moment arms come from
+// compute_muscle_paths at the hip adduction the obliquity implies, tabulated
+// once on a 0.5 deg grid and interpolated by cubic Hermite polynomials that
+// use the exact derivative dL/dtheta = -r at every knot (so the interpolated
+// moment arm is the exact derivative of the interpolated length, and passive
+// muscle forces stay conservative).
 #pragma once
 #include <Eigen/Core>
 #include <cmath>
@@ -29,6 +29,7 @@
 
 #include "biomech/data.hpp"
 #include "biomech/hill_muscle.hpp"
+#include "biomech/hip.hpp"
 #include "biomech/model.hpp"
 
 namespace biomech {
@@ -37,12 +38,10 @@ namespace biomech {
 struct PelvisPlantOptions {
   char stance_side = 'r';         // 'r' or 'l'
   Eigen::VectorXd posture;        // (nq) stance posture; empty = model.default_posture()
-  // Abductor muscles by name; empty = the stance side's muscles of the groups
-  // gluteus_medius, gluteus_minimus and tfl (the seesaw's abductors) that abduct
-  // at the posture, or, when the model has none of those groups, every muscle
-  // whose abduction moment arm at the posture exceeds min_abductor_moment_arm.
+  // Abductor muscles by name; empty = abductor_muscles(model, stance_side,
+  // min_abductor_moment_arm) of hip.hpp, the seesaw's abductors.
   std::vector<std::string> muscles;
-  double min_abductor_moment_arm = 0.01;  // m
+  double min_abductor_moment_arm = kMinAbductorMomentArm;  // m
   // Lumbar coordinate that names the trunk joint; the lean DOF exists when the
   // model has it (and its joint's child body carries mass).
   std::string lumbar_coordinate = "lumbar_bending";

@@ -22,6 +22,24 @@ struct StaticEquilibrium {
   double passive_moment = 0.0;    // N m about e
   double residual = 0.0;          // N m, sum of the three
   Vec3 hip_contact_force = Vec3::Zero();  // N, pelvis on femur head, ground
+  double abductor_force_bw = 0.0, hip_contact_force_bw = 0.0;  // / body weight
+
+  static constexpr auto fields() {
+    using S = StaticEquilibrium;
+    return std::tuple{
+        field("feasible", &S::feasible, units::none, "the muscles hold the posture (effort <= 1)"),
+        field("effort", &S::effort, units::one, "controller effort, 0..1"),
+        field("activation", &S::activation, units::one, "per plant muscle"),
+        field("force_n", &S::force, units::n, "tendon force per plant muscle"),
+        field("abductor_force_n", &S::abductor_force, units::n, "sum of the plant muscles' tendon forces"),
+        field("abductor_force_bw", &S::abductor_force_bw, units::bw, "abductor force / body weight"),
+        field("muscle_moment_nm", &S::muscle_moment, units::nm, "about the obliquity axis (negative lifts)"),
+        field("gravity_moment_nm", &S::gravity_moment, units::nm, "about the obliquity axis (positive drops)"),
+        field("passive_moment_nm", &S::passive_moment, units::nm, "about the obliquity axis"),
+        field("residual_nm", &S::residual, units::nm, "sum of the three moments"),
+        field("hip_contact_force_ground_n", &S::hip_contact_force, units::n, "pelvis on the femoral head, ground"),
+        field("hip_contact_force_bw", &S::hip_contact_force_bw, units::bw, "hip contact force / body weight")};
+  }
 };
 StaticEquilibrium static_equilibrium(const PelvisPlant& plant, const PelvisSimulationOptions& options,
                                      double obliquity = 0.0, double lean = 0.0);

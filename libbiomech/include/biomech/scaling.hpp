@@ -47,15 +47,6 @@ namespace biomech {
 // reference subject's height.
 Model scale_model(const Model& generic, const Subject& s);
 
-// The shipped default model file (models/gait2392_hip.yaml) scaled to `s`, or to
-// the file's default subject (male) when `s` is null. Looks for the file in
-// $BIOMECH_MODELS_DIR, then $BIOMECH_SOURCE_DIR/models, then the installed
-// share/biomech/models. Throws FileNotFound when it is nowhere.
-// (Implemented in scaling_io.cpp: part of biomech::io, as it reads a file.)
-Model default_model(const Subject* s = nullptr);
-// Same, from an explicit model file.
-Model default_model(const Subject* s, const std::string& model_file);
-// Where default_model looks for the file: the first existing candidate.
-std::string default_model_path();
+// default_model (the shipped model file scaled to a subject) reads a file: model_io.hpp.
 
 }  // namespace biomech

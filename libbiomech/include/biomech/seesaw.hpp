@@ -28,6 +28,7 @@
 
 #include "biomech/data.hpp"
 #include "biomech/fields.hpp"
+#include "biomech/hip.hpp"  // abductor_muscles: the abductors that abductor_strength_scale weakens
 #include "biomech/model.hpp"
 #include "biomech/recruitment.hpp"
 
@@ -242,11 +243,6 @@ struct StanceResult {
 // Throws InvalidArgument for bad options (NaN, negative loads, a side other than
 // 'r'/'l', a posture outside the coordinate ranges, a model without what is needed).
 StanceResult single_leg_stance(const Model& model, Data& data, const StanceOptions& options = {});
-
-// Indices (into model.muscles) of the hip abductors of one side: the muscles of
-// groups gluteus_medius, gluteus_minimus and tfl when the model has them,
-// otherwise every muscle of that side with an abduction moment arm at neutral.
-std::vector<int> abductor_muscles(const Model& model, char side);
 
 // ---- weakness
 

@@ -1,72 +1,22 @@
-// Muscle strength at a posture: active force-length scaling of maximal force,
-// the maximal isometric hip abduction strength curve, the model's MVIC test
+// Hip strength: the maximal isometric hip abduction strength curve, the model's MVIC test
 // (the reference of the EMG-style %MVIC estimate), the gluteus medius weakness
 // table and muscle lengths in stretches and postures.
 //
-// Muscle model (documented in docs/emg_estimate.md):
-//   - rigid tendon: the tendon is always at its slack length L_ts, so the fibres
-//     take up the rest of the muscle-tendon length L_mt along the tendon line;
-//   - constant-height pennation (as OpenSim's Thelen 2003 muscle):
-//     l sin(alpha) = l_opt sin(alpha_opt) = h, l cos(alpha) = L_mt - L_ts, so
-//     l = sqrt((L_mt - L_ts)^2 + h^2) and cos(alpha) = (L_mt - L_ts) / l;
-//   - active force-length curve of Thelen (2003), J Biomech Eng 125:70-77 (the
-//     Gaussian of OpenSim's Thelen2003Muscle, KshapeActive = 0.45):
-//     f_L(l~) = exp(-(l~ - 1)^2 / gamma), gamma = 0.45, l~ = l / l_opt;
-//   - the maximal isometric force along the tendon is F_max f_L(l~) cos(alpha).
-//     Passive fibre force is not modelled in strength or recruitment (the seesaw
-//     and the exercises): with gait2392's short-fibred deep rotators the Thelen
-//     passive curve gives forces above F_max in ordinary exercise postures (the
-//     gemelli reach l/l_opt = 1.76 in side-lying abduction with 20 deg internal
-//     rotation), an artifact of the geometry rather than tissue tension.
+// The muscle model (rigid tendon, constant-height pennation, Thelen 2003
+// active force-length, no passive fibre force) is muscle.hpp's; see
+// docs/emg_estimate.md.
 #pragma once
 #include <Eigen/Core>
 #include <string>
 #include <vector>
 
 #include "biomech/data.hpp"
+#include "biomech/hip.hpp"
 #include "biomech/model.hpp"
+#include "biomech/muscle.hpp"
 #include "biomech/recruitment.hpp"
 
 namespace biomech {
-
-// Thelen (2003) shape factor of the active force-length Gaussian.
-inline constexpr double kThelenForceLengthGamma = 0.45;
-
-// f_L of a normalised fibre length l~ (dimensionless, 1 = optimal); 1 at l~ = 1.
-// Throws InvalidArgument for a non-finite or negative length.
-double active_force_length(double normalized_fiber_length);
-
-struct FiberState {
-  double length = 0.0;             // m, fibre length l
-  double normalized_length = 0.0;  // l / l_opt
-  double cos_pennation = 1.0;      // cos(alpha); 0 when L_mt <= L_ts (slack muscle-tendon unit)
-  double force_length = 0.0;       // f_L(l~)
-  double max_force = 0.0;          // N, F_max f_L cos(alpha) along the tendon
-};
-
-// Fibre state of `muscle` at muscle-tendon length `muscle_tendon_length` (m).
-FiberState fiber_state(const Muscle& muscle, double muscle_tendon_length);
-
-// (n_muscles) N: maximal isometric force along each tendon at the posture of the
-// last compute_muscle_paths (data.muscle_length), F_max f_L(l~) cos(alpha).
-Eigen::VectorXd effective_max_force(const Model& model, const Data& data);
-// (n_muscles) normalised fibre lengths l / l_opt at the same posture.
-Eigen::VectorXd normalized_fiber_length(const Model& model, const Data& data);
-
-// Posture indices of one hip's coordinates ('r' or 'l') and of its knee.
-// Throws InvalidArgument when the model lacks hip_{flexion,adduction,rotation}_<side>.
-struct HipCoordinates {
-  int flexion = -1, adduction = -1, rotation = -1;
-  int knee = -1;  // knee_angle_<side>, -1 when absent
-  // +1 when the knee coordinate is positive in flexion, -1 when negative (gait2392)
-  double knee_flexion_sign = -1.0;
-};
-HipCoordinates hip_coordinates(const Model& model, char side);
-
-// Posture vector (nq): the model's default posture with one hip and knee set
-// (rad; knee_flexion positive in flexion whatever the model's knee sign).
-Eigen::VectorXd hip_posture(const Model& model, char side, double hip_flexion, double hip_adduction,
-                            double hip_rotation, double knee_flexion = 0.0);
 
 // ---------------------------------------------------------------- strength curve
 // Maximal isometric hip abduction torque (every abductor fully active): at each
@@ -102,7 +52,7 @@ struct MvicReference {
   char side = 'r';
   double abduction_angle = 0.0;  // rad
   Eigen::VectorXd posture;       // (nq)
-  Eigen::VectorXd activation;    // (n_muscles) 1 for the abductors of `side`, else 0
+  Eigen::VectorXd activation;    // (n_muscles) 1 for the muscles of `side` with an abduction moment arm, else 0
   Eigen::VectorXd force;         // (n_muscles) N, their force in the test
   double torque = 0.0;           // N m, the maximal abduction torque
 };
@@ -148,22 +98,17 @@ WeaknessTable weakness_table(const Model& model, Data& data, char side, const Ei
                              const RecruitmentOptions& options = {});
 
 // ---------------------------------------------------------------- stretches and postures
-// A static posture of one hip (and knee), read from models/postures.yaml.
+// A static posture of one hip (and knee), read from models/postures.yaml
+// (load_postures, strength_io.hpp).
 struct Posture {
   std::string name;
   std::string kind;         // "stretch" or "habit"
   std::string description;  // what the body does
-  std::string source;       // the seed passage that describes it
+  std::string source;       // the article passage that describes it
   double hip_flexion = 0.0, hip_adduction = 0.0, hip_rotation = 0.0;  // rad (internal rotation +)
   double knee_flexion = 0.0;                                           // rad, positive in flexion
   std::vector<std::string> inferred;  // angle fields inferred from the text (not stated in the source)
 };
-
-// Reads a postures file (schema in docs/emg_estimate.md). Throws FileNotFound /
-// FileError(file, line, field, ...) (implemented in strength_io.cpp, biomech::io).
-std::vector<Posture> load_postures(const std::string& path);
-// The shipped postures file: postures.yaml beside the default model file.
-std::string default_postures_path();
 
 // Lengths of the muscles of `group` and `side` in each posture, relative to
 // neutral standing (every hip angle and the knee at 0), ranked by the mean

@@ -62,7 +62,7 @@ struct Subject {
 // Throws InvalidArgument when a field is out of its physical range.
 void validate(const Subject& s);
 
-// (additive, seesaw helper) The default subject of a sex: 70 kg, 1.75 m male;
+// The default subject of a sex: 70 kg, 1.75 m male;
 // 60 kg, 1.63 m female; every optional field filled (sources in subject.cpp).
 Subject default_subject(Sex sex);
 

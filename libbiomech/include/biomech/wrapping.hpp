@@ -9,7 +9,7 @@ struct WrapResult {
   Vec3 t1 = Vec3::Zero();  // first tangent point, in the cylinder frame
   Vec3 t2 = Vec3::Zero();  // second tangent point, in the cylinder frame
   double arc_length = 0.0; // m, length of the helical path on the surface between t1 and t2
-  // Additive (io engineer): the straight segment itself cuts the cylinder (OpenSim's
+  // The straight segment itself cuts the cylinder (OpenSim's
   // "mandatory" wrap). A path with several segments in a PathWrap's range wraps the
   // first such segment; failing one, the wrapped segment whose length grows least.
   bool intersects = false;

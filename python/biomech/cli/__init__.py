@@ -1,9 +1,10 @@
-"""The ``biomech`` command-line program.
+"""The ``biomech`` command-line program: one module per domain in this package
+(``biomech/cli/seesaw.py`` has ``biomech stance`` and ``biomech q-angle``, ...), each
+subcommand registered with two decorators; the module is then listed once in
+``COMMAND_MODULES`` below. The domain modules of ``biomech`` hold the API and know
+nothing of the command line::
 
-Every subcommand lives in its domain module and is registered with two
-decorators; the module is then listed once in ``COMMAND_MODULES`` below::
-
-    # python/biomech/seesaw.py
+    # python/biomech/cli/seesaw.py
     from biomech.cli import argument, command
 
     @command("seesaw", help="Abductor and hip contact force in single-leg stance.")
@@ -33,15 +34,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-# Domain modules that define subcommands, in the order they appear in --help.
+# Modules that define subcommands, in the order they appear in --help.
 # Adding a subcommand module: one line here.
 COMMAND_MODULES = [
-    "biomech.model",  # model, moment-arms
-    "biomech.sweep",  # sweep
-    "biomech.plots",  # plot
-    "biomech.seesaw",  # stance, q-angle
-    "biomech.exercise",  # exercises, simulate, compare
-    "biomech.dynamics",  # trendelenburg, hip-hitch
+    "biomech.cli.model",  # model, moment-arms
+    "biomech.cli.sweep",  # sweep
+    "biomech.cli.results",  # plot
+    "biomech.cli.seesaw",  # stance, q-angle
+    "biomech.cli.exercise",  # exercises, simulate, compare
+    "biomech.cli.dynamics",  # trendelenburg, hip-hitch
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -106,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every registered subcommand."""
     for mod in COMMAND_MODULES:
         importlib.import_module(mod)
-    from . import __version__
+    from .. import __version__
 
     parser = _Parser(
         prog="biomech",
@@ -128,6 +129,59 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(*flags, **kwargs)
         p.set_defaults(_command=cmd)
     return parser
+
+
+# ---- arguments shared by the subcommands
+
+def parse_assignments(text: str | None, what: str = "--posture-deg") -> dict[str, float]:
+    """'a=1,b=2' -> {'a': 1.0, 'b': 2.0}; ValueError naming the bad item."""
+    out: dict[str, float] = {}
+    if not text:
+        return out
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"{what}: expected NAME=VALUE items separated by commas, got '{item}'")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"{what}: expected a number for '{name.strip()}', got '{value}'") from None
+    return out
+
+
+MODEL_HELP = "model file (.yaml, or .osim for OpenSim import); default: the shipped gait2392 hip model"
+
+
+def model_from_args(args):
+    """The model a CLI command asked for with --model (and --sex/--mass-kg/--height-m for the default)."""
+    from .. import _core
+    from ..model import Model
+
+    path = getattr(args, "model", None)
+    subject_opts = {k: getattr(args, k, None) for k in ("sex", "mass_kg", "height_m")}
+    if path:
+        if any(v is not None for v in subject_opts.values()):
+            raise ValueError("--sex/--mass-kg/--height-m apply to the default model only, not with --model")
+        if os.fspath(path).lower().endswith(".osim"):
+            return Model.from_osim(path)
+        return Model.load(path)
+    if all(v is None for v in subject_opts.values()):
+        return Model.default()
+    subject = _core.Subject(name="cli", **{k: v for k, v in subject_opts.items() if v is not None})
+    return Model.default(subject)
+
+
+def model_arguments(func):
+    """Decorator adding --model, --sex, --mass-kg, --height-m to a subcommand."""
+    func = argument("--height-m", type=float, help="subject height (m), default model only")(func)
+    func = argument("--mass-kg", type=float, help="subject body mass (kg), default model only")(func)
+    func = argument("--sex", choices=["male", "female"], help="subject sex, default model only")(func)
+    func = argument("--model", metavar="PATH", help=MODEL_HELP)(func)
+    return func
+
 
 
 # ---- output

@@ -1,0 +1,155 @@
+// The muscle model: what the static analyses (strength, the seesaw, the
+// exercises: force-length scaled maximal forces for recruitment) and the
+// Hill-type dynamics (hill_muscle.hpp, the pelvis simulations) share.
+//
+//   - The normalised curves of Thelen DG (2003) Adjustment of muscle mechanics
+//     model parameters to simulate dynamic contractions in older adults. J Biomech
+//     Eng 125:70-77: active force-length (Gaussian), passive force-length,
+//     force-velocity, tendon force-strain.
+//   - The fibre geometry of a rigid tendon with constant-height pennation (as
+//     OpenSim's Thelen2003Muscle): the tendon stays at its slack length L_ts, the
+//     fibres take up the rest of the muscle-tendon length L_mt along the tendon
+//     line, l sin(alpha) = l_opt sin(alpha_opt) = h, l cos(alpha) = L_mt - L_ts, so
+//     l = sqrt((L_mt - L_ts)^2 + h^2) and cos(alpha) = (L_mt - L_ts) / l.
+//   - The maximal isometric force along the tendon, F_max f_L(l / l_opt) cos(alpha):
+//     the strength of a muscle at a posture (effective_max_force).
+//
+// One curve, two ways of treating a slack muscle-tendon unit (shorter than
+// l_opt cos(alpha_opt) + L_ts), kept on purpose:
+//   - statics (fiber_state, effective_max_force): the fibres may turn to
+//     alpha = 90 deg, so a slack unit has no strength (cos(alpha) = 0);
+//   - dynamics (rigid_tendon_force, compliant tendon): the pennation is clamped at
+//     HillParameters::max_pennation (acos 0.1) and the fibre at 1% of l_opt
+//     (min_fiber_length), which keeps the state equations finite (Millard et al.
+//     2013, J Biomech Eng 135:021005).
+// Passive fibre force is not part of the statics (strength and recruitment): with
+// gait2392's short-fibred deep rotators the Thelen passive curve gives forces
+// above F_max in ordinary exercise postures (the gemelli reach l/l_opt = 1.76 in
+// side-lying abduction with 20 deg internal rotation), an artifact of the
+// geometry rather than tissue tension. See docs/emg_estimate.md.
+#pragma once
+#include <Eigen/Core>
+
+#include "biomech/data.hpp"
+#include "biomech/model.hpp"
+
+namespace biomech {
+
+// Thelen (2003) shape factor gamma of the active force-length Gaussian (also
+// OpenSim's Thelen2003Muscle default KshapeActive). The gait2392 model file sets
+// KshapeActive 0.5 on every muscle; the code base uses 0.45 throughout.
+inline constexpr double kThelenForceLengthGamma = 0.45;
+
+// Dimensionless curve parameters and activation time constants. The defaults
+// are the Thelen2003Muscle values of every muscle in the gait2392 model file
+// (opensim-models Gait2392_Simbody/gait2392_thelen2003muscle.osim, which the
+// default model derives from), except the active shape (see
+// kThelenForceLengthGamma): KshapePassive 4, FmaxMuscleStrain 0.6, Af 0.3,
+// Flen 1.8, max_contraction_velocity 10, FmaxTendonStrain 0.033, activation /
+// deactivation time constants 0.010 / 0.040 s (OpenSim's documented defaults,
+// citing Thelen 2003 and Winters JM (1995) An improved muscle-reflex actuator for
+// use in large-scale neuromusculoskeletal models. Ann Biomed Eng 23:359-374).
+// The tendon toe shape 3 and toe force 0.33 (normalised) are Thelen 2003 eq. 5.
+struct HillParameters {
+  double active_shape = kThelenForceLengthGamma;  // gamma: width of the Gaussian active force-length curve
+  double passive_shape = 4.0;                // k_PE: exponential shape of the passive curve
+  double passive_strain = 0.6;               // eps0_M: fibre strain at which passive force = max isometric force
+  double fv_shape = 0.3;                     // A_f: force-velocity curvature
+  double fv_max_lengthening = 1.8;           // F_len: normalised force plateau when lengthening
+  double max_contraction_velocity = 10.0;    // optimal fibre lengths per second (at full activation)
+  double tendon_strain_at_max_force = 0.033; // eps0_T: tendon strain at max isometric force
+  double tendon_toe_shape = 3.0;             // k_toe
+  double tendon_toe_force = 0.33;            // normalised force at the end of the toe region
+  double fiber_damping = 0.1;                // beta: normalised fibre damping (compliant tendon only), Millard 2013
+  double activation_time = 0.010;            // s
+  double deactivation_time = 0.040;          // s
+  double max_pennation = 1.4706289056333368; // rad, acos(0.1) (Millard 2013): pennation is clamped below it
+};
+
+// Throws InvalidArgument when a parameter is non-finite or out of its physical range.
+void validate(const HillParameters& p);
+
+// The four Hill parameters of one muscle (from Model::muscles).
+struct MuscleTendonParameters {
+  double max_isometric_force = 0.0;   // N, > 0 (0 allowed: a muscle switched off)
+  double optimal_fiber_length = 0.0;  // m, > 0
+  double tendon_slack_length = 0.0;   // m, >= 0
+  double pennation_angle = 0.0;       // rad at optimal fibre length, [0, pi/2)
+};
+MuscleTendonParameters muscle_tendon_parameters(const Muscle& m);
+void validate(const MuscleTendonParameters& m);
+
+// ---------------------------------------------------------------- curves (Thelen 2003)
+
+// f_L of a normalised fibre length l~ (dimensionless, 1 = optimal), exp(-(l~ - 1)^2 / gamma)
+// with gamma = kThelenForceLengthGamma; 1 at l~ = 1. Throws InvalidArgument for a
+// non-finite or negative length.
+double active_force_length(double normalized_fiber_length);
+// The same curve with gamma = p.active_shape: active_force_length(l, p) in
+// hill_muscle.hpp (declared there so that strength's Python binding of the
+// one-argument form stays unambiguous; defined in muscle.cpp), and its derivative.
+double active_force_length_derivative(double l_norm, const HillParameters& p);
+// Passive force-length: (exp(k_PE (l - 1) / eps0_M) - 1) / (exp(k_PE) - 1) for l > 1, 0 below.
+double passive_force_length(double l_norm, const HillParameters& p);
+// Force-velocity multiplier f_V for normalised fibre velocity v (lengthening
+// positive) at activation a. Thelen's eq. 6 gives velocity as a function of force
+// with max velocity (0.25 + 0.75 a) v_max; this is its closed-form inverse:
+// shortening f_V = (1 + V) / (1 - V / A_f), lengthening
+// f_V = (F_len - 1 + V k F_len) / (F_len - 1 + V k), k = 2 + 2 / A_f,
+// V = v / (0.25 + 0.75 a); f_V = 0 for V <= -1. f_V(0) = 1, increasing.
+double force_velocity(double v_norm, double activation, const HillParameters& p);
+double force_velocity_derivative(double v_norm, double activation, const HillParameters& p);  // d f_V / d v_norm
+// Tendon force-strain (Thelen 2003 eq. 5): exponential toe up to strain
+// 0.609 eps0_T, then linear with slope 1.712 / eps0_T; 0 for strain <= 0.
+double tendon_force_strain(double strain, const HillParameters& p);
+double tendon_force_strain_derivative(double strain, const HillParameters& p);
+
+// ---------------------------------------------------------------- fibre geometry
+
+// Pennation height h = l_opt sin(alpha_opt) (m): constant as the fibre changes length.
+double pennation_height(const MuscleTendonParameters& m);
+
+// Smallest fibre length of the dynamics (m): the pennation clamp p.max_pennation,
+// and never below 1% of the optimal length (unpennated muscles).
+double min_fiber_length(const MuscleTendonParameters& m, const HillParameters& p);
+
+// Rigid-tendon fibre geometry at muscle-tendon length mt_length: the fibre
+// takes up mt_length - tendon_slack_length along the tendon, but is never
+// shorter than min_length (>= pennation_height; min_length = pennation_height
+// lets the fibre turn to 90 deg).
+struct RigidTendonFiber {
+  double length = 0.0;         // m, fibre length l
+  double along_tendon = 0.0;   // m, l cos(alpha)
+  double cos_pennation = 1.0;  // cos(alpha); 0 for a fibre of zero length
+  bool clamped = false;        // the unit is slack: the fibre sits at min_length
+};
+RigidTendonFiber rigid_tendon_fiber(double pennation_height, double tendon_slack_length, double min_length,
+                                    double mt_length);
+
+// cos(alpha) of a fibre of length fiber_length (m) at constant pennation height
+// (compliant tendon), with alpha clamped at p.max_pennation; sin(alpha) into
+// sin_pennation when given.
+double cos_pennation(double pennation_height, double fiber_length, const HillParameters& p,
+                     double* sin_pennation = nullptr);
+
+// ---------------------------------------------------------------- strength (statics)
+
+struct FiberState {
+  double length = 0.0;             // m, fibre length l
+  double normalized_length = 0.0;  // l / l_opt
+  double cos_pennation = 1.0;      // cos(alpha); 0 when L_mt <= L_ts (slack muscle-tendon unit)
+  double force_length = 0.0;       // f_L(l~)
+  double max_force = 0.0;          // N, F_max f_L cos(alpha) along the tendon
+};
+
+// Fibre state of `muscle` at muscle-tendon length `muscle_tendon_length` (m):
+// rigid tendon, the fibre free to turn to 90 deg (see the file comment).
+FiberState fiber_state(const Muscle& muscle, double muscle_tendon_length);
+
+// (n_muscles) N: maximal isometric force along each tendon at the posture of the
+// last compute_muscle_paths (data.muscle_length), F_max f_L(l~) cos(alpha).
+Eigen::VectorXd effective_max_force(const Model& model, const Data& data);
+// (n_muscles) normalised fibre lengths l / l_opt at the same posture.
+Eigen::VectorXd normalized_fiber_length(const Model& model, const Data& data);
+
+}  // namespace biomech

@@ -1,0 +1,207 @@
+// The muscle model (muscle.hpp): Thelen (2003) curves, rigid-tendon fibre
+// geometry and the force-length scaled maximal force.
+#include "biomech/muscle.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "biomech/errors.hpp"
+#include "biomech/hill_muscle.hpp"
+
+namespace biomech {
+namespace {
+
+void check(bool ok, const std::string& what, double got) {
+  if (!ok) throw InvalidArgument("HillParameters: expected " + what + ", got " + std::to_string(got));
+}
+
+std::string num(double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+// Thelen's max velocity scales with activation: (0.25 + 0.75 a) v_max.
+double velocity_scale(double a) { return 0.25 + 0.75 * std::clamp(a, 0.0, 1.0); }
+
+double gaussian_force_length(double l, double gamma) {
+  const double d = l - 1.0;
+  return std::exp(-d * d / gamma);
+}
+
+}  // namespace
+
+void validate(const HillParameters& p) {
+  check(std::isfinite(p.active_shape) && p.active_shape > 0, "active_shape > 0", p.active_shape);
+  check(std::isfinite(p.passive_shape) && p.passive_shape > 0, "passive_shape > 0", p.passive_shape);
+  check(std::isfinite(p.passive_strain) && p.passive_strain > 0, "passive_strain > 0", p.passive_strain);
+  check(std::isfinite(p.fv_shape) && p.fv_shape > 0, "fv_shape > 0", p.fv_shape);
+  check(std::isfinite(p.fv_max_lengthening) && p.fv_max_lengthening > 1, "fv_max_lengthening > 1",
+        p.fv_max_lengthening);
+  check(std::isfinite(p.max_contraction_velocity) && p.max_contraction_velocity > 0, "max_contraction_velocity > 0",
+        p.max_contraction_velocity);
+  check(std::isfinite(p.tendon_strain_at_max_force) && p.tendon_strain_at_max_force > 0,
+        "tendon_strain_at_max_force > 0", p.tendon_strain_at_max_force);
+  check(std::isfinite(p.tendon_toe_shape) && p.tendon_toe_shape > 0, "tendon_toe_shape > 0", p.tendon_toe_shape);
+  check(std::isfinite(p.tendon_toe_force) && p.tendon_toe_force > 0 && p.tendon_toe_force < 1,
+        "tendon_toe_force in (0, 1)", p.tendon_toe_force);
+  check(std::isfinite(p.fiber_damping) && p.fiber_damping > 0, "fiber_damping > 0", p.fiber_damping);
+  check(std::isfinite(p.activation_time) && p.activation_time > 0, "activation_time > 0 s", p.activation_time);
+  check(std::isfinite(p.deactivation_time) && p.deactivation_time > 0, "deactivation_time > 0 s",
+        p.deactivation_time);
+  check(std::isfinite(p.max_pennation) && p.max_pennation > 0 && p.max_pennation < M_PI / 2,
+        "max_pennation in (0, pi/2) rad", p.max_pennation);
+}
+
+MuscleTendonParameters muscle_tendon_parameters(const Muscle& m) {
+  return {m.max_isometric_force, m.optimal_fiber_length, m.tendon_slack_length, m.pennation_angle};
+}
+
+void validate(const MuscleTendonParameters& m) {
+  auto bad = [](const std::string& what, double got) {
+    throw InvalidArgument("muscle parameters: expected " + what + ", got " + std::to_string(got));
+  };
+  if (!std::isfinite(m.max_isometric_force) || m.max_isometric_force < 0)
+    bad("max_isometric_force >= 0 N", m.max_isometric_force);
+  if (!std::isfinite(m.optimal_fiber_length) || m.optimal_fiber_length <= 0)
+    bad("optimal_fiber_length > 0 m", m.optimal_fiber_length);
+  if (!std::isfinite(m.tendon_slack_length) || m.tendon_slack_length < 0)
+    bad("tendon_slack_length >= 0 m", m.tendon_slack_length);
+  if (!std::isfinite(m.pennation_angle) || m.pennation_angle < 0 || m.pennation_angle >= M_PI / 2)
+    bad("pennation_angle in [0, pi/2) rad", m.pennation_angle);
+}
+
+// ---------------------------------------------------------------- curves
+
+double active_force_length(double l) {
+  if (!(std::isfinite(l) && l >= 0.0))
+    throw InvalidArgument("active_force_length: expected a finite normalised fibre length >= 0, got " + num(l));
+  return gaussian_force_length(l, kThelenForceLengthGamma);
+}
+
+double active_force_length(double l, const HillParameters& p) { return gaussian_force_length(l, p.active_shape); }
+
+double active_force_length_derivative(double l, const HillParameters& p) {
+  const double d = l - 1.0;
+  return -2.0 * d / p.active_shape * std::exp(-d * d / p.active_shape);
+}
+
+double passive_force_length(double l, const HillParameters& p) {
+  if (l <= 1.0) return 0.0;
+  return (std::exp(p.passive_shape * (l - 1.0) / p.passive_strain) - 1.0) / (std::exp(p.passive_shape) - 1.0);
+}
+
+double force_velocity(double v, double a, const HillParameters& p) {
+  const double V = v / velocity_scale(a);
+  if (V <= -1.0) return 0.0;
+  if (V <= 0.0) return (1.0 + V) / (1.0 - V / p.fv_shape);
+  const double c = p.fv_max_lengthening - 1.0;
+  const double k = 2.0 + 2.0 / p.fv_shape;
+  return (c + V * k * p.fv_max_lengthening) / (c + V * k);
+}
+
+double force_velocity_derivative(double v, double a, const HillParameters& p) {
+  const double s = velocity_scale(a);
+  const double V = v / s;
+  if (V <= -1.0) return 0.0;
+  if (V <= 0.0) {
+    const double d = 1.0 - V / p.fv_shape;
+    return (1.0 + 1.0 / p.fv_shape) / (d * d) / s;
+  }
+  const double c = p.fv_max_lengthening - 1.0;
+  const double k = 2.0 + 2.0 / p.fv_shape;
+  const double d = c + V * k;
+  return k * c * c / (d * d) / s;
+}
+
+double tendon_force_strain(double e, const HillParameters& p) {
+  if (e <= 0.0) return 0.0;
+  const double e_toe = 0.609 * p.tendon_strain_at_max_force;
+  if (e <= e_toe)
+    return p.tendon_toe_force / (std::exp(p.tendon_toe_shape) - 1.0) * (std::exp(p.tendon_toe_shape * e / e_toe) - 1.0);
+  const double k_lin = 1.712 / p.tendon_strain_at_max_force;
+  return k_lin * (e - e_toe) + p.tendon_toe_force;
+}
+
+double tendon_force_strain_derivative(double e, const HillParameters& p) {
+  if (e <= 0.0) return 0.0;
+  const double e_toe = 0.609 * p.tendon_strain_at_max_force;
+  if (e <= e_toe)
+    return p.tendon_toe_force / (std::exp(p.tendon_toe_shape) - 1.0) * p.tendon_toe_shape / e_toe *
+           std::exp(p.tendon_toe_shape * e / e_toe);
+  return 1.712 / p.tendon_strain_at_max_force;
+}
+
+// ---------------------------------------------------------------- fibre geometry
+
+double pennation_height(const MuscleTendonParameters& m) {
+  return m.optimal_fiber_length * std::sin(m.pennation_angle);
+}
+
+double min_fiber_length(const MuscleTendonParameters& m, const HillParameters& p) {
+  return std::max(pennation_height(m) / std::sin(p.max_pennation), 0.01 * m.optimal_fiber_length);
+}
+
+RigidTendonFiber rigid_tendon_fiber(double h, double tendon_slack_length, double min_length, double mt_length) {
+  RigidTendonFiber f;
+  const double x_min = std::sqrt(std::max(min_length * min_length - h * h, 0.0));
+  const double free = mt_length - tendon_slack_length;
+  f.clamped = !(free > x_min);
+  f.along_tendon = std::max(free, x_min);
+  f.length = h > 0.0 ? std::sqrt(f.along_tendon * f.along_tendon + h * h) : f.along_tendon;
+  f.cos_pennation = f.length > 0.0 ? f.along_tendon / f.length : 0.0;
+  return f;
+}
+
+double cos_pennation(double h, double fiber_length, const HillParameters& p, double* sin_pennation) {
+  const double sin_a = std::min(h / fiber_length, std::sin(p.max_pennation));
+  if (sin_pennation) *sin_pennation = sin_a;
+  return std::sqrt(1.0 - sin_a * sin_a);
+}
+
+// ---------------------------------------------------------------- strength (statics)
+
+FiberState fiber_state(const Muscle& mu, double mt_length) {
+  if (!(mu.optimal_fiber_length > 0.0))
+    throw InvalidArgument("fiber_state: expected optimal_fiber_length > 0 for muscle '" + mu.name + "', got " +
+                          num(mu.optimal_fiber_length));
+  if (!std::isfinite(mt_length))
+    throw InvalidArgument("fiber_state: expected a finite muscle-tendon length for '" + mu.name + "'");
+  const double h = pennation_height(muscle_tendon_parameters(mu));
+  // statics: the fibre may turn to 90 deg (min length = h); a slack unit has cos(alpha) = 0
+  const RigidTendonFiber g = rigid_tendon_fiber(h, mu.tendon_slack_length, h, mt_length);
+  FiberState s;
+  s.length = g.length;
+  s.cos_pennation = g.cos_pennation;
+  s.normalized_length = s.length / mu.optimal_fiber_length;
+  s.force_length = active_force_length(s.normalized_length);
+  s.max_force = mu.max_isometric_force * s.force_length * s.cos_pennation;
+  return s;
+}
+
+namespace {
+void check_muscle_lengths(const Model& model, const Data& data, const char* fn) {
+  if (data.muscle_length.size() != model.n_muscles())
+    throw InvalidArgument(std::string(fn) + ": expected data.muscle_length of size " +
+                          std::to_string(model.n_muscles()) + " (run compute_muscle_paths first), got " +
+                          std::to_string(data.muscle_length.size()));
+}
+}  // namespace
+
+Eigen::VectorXd effective_max_force(const Model& model, const Data& data) {
+  check_muscle_lengths(model, data, "effective_max_force");
+  Eigen::VectorXd f(model.n_muscles());
+  for (int i = 0; i < model.n_muscles(); ++i) f[i] = fiber_state(model.muscles[i], data.muscle_length[i]).max_force;
+  return f;
+}
+
+Eigen::VectorXd normalized_fiber_length(const Model& model, const Data& data) {
+  check_muscle_lengths(model, data, "normalized_fiber_length");
+  Eigen::VectorXd l(model.n_muscles());
+  for (int i = 0; i < model.n_muscles(); ++i)
+    l[i] = fiber_state(model.muscles[i], data.muscle_length[i]).normalized_length;
+  return l;
+}
+
+}  // namespace biomech
