@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "biomech/errors.hpp"
+#include "text_file.hpp"
 
 namespace biomech {
 namespace {
@@ -127,9 +128,8 @@ class Importer {
   Importer(std::string path, OsimScope scope) : path_(std::move(path)), scope_(scope) {}
 
   Model run() {
-    std::error_code ec;
-    if (!std::filesystem::exists(path_, ec)) throw FileNotFound("OpenSim model file not found: " + path_);
-    if (doc_.LoadFile(path_.c_str()) != tinyxml2::XML_SUCCESS)
+    const std::string text = read_text_file(path_, "OpenSim model file");
+    if (doc_.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS)
       throw FileError(path_, doc_.ErrorLineNum(), "", std::string("XML: ") + doc_.ErrorStr());
     const XMLElement* root = doc_.RootElement();
     if (!root || std::string(root->Name()) != "OpenSimDocument")

@@ -37,10 +37,12 @@ bool in_group(const Muscle& mu, char side, const std::string& group, const std::
 StrengthCurve strength_curve(const Model& model, Data& data, char side, double min_deg, double max_deg, int samples,
                              double velocity_deg) {
   check_side(side, "strength_curve");
-  if (!(std::isfinite(min_deg) && std::isfinite(max_deg) && min_deg < max_deg))
-    throw InvalidArgument("strength_curve: expected finite min_abduction_deg < max_abduction_deg, got " +
+  if (!(std::isfinite(min_deg) && std::isfinite(max_deg) && min_deg < max_deg && min_deg >= -90 && max_deg <= 90))
+    throw InvalidArgument("strength_curve: expected -90 <= min_abduction_deg < max_abduction_deg <= 90, got " +
                           num(min_deg) + ", " + num(max_deg));
-  if (samples < 3) throw InvalidArgument("strength_curve: expected samples >= 3, got " + std::to_string(samples));
+  if (samples < 3 || samples > kMaxStrengthSamples)
+    throw InvalidArgument("strength_curve: expected samples in [3, " + std::to_string(kMaxStrengthSamples) + "], got " +
+                          std::to_string(samples));
   if (!(std::isfinite(velocity_deg) && velocity_deg >= 0.0))
     throw InvalidArgument("strength_curve: expected a finite velocity_deg_per_s >= 0, got " + num(velocity_deg));
   const HipCoordinates h = hip_coordinates(model, side);
@@ -130,10 +132,19 @@ MvicReference mvic_test(const Model& model, Data& data, char side) {
   return r;
 }
 
+// Activations are fractions of full activation: finite, in [0, 1].
+static void check_activations(const Eigen::Ref<const Eigen::VectorXd>& a, const char* where) {
+  for (Eigen::Index i = 0; i < a.size(); ++i)
+    if (!(a[i] >= 0.0 && a[i] <= 1.0))
+      throw InvalidArgument(std::string(where) + ": expected activations in [0, 1], got " + num(a[i]) +
+                            " for muscle " + std::to_string(i));
+}
+
 Eigen::VectorXd percent_mvic(const MvicReference& mvic, const Eigen::Ref<const Eigen::VectorXd>& a) {
   if (a.size() != mvic.activation.size())
     throw InvalidArgument("percent_mvic: expected activation of size " + std::to_string(mvic.activation.size()) +
                           ", got " + std::to_string(a.size()));
+  check_activations(a, "percent_mvic");
   Eigen::VectorXd p(a.size());
   for (Eigen::Index i = 0; i < a.size(); ++i)
     p[i] = mvic.activation[i] > 0.0 ? 100.0 * a[i] / mvic.activation[i] : kNaN;
@@ -151,6 +162,7 @@ double group_percent_mvic(const Model& model, const MvicReference& mvic, const E
     throw InvalidArgument("group_percent_mvic: expected activation and MVIC reference of size " +
                           std::to_string(model.n_muscles()) + ", got " + std::to_string(a.size()) + " and " +
                           std::to_string(mvic.activation.size()));
+  check_activations(a, "group_percent_mvic");
   double num_ = 0.0, den = 0.0;
   int found = 0;
   for (int i = 0; i < model.n_muscles(); ++i) {

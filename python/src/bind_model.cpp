@@ -20,7 +20,9 @@
 #include "biomech/muscle_path.hpp"
 #include "biomech/osim.hpp"
 #include "biomech/scaling.hpp"
+#include "biomech/strength.hpp"
 #include "bindings.hpp"
+#include "fields_binding.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -292,6 +294,14 @@ void bind_loaders(py::module_& m) {
 }  // namespace
 
 void bind_model(py::module_& m) {
+  m.def("model_bounds", [] { return biomech::python::bounds_table(biomech::kModelBounds); },
+        "Sanity bounds on a model's numbers (name, unit, min, max, doc), checked by every loader.");
+  m.attr("POSTURE_MARGIN_DEG") = biomech::kPostureMarginRad * 180.0 / M_PI;
+  m.attr("POSTURE_MARGIN_M") = biomech::kPostureMarginM;
+  m.attr("MAX_STRENGTH_SAMPLES") = biomech::kMaxStrengthSamples;
+  m.attr("MAX_TEXT_FILE_BYTES") = biomech::kMaxTextFileBytes;
+  m.attr("MAX_YAML_DEPTH") = biomech::kMaxYamlDepth;
+  m.attr("MAX_YAML_VALUES") = biomech::kMaxYamlValues;
   bind_parts(m);
   bind_model_class(m);
   bind_algorithms(m);
