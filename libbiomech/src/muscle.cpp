@@ -8,6 +8,7 @@
 
 #include "biomech/errors.hpp"
 #include "biomech/hill_muscle.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
@@ -16,11 +17,7 @@ void check(bool ok, const std::string& what, double got) {
   if (!ok) throw InvalidArgument("HillParameters: expected " + what + ", got " + std::to_string(got));
 }
 
-std::string num(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
+using internal::fmt;
 
 // Thelen's max velocity scales with activation: (0.25 + 0.75 a) v_max.
 double velocity_scale(double a) { return 0.25 + 0.75 * std::clamp(a, 0.0, 1.0); }
@@ -76,7 +73,7 @@ void validate(const MuscleTendonParameters& m) {
 
 double active_force_length(double l) {
   if (!(std::isfinite(l) && l >= 0.0))
-    throw InvalidArgument("active_force_length: expected a finite normalised fibre length >= 0, got " + num(l));
+    throw InvalidArgument("active_force_length: expected a finite normalised fibre length >= 0, got " + fmt(l));
   return gaussian_force_length(l, kThelenForceLengthGamma);
 }
 
@@ -165,7 +162,7 @@ double cos_pennation(double h, double fiber_length, const HillParameters& p, dou
 FiberState fiber_state(const Muscle& mu, double mt_length) {
   if (!(mu.optimal_fiber_length > 0.0))
     throw InvalidArgument("fiber_state: expected optimal_fiber_length > 0 for muscle '" + mu.name + "', got " +
-                          num(mu.optimal_fiber_length));
+                          fmt(mu.optimal_fiber_length));
   if (!std::isfinite(mt_length))
     throw InvalidArgument("fiber_state: expected a finite muscle-tendon length for '" + mu.name + "'");
   const double h = pennation_height(muscle_tendon_parameters(mu));

@@ -30,16 +30,14 @@
 namespace biomech {
 namespace pelvis {
 
-constexpr double kDeg = M_PI / 180.0;
-
 void check_options(const PelvisPlant& plant, const PelvisSimulationOptions& o) {
   const std::string w = "simulate: ";
-  need(finite(o.duration) && o.duration > 0, w + "expected duration_s > 0, got " + num(o.duration));
-  need(finite(o.sample_rate) && o.sample_rate > 0, w + "expected sample_hz > 0, got " + num(o.sample_rate));
+  need(finite(o.duration) && o.duration > 0, w + "expected duration_s > 0, got " + fmt(o.duration));
+  need(finite(o.sample_rate) && o.sample_rate > 0, w + "expected sample_hz > 0, got " + fmt(o.sample_rate));
   need(o.duration * o.sample_rate <= 2e7, w + "expected at most 2e7 samples, got duration * sample rate = " +
-                                              num(o.duration * o.sample_rate));
+                                              fmt(o.duration * o.sample_rate));
   need(finite(o.abductor_strength) && o.abductor_strength >= 0 && o.abductor_strength <= 1,
-       w + "expected abductor_strength in [0, 1], got " + num(o.abductor_strength));
+       w + "expected abductor_strength in [0, 1], got " + fmt(o.abductor_strength));
   validate(o.hill);
   for (const PassiveJointMoment* p : {&o.hip_passive, &o.lumbar_passive})
     need(finite(p->k1) && finite(p->k2) && finite(p->k3) && finite(p->k4) && finite(p->q1) && finite(p->q2) &&
@@ -47,12 +45,12 @@ void check_options(const PelvisPlant& plant, const PelvisSimulationOptions& o) {
          w + "expected finite passive joint parameters with damping >= 0 and k2, k4 != 0");
   const ControllerOptions& c = o.controller;
   need(finite(c.kp) && finite(c.kd) && c.kp >= 0 && c.kd >= 0,
-       w + "expected controller gains kp, kd >= 0, got " + num(c.kp) + ", " + num(c.kd));
-  need(finite(c.delay) && c.delay >= 0 && c.delay <= 1.0, w + "expected a neural delay in [0, 1] s, got " + num(c.delay));
+       w + "expected controller gains kp, kd >= 0, got " + fmt(c.kp) + ", " + fmt(c.kd));
+  need(finite(c.delay) && c.delay >= 0 && c.delay <= 1.0, w + "expected a neural delay in [0, 1] s, got " + fmt(c.delay));
   need(finite(c.feedforward) && c.feedforward <= 1, w + "expected feedforward effort <= 1 (< 0: computed), got " +
-                                                       num(c.feedforward));
+                                                       fmt(c.feedforward));
   need(finite(c.prescribed_excitation) && c.prescribed_excitation >= 0 && c.prescribed_excitation <= 1,
-       w + "expected prescribed_excitation in [0, 1], got " + num(c.prescribed_excitation));
+       w + "expected prescribed_excitation in [0, 1], got " + fmt(c.prescribed_excitation));
   if (c.prescribed_time.size() > 0 || c.prescribed_excitations.size() > 0) {
     need(c.prescribed_excitations.rows() == c.prescribed_time.size() &&
              c.prescribed_excitations.cols() == plant.n_muscles(),
@@ -66,11 +64,11 @@ void check_options(const PelvisPlant& plant, const PelvisSimulationOptions& o) {
     for (Eigen::Index k = 1; k < c.prescribed_time.size(); ++k)
       need(c.prescribed_time[k] > c.prescribed_time[k - 1], w + "expected strictly increasing prescribed times");
   }
-  need(finite(c.lean_gain) && c.lean_gain >= 0, w + "expected lean_gain >= 0, got " + num(c.lean_gain));
+  need(finite(c.lean_gain) && c.lean_gain >= 0, w + "expected lean_gain >= 0, got " + fmt(c.lean_gain));
   need(finite(c.lean_max) && c.lean_max >= 0 && c.lean_max < M_PI / 2,
-       w + "expected lean_max in [0, 90) deg, got " + num(c.lean_max / kDeg) + " deg");
+       w + "expected lean_max in [0, 90) deg, got " + fmt(c.lean_max / kDeg) + " deg");
   need(finite(c.lean_effort) && c.lean_effort > 0 && c.lean_effort <= 1,
-       w + "expected lean_effort in (0, 1], got " + num(c.lean_effort));
+       w + "expected lean_effort in (0, 1], got " + fmt(c.lean_effort));
   need(finite(c.lumbar_stiffness) && finite(c.lumbar_damping) && c.lumbar_stiffness >= 0 && c.lumbar_damping >= 0,
        w + "expected lumbar servo gains >= 0");
   if (c.compensation)
@@ -81,16 +79,16 @@ void check_options(const PelvisPlant& plant, const PelvisSimulationOptions& o) {
        w + "expected a finite perturbation with start >= 0 s and duration >= 0 s");
   const IntegratorOptions& g = o.integrator;
   need(finite(g.abs_tol) && finite(g.rel_tol) && g.abs_tol > 0 && g.rel_tol > 0,
-       w + "expected integrator tolerances > 0, got " + num(g.abs_tol) + ", " + num(g.rel_tol));
-  need(finite(g.max_step) && g.max_step >= 0, w + "expected max_step >= 0 s, got " + num(g.max_step));
-  need(finite(g.initial_step) && g.initial_step > 0, w + "expected initial_step > 0 s, got " + num(g.initial_step));
+       w + "expected integrator tolerances > 0, got " + fmt(g.abs_tol) + ", " + fmt(g.rel_tol));
+  need(finite(g.max_step) && g.max_step >= 0, w + "expected max_step >= 0 s, got " + fmt(g.max_step));
+  need(finite(g.initial_step) && g.initial_step > 0, w + "expected initial_step > 0 s, got " + fmt(g.initial_step));
   need(finite(o.initial_obliquity) && finite(o.initial_obliquity_rate) && finite(o.initial_lean) &&
            std::abs(o.initial_obliquity) < M_PI / 2 && std::abs(o.initial_lean) < M_PI / 2,
        w + "expected finite initial obliquity and lean within +-90 deg");
   need(finite(o.initial_activation) && o.initial_activation <= 1,
-       w + "expected initial_activation <= 1 (< 0: from the controller), got " + num(o.initial_activation));
+       w + "expected initial_activation <= 1 (< 0: from the controller), got " + fmt(o.initial_activation));
   need(finite(o.drop_threshold) && o.drop_threshold > 0,
-       w + "expected drop_threshold > 0, got " + num(o.drop_threshold / kDeg) + " deg");
+       w + "expected drop_threshold > 0, got " + fmt(o.drop_threshold / kDeg) + " deg");
 }
 
 namespace {
@@ -383,8 +381,8 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
 PelvisSimulationResult simulate_hip_hitch(const PelvisPlant& plant, const HipHitchOptions& h, PelvisSimulationOptions options) {
   using namespace pelvis;
   need(finite(h.amplitude) && h.amplitude > 0 && h.amplitude < 0.5 * M_PI,
-       "simulate_hip_hitch: expected an amplitude in (0, 90) deg, got " + num(h.amplitude / kDeg) + " deg");
-  need(finite(h.period) && h.period > 0, "simulate_hip_hitch: expected a period > 0 s, got " + num(h.period));
+       "simulate_hip_hitch: expected an amplitude in (0, 90) deg, got " + fmt(h.amplitude / kDeg) + " deg");
+  need(finite(h.period) && h.period > 0, "simulate_hip_hitch: expected a period > 0 s, got " + fmt(h.period));
   need(h.repetitions >= 1 && h.repetitions <= 1000,
        "simulate_hip_hitch: expected 1 to 1000 repetitions, got " + std::to_string(h.repetitions));
   need(options.controller.kind == ControllerKind::feedback,

@@ -13,12 +13,13 @@
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle.hpp"
 #include "biomech/muscle_path.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
 
 constexpr double kFeasibleReserve = 1e-3;  // N m
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using internal::kNaN;
 
 void check_finite(double v, const char* name) {
   if (!std::isfinite(v)) throw InvalidArgument(std::string("single_leg_stance: expected a finite ") + name + ", got " + std::to_string(v));
@@ -387,7 +388,7 @@ WeaknessResult abductor_weakness(const Model& model, double strength_scale, cons
   const auto search = [&](auto&& feasible_at, double hi) {
     if (!feasible_at(hi)) return kNaN;
     double lo = 0.0;
-    while (hi - lo > 0.01 * M_PI / 180.0) {
+    while (hi - lo > 0.01 * internal::kDeg) {
       const double mid = 0.5 * (lo + hi);
       (feasible_at(mid) ? hi : lo) = mid;
     }
