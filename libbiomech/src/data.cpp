@@ -1,6 +1,9 @@
 #include "biomech/data.hpp"
 
 #include <algorithm>
+#include <string>
+
+#include "biomech/errors.hpp"
 
 namespace biomech {
 
@@ -30,6 +33,21 @@ Data::Data(const Model& model) {
   moment_arm = Eigen::MatrixXd::Zero(nm, model.nq());
   body_force.assign(nb, Vec3::Zero());
   body_moment.assign(nb, Vec3::Zero());
+}
+
+void check(const Model& model, const Data& data, const char* caller) {
+  auto mismatch = [&](const char* what, size_t got, size_t want) {
+    if (got == want) return;
+    throw InvalidArgument(std::string(caller) + ": expected a Data made for this model (Data(model)), got one with " +
+                          std::to_string(got) + " " + what + " for model '" + model.name + "' with " +
+                          std::to_string(want));
+  };
+  mismatch("coordinates", static_cast<size_t>(data.coordinate_value.size()), model.coordinates.size());
+  mismatch("independent coordinates", static_cast<size_t>(data.q.size()), static_cast<size_t>(model.nq()));
+  mismatch("bodies", data.body_pose.size(), model.bodies.size());
+  mismatch("joints", data.joint_terms_begin.size() - 1, model.joints.size());
+  mismatch("muscles", static_cast<size_t>(data.muscle_length.size()), static_cast<size_t>(model.n_muscles()));
+  mismatch("moment-arm columns", static_cast<size_t>(data.moment_arm.cols()), static_cast<size_t>(model.nq()));
 }
 
 }  // namespace biomech

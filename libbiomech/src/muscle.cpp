@@ -177,24 +177,15 @@ FiberState fiber_state(const Muscle& mu, double mt_length) {
   return s;
 }
 
-namespace {
-void check_muscle_lengths(const Model& model, const Data& data, const char* fn) {
-  if (data.muscle_length.size() != model.n_muscles())
-    throw InvalidArgument(std::string(fn) + ": expected data.muscle_length of size " +
-                          std::to_string(model.n_muscles()) + " (run compute_muscle_paths first), got " +
-                          std::to_string(data.muscle_length.size()));
-}
-}  // namespace
-
 Eigen::VectorXd effective_max_force(const Model& model, const Data& data) {
-  check_muscle_lengths(model, data, "effective_max_force");
+  check(model, data, "effective_max_force");
   Eigen::VectorXd f(model.n_muscles());
   for (int i = 0; i < model.n_muscles(); ++i) f[i] = fiber_state(model.muscles[i], data.muscle_length[i]).max_force;
   return f;
 }
 
 Eigen::VectorXd normalized_fiber_length(const Model& model, const Data& data) {
-  check_muscle_lengths(model, data, "normalized_fiber_length");
+  check(model, data, "normalized_fiber_length");
   Eigen::VectorXd l(model.n_muscles());
   for (int i = 0; i < model.n_muscles(); ++i)
     l[i] = fiber_state(model.muscles[i], data.muscle_length[i]).normalized_length;

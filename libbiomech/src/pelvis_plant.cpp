@@ -47,6 +47,7 @@ Vec3 PelvisPlant::muscle_unit_force(int i, double theta) const {
 }
 
 PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlantOptions& o) {
+  check(model, data, "build_pelvis_plant");
   const std::string who = "build_pelvis_plant: ";
   need(o.stance_side == 'r' || o.stance_side == 'l',
        who + "expected stance_side 'r' or 'l', got '" + std::string(1, o.stance_side) + "'");

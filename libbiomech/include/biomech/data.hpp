@@ -47,4 +47,10 @@ struct Data {
   std::vector<Vec3> body_force, body_moment;
 };
 
+// Throws InvalidArgument "<caller>: expected a Data made for this model
+// (Data(model)), got ..." naming the first size that does not match the model
+// (coordinates, bodies, joints, muscles). Every algorithm that takes
+// (const Model&, Data&) calls it first.
+void check(const Model& model, const Data& data, const char* caller = "check");
+
 }  // namespace biomech
