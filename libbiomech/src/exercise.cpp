@@ -21,17 +21,13 @@
 #include "biomech/muscle.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/strength.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
 
-constexpr double kRad2Deg = 180.0 / M_PI;
-
-std::string fmt(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
+using internal::fmt;
+using internal::kRad2Deg;
 
 // Errors found against a model name the exercise file and field when there is
 // one, at the line of the field or else of its nearest noted parent.
@@ -876,12 +872,12 @@ void leg_percent_mvic(const Model& model, const LegSetup& s, const LegMvic& mvic
   for (int i = 0; i < nm; ++i) act_all[s.muscles[i]] = rr.activation[i];
   const Eigen::VectorXd pm = percent_mvic(mvic.test, act_all);
   for (int i = 0; i < na; ++i)
-    lr.percent_mvic(f, i) = i < nm ? pm[s.muscles[i]] : std::numeric_limits<double>::quiet_NaN();
+    lr.percent_mvic(f, i) = i < nm ? pm[s.muscles[i]] : internal::kNaN;
   Eigen::Matrix<double, kReportedGroups.size(), 1> gp;
   for (size_t g = 0; g < kReportedGroups.size(); ++g)
     gp[g] = mvic.has[g] ? group_percent_mvic(model, mvic.test, act_all, kReportedGroups[g].first,
                                              kReportedGroups[g].second)
-                        : std::numeric_limits<double>::quiet_NaN();
+                        : internal::kNaN;
   lr.gmed_percent_mvic.row(f) = gp.head<4>().transpose();
   lr.tfl_percent_mvic[f] = gp[4];
 }

@@ -48,6 +48,7 @@ void check_posture_bounds(const Model& model, const Eigen::Ref<const Eigen::Vect
 }
 
 void forward_kinematics(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
+  check(model, data, "forward_kinematics");
   if (q.size() != model.nq())
     throw InvalidArgument("forward_kinematics: expected a posture of " + std::to_string(model.nq()) +
                           " coordinates, got " + std::to_string(q.size()));
@@ -106,6 +107,7 @@ void forward_kinematics(const Model& model, Data& data, const Eigen::Ref<const E
 Vec3 point_in_ground(const Data& data, int body, const Vec3& local) { return data.body_pose[body] * local; }
 
 Vec3 landmark_position(const Model& model, const Data& data, const std::string& name) {
+  check(model, data, "landmark_position");
   const int i = model.landmark_index(name);
   if (i < 0) throw InvalidArgument("landmark_position: expected a landmark of the model, got '" + name + "'");
   const Landmark& l = model.landmarks[i];
@@ -113,6 +115,7 @@ Vec3 landmark_position(const Model& model, const Data& data, const std::string& 
 }
 
 Vec3 center_of_mass(const Model& model, const Data& data, const std::vector<int>& bodies) {
+  check(model, data, "center_of_mass");
   Vec3 s = Vec3::Zero();
   double m = 0.0;
   auto add = [&](int b) {

@@ -30,13 +30,11 @@
 namespace biomech {
 namespace pelvis {
 
-constexpr double kDeg = M_PI / 180.0;
-
 void check_options(const PelvisPlant& plant, const PelvisSimulationOptions& o) {
   const std::string w = "simulate: ";
   check_fields(o, "simulate");  // every option within its bounds (PelvisSimulationOptions::fields())
   need(o.duration * o.sample_rate <= 2e7, w + "expected at most 2e7 samples, got duration * sample rate = " +
-                                              num(o.duration * o.sample_rate));
+                                              fmt(o.duration * o.sample_rate));
   validate(o.hill);
   for (const PassiveJointMoment* p : {&o.hip_passive, &o.lumbar_passive})
     need(finite(p->k1) && finite(p->k2) && finite(p->k3) && finite(p->k4) && finite(p->q1) && finite(p->q2) &&

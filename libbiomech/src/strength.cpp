@@ -11,22 +11,14 @@
 #include "biomech/errors.hpp"
 #include "biomech/hill_muscle.hpp"
 #include "biomech/muscle_path.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string num(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
-
-void check_side(char side, const char* fn) {
-  if (side != 'r' && side != 'l')
-    throw InvalidArgument(std::string(fn) + ": expected side 'r' or 'l', got '" + std::string(1, side) + "'");
-}
+using internal::check_side;
+using internal::fmt;
+using internal::kNaN;
 
 bool in_group(const Muscle& mu, char side, const std::string& group, const std::string& segment = "") {
   return mu.side == side && mu.group == group && (segment.empty() || mu.segment == segment);
@@ -39,17 +31,17 @@ StrengthCurve strength_curve(const Model& model, Data& data, char side, double m
   check_side(side, "strength_curve");
   if (!(std::isfinite(min_deg) && std::isfinite(max_deg) && min_deg < max_deg && min_deg >= -90 && max_deg <= 90))
     throw InvalidArgument("strength_curve: expected -90 <= min_abduction_deg < max_abduction_deg <= 90, got " +
-                          num(min_deg) + ", " + num(max_deg));
+                          fmt(min_deg) + ", " + fmt(max_deg));
   if (samples < 3 || samples > kMaxStrengthSamples)
     throw InvalidArgument("strength_curve: expected samples in [3, " + std::to_string(kMaxStrengthSamples) + "], got " +
                           std::to_string(samples));
   if (!(std::isfinite(velocity_deg) && velocity_deg >= 0.0))
-    throw InvalidArgument("strength_curve: expected a finite velocity_deg_per_s >= 0, got " + num(velocity_deg));
+    throw InvalidArgument("strength_curve: expected a finite velocity_deg_per_s >= 0, got " + fmt(velocity_deg));
   const HipCoordinates h = hip_coordinates(model, side);
   StrengthCurve c;
   c.side = side;
   c.body_mass = model.total_mass();
-  const double deg = M_PI / 180.0;
+  const double deg = internal::kDeg;
   c.angular_velocity = velocity_deg * deg;
   const HillParameters hill;
   c.abduction_angle = Eigen::VectorXd::LinSpaced(samples, min_deg * deg, max_deg * deg);
@@ -194,7 +186,7 @@ WeaknessTable weakness_table(const Model& model, Data& data, char side, const Ei
   if (levels.empty()) throw InvalidArgument("weakness_table: expected at least one strength level, got none");
   for (double s : levels)
     if (!(std::isfinite(s) && s > 0.0))
-      throw InvalidArgument("weakness_table: expected strength levels > 0, got " + num(s));
+      throw InvalidArgument("weakness_table: expected strength levels > 0, got " + fmt(s));
 
   compute_muscle_paths(model, data, posture);
   const Eigen::VectorXd f_eff = effective_max_force(model, data);
