@@ -364,7 +364,7 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
   // Motion: Method of Measuring and Recording, 1965): a larger drop cannot be held.
   constexpr double kHipAdductionRange = 30.0 * M_PI / 180.0;
   if (R.max_drop > kHipAdductionRange)
-    R.notes.push_back("the pelvis dropped " + num(R.max_drop / kDeg) +
+    R.notes.push_back("the pelvis dropped " + fmt(R.max_drop / kDeg) +
                       " deg, beyond the normal hip adduction range (30 deg, AAOS 1965): the stance cannot be held; "
                       "a person would put the other foot down or fall, and the drop after that is not physiological");
   R.feedforward_effort = S.controller.feedforward;

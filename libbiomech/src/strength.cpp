@@ -91,7 +91,7 @@ double max_isometric_moment(const Model& model, Data& data, char side, const Eig
     throw InvalidArgument("max_isometric_moment: expected posture of size " + std::to_string(model.nq()) + ", got " +
                           std::to_string(posture.size()));
   if (direction != 1.0 && direction != -1.0)
-    throw InvalidArgument("max_isometric_moment: expected direction +1 or -1, got " + num(direction));
+    throw InvalidArgument("max_isometric_moment: expected direction +1 or -1, got " + fmt(direction));
   compute_muscle_paths(model, data, posture);
   const Eigen::VectorXd f = effective_max_force(model, data);
   double moment = 0.0;
@@ -128,7 +128,7 @@ MvicReference mvic_test(const Model& model, Data& data, char side) {
 static void check_activations(const Eigen::Ref<const Eigen::VectorXd>& a, const char* where) {
   for (Eigen::Index i = 0; i < a.size(); ++i)
     if (!(a[i] >= 0.0 && a[i] <= 1.0))
-      throw InvalidArgument(std::string(where) + ": expected activations in [0, 1], got " + num(a[i]) +
+      throw InvalidArgument(std::string(where) + ": expected activations in [0, 1], got " + fmt(a[i]) +
                             " for muscle " + std::to_string(i));
 }
 

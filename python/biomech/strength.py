@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from .model import as_model, finite_number
+from ._checks import finite_number
+from .model import as_model
 
 __all__ = [
     "strength_curve",
