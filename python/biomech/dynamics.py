@@ -42,8 +42,8 @@ TRENDELENBURG_SOURCE = ("Youdas et al. 2007, J Sport Rehabil 16(4):326-335: mini
                         "pelvis-on-femur angle in the Trendelenburg test, 4 deg")
 # Normal active hip adduction range, 30 deg (American Academy of Orthopaedic Surgeons,
 # Joint Motion: Method of Measuring and Recording, 1965). A drop beyond it has left the
-# range where the passive model (Anderson 1999 exponential, stiff only past ~29 deg) is
-# meant to act: a person would step down or fall, so the summary says so.
+# range where the passive model (the hip tissue calibrated on the modified Ober test,
+# PelvisPlant::hip_passive) is meant to act: a person would step down or fall, so the summary says so.
 HIP_ADDUCTION_RANGE_DEG = 30.0
 
 
