@@ -40,7 +40,7 @@ from .sweep import sweep, sweep_parameters  # noqa: E402
 from .seesaw import abductor_weakness, lever_model, plot_free_body_diagram, q_angle, single_leg_stance  # noqa: E402
 from .recruitment import solve_recruitment, solve_recruitment_batch  # noqa: E402
 from .strength import mvic_test, percent_mvic, strength_curve, stretches, weakness_table  # noqa: E402
-from .exercise import Exercise, compare, exercises, simulate  # noqa: E402
+from .exercise import Exercise, compare, exercises, frontal_frame, simulate, weakness_curve  # noqa: E402
 from .dynamics import simulate_hip_hitch, simulate_stance  # noqa: E402
 from .signal import butterworth, filtfilt, lowpass_like_opensim  # noqa: E402
 from .storage import ExternalForce, ExternalLoads, Storage, read_external_loads, read_storage, write_storage  # noqa: E402
@@ -76,6 +76,8 @@ __all__ = [
     "exercises",
     "simulate",
     "compare",
+    "weakness_curve",
+    "frontal_frame",
     "simulate_stance",
     "simulate_hip_hitch",
     "butterworth",
