@@ -226,7 +226,7 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
       build_feedforward_table(S);
       S.controller.feedforward = S.controller.feedforward_table.front();
     } else {
-      S.controller.feedforward = C.feedforward >= 0 ? C.feedforward : static_solve(S, S.nominal, 0.0, S.lean0).effort;
+      S.controller.feedforward = C.feedforward >= 0 ? C.feedforward : static_solve(S, S.expected(), 0.0, S.lean0).effort;
     }
   }
 
