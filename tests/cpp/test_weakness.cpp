@@ -171,38 +171,69 @@ TEST(Weakness, NearestPostureHasZeroReservesAndIsAMinimum) {
   EXPECT_GT(cheaper, 0);  // the test did probe cheaper postures
 }
 
-// What weakness changes in the weight-bearing exercises. In people, halving
-// abductor strength changes single-leg pelvic drop and FPPA by a few degrees or not
-// at all (nerve block: Kendall et al. 2013, Clin J Sport Med 23:45-51, n = 9;
-// Pohl et al. 2015, J Athl Train 50:385-391, n = 8; fatigue to 50%: Geiser et al.
-// 2010, Med Sci Sports Exerc 42:535-545, n = 20, 1.4 deg). The model's nearest
-// posture keeps every angle at 50% (the synergists carry the moment); below, it
-// moves the trunk over the stance hip (lean and lumbar moment rise steadily) and
-// does not add knee valgus (docs/q_angle.md discusses the disagreement).
-TEST(Weakness, HalfStrengthKeepsThePostureWeakerLeansTheTrunk) {
+// What weakness changes in the weight-bearing exercises, from the mechanics of the
+// nearest posture: (1) a frame whose prescribed posture the weakened muscles still
+// hold (reserves no larger than at full strength) keeps it exactly, angles included;
+// (2) a posture held at one strength is held at any greater one (muscles only lose
+// force), so the weighted change of each held frame cannot shrink as strength falls;
+// (3) at the weakest strength the trunk leans over the stance hip. Where the posture
+// changes is set by the subject's strength, not by a fixed percentage: with the
+// measured-strength rule (scaling.hpp) the default male's abductors cannot hold some
+// squat and lunge frames at 90%, the step-up's below 70%. In people, halving
+// abductor strength changes single-leg pelvic drop and FPPA by a few degrees or not at
+// all (nerve block: Kendall et al. 2013, Clin J Sport Med 23:45-51, n = 9; Pohl et al.
+// 2015, J Athl Train 50:385-391, n = 8); docs/q_angle.md compares the two.
+TEST(Weakness, PostureKeptWhereHeldChangeGrowsAsStrengthFallsTrunkLeans) {
   const Model& m = test_models::default_male();
   for (const char* id : {"single_leg_squat", "reverse_lunge_contralateral_load", "lateral_step_up"}) {
     SCOPED_TRACE(id);
     const Exercise ex = exercise(id);
-    const ExerciseSummary full = summary(ex, run(m, ex));
-    double last_lean = -1e9, last_lumbar = -1e9;
-    for (double s : {0.7, 0.5, 0.4, 0.3, 0.2}) {
-      const ExerciseSummary sm = summary(ex, run(m, ex, {{"abductors", s}}));
-      std::printf("%-34s abductors %.1f: FPPA %6.2f Q %6.2f drop %5.2f lean %5.2f lumbar %5.1f N m change %5.2f deg\n",
-                  id, s, sm.peak_knee_valgus / kDeg, sm.peak_q_angle / kDeg, sm.peak_pelvic_drop / kDeg,
-                  sm.peak_trunk_lean / kDeg, sm.peak_lumbar_moment_nm, sm.max_posture_change / kDeg);
-      if (s >= 0.5) {
-        EXPECT_LT(std::abs(sm.peak_knee_valgus - full.peak_knee_valgus), 0.5 * kDeg) << s;
-        EXPECT_LT(std::abs(sm.peak_q_angle - full.peak_q_angle), 0.5 * kDeg) << s;
-        EXPECT_LT(std::abs(sm.peak_pelvic_drop - full.peak_pelvic_drop), 0.5 * kDeg) << s;
+    const SimulationResult full = run(m, ex);
+    const ExerciseSummary fs = summary(ex, full);
+    const int n = static_cast<int>(full.time.size());
+    std::vector<double> last_cost(n, 0.0);
+    std::vector<bool> last_held(n, true);
+    for (double s : {0.8, 0.6, 0.4, 0.2}) {
+      const std::map<std::string, double> weak{{"abductors", s}};
+      SimulateOptions keep;
+      keep.strength = weak;
+      keep.nearest_posture = false;
+      Data data(m);
+      const SimulationResult kept = simulate(m, data, ex, keep);
+      const SimulationResult r = run(m, ex, weak);
+      const LegResult &l = r.legs[0], &l0 = full.legs[0];
+      int kept_frames = 0, held_frames = 0;
+      double fppa_change_lo = 0.0, fppa_change_hi = 0.0;
+      for (int f = 0; f < n; ++f) {
+        if (kept.legs[0].reserve.row(f).norm() <= l0.reserve.row(f).norm() + 1e-6) {  // (1)
+          ++kept_frames;
+          EXPECT_LT((r.posture.row(f) - full.posture.row(f)).cwiseAbs().maxCoeff(), 1e-9) << s << " frame " << f;
+          EXPECT_LT(std::abs(l.knee_fppa[f] - l0.knee_fppa[f]), 1e-9) << s << " frame " << f;
+          EXPECT_LT(std::abs(l.q_angle[f] - l0.q_angle[f]), 1e-9) << s << " frame " << f;
+        }
+        const double c = posture_cost(m, r, full, f);
+        if (l.held[f]) {
+          ++held_frames;
+          fppa_change_lo = std::min(fppa_change_lo, l.knee_fppa[f] - l0.knee_fppa[f]);
+          fppa_change_hi = std::max(fppa_change_hi, l.knee_fppa[f] - l0.knee_fppa[f]);
+          if (last_held[f]) {
+            EXPECT_GE(c, last_cost[f] - 1e-6) << s << " frame " << f;  // (2)
+          }
+        }
+        last_cost[f] = c;
+        last_held[f] = l.held[f];
       }
-      EXPECT_GE(sm.peak_trunk_lean, last_lean - 1e-6) << s;
-      EXPECT_GE(sm.peak_lumbar_moment_nm, last_lumbar - 1e-6) << s;
-      EXPECT_LE(sm.peak_knee_valgus, full.peak_knee_valgus + 0.5 * kDeg) << s;
-      last_lean = sm.peak_trunk_lean;
-      last_lumbar = sm.peak_lumbar_moment_nm;
+      const ExerciseSummary sm = summary(ex, r);
+      std::printf("%-34s abductors %.1f: prescribed posture held in %3d/%d frames, nearest posture held in %3d; "
+                  "FPPA change in held frames %6.2f..%6.2f deg; peaks: FPPA %6.2f Q %6.2f drop %5.2f lean %5.2f "
+                  "lumbar %5.1f N m\n",
+                  id, s, kept_frames, n, held_frames, fppa_change_lo / kDeg, fppa_change_hi / kDeg,
+                  sm.peak_knee_valgus / kDeg, sm.peak_q_angle / kDeg, sm.peak_pelvic_drop / kDeg,
+                  sm.peak_trunk_lean / kDeg, sm.peak_lumbar_moment_nm);
+      if (s == 0.2) {
+        EXPECT_GT(sm.peak_trunk_lean, fs.peak_trunk_lean + 0.5 * kDeg);  // (3)
+      }
     }
-    EXPECT_GT(last_lean, full.peak_trunk_lean + 0.5 * kDeg);
   }
 }
 
