@@ -532,9 +532,10 @@ Vec3 balance_free_moment(const Model& model, const Exercise& ex, const ExerciseS
 // The posture at t: the trajectory's (plus `offset`, nq, when given: the nearest
 // posture's change), with the balance coordinates moved so that the balance
 // contact's free moment about the horizontal ground axes vanishes (Newton on
-// 1-2 unknowns, finite-difference Jacobian). `bd` is scratch.
+// 1-2 unknowns, finite-difference Jacobian). `bd` is scratch. A posture that cannot
+// be balanced throws, or with `balanced` given sets it to false.
 Eigen::VectorXd balanced_posture(const Model& model, const Exercise& ex, const ExerciseSetup& s, double t, Data& bd,
-                                 const Eigen::VectorXd* offset = nullptr) {
+                                 const Eigen::VectorXd* offset = nullptr, bool* balanced = nullptr) {
   Eigen::VectorXd qb;
   s.trajectory.eval(t, qb, nullptr, nullptr);
   if (offset) qb += *offset;
@@ -573,21 +574,32 @@ Eigen::VectorXd balanced_posture(const Model& model, const Exercise& ex, const E
     x += step;
     r = residual(x);
   }
-  if (r.norm() > 1e-6)
+  if (balanced) *balanced = r.norm() <= 1e-6;
+  if (r.norm() > 1e-6 && !balanced)
     fail(ex, "balance", "cannot balance over '" + ex.balance.over + "' at t = " + fmt(t) + " s (free moment " +
                             fmt(r.norm()) + " N m left)");
   return apply(x);
 }
 
-// After balancing, a joint coordinate may leave its range: say so.
-void check_frame_ranges(const Model& model, const Exercise& ex, const Eigen::VectorXd& q, double t) {
-  if (!ex.balance.over.size()) return;
+// After balancing, a joint coordinate may leave its range: the first such
+// coordinate (posture index), or -1.
+int out_of_range(const Model& model, const Exercise& ex, const Eigen::VectorXd& q) {
+  if (!ex.balance.over.size()) return -1;
   for (int pi = 0; pi < model.nq(); ++pi) {
     const int ci = model.independent[pi];
     if (is_root_coordinate(model, ci)) continue;
     const Coordinate& c = model.coordinates[ci];
-    if (q[pi] < c.range_min - 1e-9 || q[pi] > c.range_max + 1e-9)
-      fail(ex, "balance", "balancing moves " + c.name + " to " + fmt(q[pi] * kRad2Deg) + " deg at t = " + fmt(t) +
+    if (q[pi] < c.range_min - 1e-9 || q[pi] > c.range_max + 1e-9) return pi;
+  }
+  return -1;
+}
+
+// ... and say so.
+void check_frame_ranges(const Model& model, const Exercise& ex, const Eigen::VectorXd& q, double t) {
+  const int pi = out_of_range(model, ex, q);
+  if (pi >= 0) {
+    const Coordinate& c = model.coordinates[model.independent[pi]];
+    fail(ex, "balance", "balancing moves " + c.name + " to " + fmt(q[pi] * kRad2Deg) + " deg at t = " + fmt(t) +
                               " s, outside the joint range of model '" + model.name + "'");
   }
 }
@@ -1017,7 +1029,9 @@ Eigen::VectorXd posture_offset(const Model& model, const ExerciseSetup& setup, c
 // max(0, |reserve| - r0)^2 for mu = 1e2 .. 1e8 (continuation), by Levenberg-Marquardt
 // on the stacked residual with a forward-difference Jacobian. `evaluate(offset)`
 // simulates frame f at the file's posture plus offset into row f of `res`, whose
-// row holds the prescribed posture's values on entry. Returns x.
+// row holds the prescribed posture's values on entry, and returns false for a
+// posture the balance rule cannot balance or that leaves a joint range: such a
+// trial counts as infinitely far (the step is refused). Returns x.
 template <class Evaluate>
 Eigen::VectorXd nearest_posture(const Model& model, const ExerciseSetup& setup, const std::vector<int>& bearing,
                                 const std::vector<double>& r0, const Eigen::VectorXd& x_start, SimulationResult& res,
@@ -1036,8 +1050,11 @@ Eigen::VectorXd nearest_posture(const Model& model, const ExerciseSetup& setup, 
   double mu = 0.0;
   const int nr = 2 * k + nlegs;
   const auto residual = [&](const Eigen::VectorXd& x) {
-    evaluate(posture_offset(model, setup, bearing, x));
     Eigen::VectorXd r(nr);
+    if (!evaluate(posture_offset(model, setup, bearing, x))) {
+      r.setConstant(std::numeric_limits<double>::infinity());
+      return r;
+    }
     for (int j = 0; j < nb; ++j) {
       const LegSetup& s = setup.legs[bearing[j]];
       r[2 * j] = (res.posture(f, s.dof[1]) - q0[s.dof[1]]) / sd[2 * j];
@@ -1052,6 +1069,7 @@ Eigen::VectorXd nearest_posture(const Model& model, const ExerciseSetup& setup, 
     return r;
   };
   Eigen::VectorXd x = x_start.size() == k ? x_start : Eigen::VectorXd::Zero(k);
+  if (!residual(x).allFinite()) x.setZero();  // the last frame's answer does not balance here: the prescribed posture does
   for (const double stage : {1e2, 1e4, 1e6, 1e8}) {
     mu = stage;
     Eigen::VectorXd r = residual(x);
@@ -1063,6 +1081,11 @@ Eigen::VectorXd nearest_posture(const Model& model, const ExerciseSetup& setup, 
         const double h = 1e-6;
         xp[c] += h;
         J.col(c) = (residual(xp) - r) / h;
+        if (!J.col(c).allFinite()) {  // at the edge of what balances: the backward difference, else no slope
+          xp[c] = x[c] - h;
+          J.col(c) = (r - residual(xp)) / h;
+          if (!J.col(c).allFinite()) J.col(c).setZero();
+        }
       }
       const Eigen::MatrixXd JtJ = J.transpose() * J;
       const Eigen::VectorXd g = J.transpose() * r;
@@ -1179,10 +1202,14 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
   std::vector<double> magnitude;
   std::vector<Vec3> inertial_f, inertial_m;
   // Everything of frame f at the file's posture plus `offset` (nq), muscles scaled by `scale` (empty: none).
+  // A final frame throws where the posture cannot be balanced or leaves a joint range; a trial
+  // (final = false, the nearest posture's search) returns false there and computes nothing.
   const auto frame = [&](int f, double t, const std::vector<BodyMotion>& motion, const Eigen::VectorXd* offset,
                          const Eigen::VectorXd* scale, bool final) {
-    const Eigen::VectorXd q = balanced_posture(model, ex, setup, t, bd, offset);
+    bool balanced = true;
+    const Eigen::VectorXd q = balanced_posture(model, ex, setup, t, bd, offset, final ? nullptr : &balanced);
     if (final) check_frame_ranges(model, ex, q, t);
+    else if (!balanced || out_of_range(model, ex, q) >= 0) return false;
     res.posture.row(f) = q.transpose();
     forward_kinematics(model, data, q);
     compute_muscle_paths(model, data, q);
@@ -1210,6 +1237,7 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
       leg_hip_contact_force(model, data, s, inertial_f, loads, setup.body_weight, lr, f);
       leg_frontal_plane(model, data, qd, ex, setup, s, q, tau, res, lr, f);
     }
+    return true;
   };
   Eigen::VectorXd x_prev;  // the last frame's nearest-posture variables
   for (int f = 0; f < static_cast<int>(times.size()); ++f) {
@@ -1242,7 +1270,7 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
     for (int li = 0; li < nlegs; ++li)
       obliquity0[li] = res.legs[li].pelvic_obliquity[f], lean0[li] = res.legs[li].trunk_lean[f];
     x_prev = nearest_posture(model, setup, bearing, r0, x_prev, res, f,
-                             [&](const Eigen::VectorXd& offset) { frame(f, t, motion, &offset, &factor, false); });
+                             [&](const Eigen::VectorXd& offset) { return frame(f, t, motion, &offset, &factor, false); });
     const Eigen::VectorXd offset = posture_offset(model, setup, bearing, x_prev);
     frame(f, t, motion, &offset, &factor, true);
     for (int li = 0; li < nlegs; ++li) {

@@ -251,3 +251,18 @@ TEST(Weakness, FemaleShowsMoreValgusThanMaleAtTheSameRelativeStrength) {
     EXPECT_GT(female.peak_q_angle, male.peak_q_angle) << "strength " << s;
   }
 }
+
+// The nearest posture's search may try postures the balance rule cannot balance
+// (the step-up's first frame at 20% abductor strength, where no posture is held):
+// such a trial is refused, the simulation goes on. 1 - 0.8 is the factor the
+// weakness curve computes for 20% (0.19999999999999996), which once reached one.
+TEST(Weakness, NearestPostureSearchSurvivesPosturesThatCannotBeBalanced) {
+  const Model& m = test_models::default_male();
+  const Exercise ex = exercise("lateral_step_up");
+  for (double s : {0.2, 1.0 - 0.8}) {
+    SimulationResult r;
+    EXPECT_NO_THROW(r = run(m, ex, {{"abductors", s}})) << s;
+    const LegResult& l = r.legs[0];
+    for (Eigen::Index f = 0; f < l.knee_fppa.size(); ++f) EXPECT_TRUE(std::isfinite(l.knee_fppa[f])) << s << " " << f;
+  }
+}
