@@ -269,11 +269,12 @@ def weakness_curve(model=None, exercises: "Iterable[str] | None" = None, strengt
     """Peak Q-angle, knee valgus, pelvic drop, trunk lean, lumbar moment and hip contact force of the
     weight-bearing exercises as the muscles of ``strength`` weaken together.
 
-    strength: the weakness at the last level, e.g. ``{"gluteus_medius": 0.5}`` (default
-    ``{"abductors": 1}`` scaled by the levels); each level t scales every factor as
-    1 - (1 - factor) * (1 - t) / (1 - min(levels)) when a factor is given, or sets it to t when the
-    mapping's values are 1. exercises: default, every exercise with a stance leg. One row per
-    exercise, stance leg and level (column ``strength``: the level), with compare()'s columns.
+    strength: the weakness at the lowest level, e.g. ``{"gluteus_medius": 0.5}``: the levels run
+    each factor v from 1 (level 1) to v (the lowest level) linearly, v + (1 - v) (t - min) / (1 - min);
+    when the mapping's values are all 1 (default ``{"abductors": 1}``) each level t is the factor.
+    exercises: default, every exercise with a stance leg. One row per exercise, stance leg and
+    level, with compare()'s columns; column ``strength``: the weakest factor applied at that level
+    (the x of plots.weakness_curve).
     """
     m = as_model(model)
     ids = exercise_ids() if exercises is None else list(exercises)
@@ -288,11 +289,11 @@ def weakness_curve(model=None, exercises: "Iterable[str] | None" = None, strengt
         if all(v == 1.0 for v in base.values()):
             st = {k: t for k in base}
         else:
-            w = (1.0 - t) / (1.0 - low) if low < 1.0 else 0.0
-            st = {k: 1.0 - (1.0 - v) * w for k, v in base.items()}
+            w = (t - low) / (1.0 - low) if low < 1.0 else 0.0
+            st = {k: 1.0 if t >= 1.0 else v + (1.0 - v) * w for k, v in base.items()}
         o = _core.SimulateOptions(**{**options, "strength": st if t < 1.0 else {}})
         df = _compare(m, stance, o)[0]
-        df = df[df["role"] == "stance"].assign(strength=t)
+        df = df[df["role"] == "stance"].assign(strength=min(st.values()))
         rows.append(df)
     out = pd.concat(rows, ignore_index=True)
     out.attrs.update({"strength": base, "model": m.core.name})

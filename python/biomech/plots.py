@@ -397,8 +397,10 @@ def frontal_frame(frame: Mapping, path: str | os.PathLike | None = None):
                         arrowprops=dict(arrowstyle="->", color="#4c72b0"))
             ax.text(h[0] + medial * dw, h[1] + 0.01, f"d_w {dw * 100:.1f} cm", color="#4c72b0", fontsize=8,
                     ha="center")
+            # the seesaw's beam is the pelvis: the weight pulls it down medially, the abductors pull it
+            # down laterally (toward the trochanter), the femoral head (the triangle) pushes it up
             ax.plot([h[0], h[0] - medial * da], [h[1], h[1]], color="#55a868", lw=2)
-            ax.annotate("", (h[0] - medial * da, h[1] + 0.08), (h[0] - medial * da, h[1]),
+            ax.annotate("", (h[0] - medial * da, h[1] - 0.08), (h[0] - medial * da, h[1]),
                         arrowprops=dict(arrowstyle="->", color="#55a868"))
             ax.text(h[0] - medial * da - 0.01 * medial, h[1] - 0.03,
                     f"d_a {da * 100:.1f} cm\nF_a {leg.get('abductor_force_bw', float('nan')):.2f} BW",

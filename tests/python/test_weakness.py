@@ -60,6 +60,10 @@ def test_weakness_curve_and_its_plot(model, tmp_path):
     out = tmp_path / "curve.png"
     biomech.plots.weakness_curve(curve, out)
     assert out.stat().st_size > 10_000
+    # the strength column (the plot's x) is the factor applied, down to the one asked for
+    half = biomech.weakness_curve(model, ["single_leg_stance"], {"gluteus_medius": 0.5}, levels=(1.0, 0.6, 0.2))
+    assert sorted(half["strength"]) == pytest.approx([0.5, 0.75, 1.0], abs=1e-12)
+    assert min(half["strength"]) == 0.5
 
 
 def test_frontal_frame_and_its_plot(model, tmp_path):
