@@ -6,11 +6,12 @@
 #include <string>
 
 #include "biomech/errors.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using internal::kNaN;
 
 // de Leva (1996) J Biomech 29(9):1223-1230, Table 4. Mass in % of body mass; CM position
 // in % of segment length from the proximal endpoint (head: from vertex; trunk: from the

@@ -43,12 +43,19 @@ bool fits(const Model& model, const Data& data) {
          data.muscle_length.size() == model.n_muscles() && data.moment_arm.cols() == model.nq();
 }
 
-void check(const Model& model, const Data& data) {
-  if (!fits(model, data))
-    throw InvalidArgument("expected a Data made for this model (Data(model)) of " + std::to_string(model.nq()) +
-                          " coordinates and " + std::to_string(model.n_muscles()) + " muscles, got one for " +
-                          std::to_string(data.q.size()) + " coordinates and " +
-                          std::to_string(data.muscle_length.size()) + " muscles");
+void check(const Model& model, const Data& data, const char* caller) {
+  auto mismatch = [&](const char* what, size_t got, size_t want) {
+    if (got == want) return;
+    throw InvalidArgument(std::string(caller) + ": expected a Data made for this model (Data(model)), got one with " +
+                          std::to_string(got) + " " + what + " for model '" + model.name + "' with " +
+                          std::to_string(want));
+  };
+  mismatch("coordinates", static_cast<size_t>(data.coordinate_value.size()), model.coordinates.size());
+  mismatch("independent coordinates", static_cast<size_t>(data.q.size()), static_cast<size_t>(model.nq()));
+  mismatch("bodies", data.body_pose.size(), model.bodies.size());
+  mismatch("joints", data.joint_terms_begin.size() - 1, model.joints.size());
+  mismatch("muscles", static_cast<size_t>(data.muscle_length.size()), static_cast<size_t>(model.n_muscles()));
+  mismatch("moment-arm columns", static_cast<size_t>(data.moment_arm.cols()), static_cast<size_t>(model.nq()));
 }
 
 }  // namespace biomech

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <stdexcept>
+#include <string_view>
 
 #include "biomech/errors.hpp"
 #include "biomech/hip.hpp"
@@ -21,24 +23,71 @@
 #include "biomech/q_angle.hpp"
 #include "biomech/seesaw.hpp"
 #include "biomech/strength.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
 
-constexpr double kRad2Deg = 180.0 / M_PI;
+using internal::fmt;
+using internal::kRad2Deg;
 
-std::string fmt(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
+// Errors found against a model name the exercise file and field when there is
+// one, at the line of the field or else of its nearest noted parent.
+[[noreturn]] void fail(const Exercise& ex, const std::string& field, const std::string& msg) {
+  if (ex.file.empty()) throw InvalidArgument("exercise '" + ex.id + "', " + field + ": " + msg);
+  for (std::string f = field; !f.empty();) {
+    auto it = ex.field_line.find(f);
+    if (it != ex.field_line.end()) throw FileError(ex.file, it->second, field, msg);
+    const auto cut = f.find_last_of(".[");
+    f = cut == std::string::npos ? "" : f.substr(0, cut);
+  }
+  throw FileError(ex.file, 0, field, msg);
 }
 
-// Errors found against a model name the exercise file and field when there is one.
-[[noreturn]] void fail(const Exercise& ex, const std::string& field, const std::string& msg) {
-  auto it = ex.field_line.find(field);
-  if (!ex.file.empty() && it != ex.field_line.end()) throw FileError(ex.file, it->second, field, msg);
-  if (!ex.file.empty()) throw FileError(ex.file, 0, field, msg);
-  throw InvalidArgument("exercise '" + ex.id + "', " + field + ": " + msg);
+// Checks `v` of `field` against the kExerciseBounds entry named `bound`.
+void check_bound(const Exercise& ex, std::string_view bound, const std::string& field, double v) {
+  for (const FieldInfo& b : kExerciseBounds)
+    if (b.name == bound) {
+      if (!(std::isfinite(v) && v >= b.min && v <= b.max))
+        fail(ex, field, "expected " + detail::bounds_text(b) + ", got " + fmt(v));
+      return;
+    }
+  throw std::logic_error("check_bound: no exercise bound named " + std::string(bound));
+}
+
+void check_point_bounds(const Exercise& ex, const BodyPoint& p, const std::string& field) {
+  check_bound(ex, "[].fraction", field + ".fraction", p.fraction);
+  for (int k = 0; k < 3; ++k) {
+    check_bound(ex, "[].offset_m", field + ".offset_m", p.offset_m[k]);
+    check_bound(ex, "[].offset_h", field + ".offset_h", p.offset_h[k]);
+  }
+}
+
+// Every number of the exercise within kExerciseBounds (before anything is
+// sized by them: frames, loads, forces).
+void check_exercise_bounds(const Exercise& ex) {
+  check_bound(ex, "motion.sample_rate_hz", "motion.sample_rate_hz", ex.motion.sample_rate_hz);
+  for (size_t i = 0; i < ex.motion.keyframes.size(); ++i)
+    check_bound(ex, "motion.keyframes[].t_s", "motion.keyframes[" + std::to_string(i) + "].t_s",
+                ex.motion.keyframes[i].time);
+  for (int k = 0; k < 2; ++k) {
+    check_bound(ex, "dose.sets", "dose.sets", ex.dose.sets[k]);
+    check_bound(ex, "dose.reps", "dose.reps", ex.dose.reps[k]);
+    check_bound(ex, "dose.hold_s", "dose.hold_s", ex.dose.hold_s[k]);
+    check_bound(ex, "dose.rest_s", "dose.rest_s", ex.dose.rest_s[k]);
+  }
+  for (const ContactSpec& c : ex.contacts) check_point_bounds(ex, c.point, "contacts." + c.name + ".point");
+  for (const LoadSpec& l : ex.loads) {
+    const std::string f = "loads." + l.name;
+    check_bound(ex, "loads[].mass_kg", f + ".mass_kg", l.mass_kg);
+    check_bound(ex, "loads[].stiffness_n_per_m", f + ".stiffness_n_per_m", l.stiffness_n_per_m);
+    check_bound(ex, "loads[].rest_length_m", f + ".rest_length_m", l.rest_length_m);
+    check_bound(ex, "loads[].pretension_n", f + ".pretension_n", l.pretension_n);
+    check_bound(ex, "loads[].force_n", f + ".force_n", l.force_n);
+    check_bound(ex, "loads[].force_bw", f + ".force_bw", l.force_bw);
+    check_point_bounds(ex, l.point, f + (l.kind == LoadSpec::Kind::band ? ".a" : ".point"));
+    if (l.kind == LoadSpec::Kind::band) check_point_bounds(ex, l.point_b, f + ".b");
+  }
 }
 
 // Minimum-jerk blend s(u), u in [0, 1], and its first two derivatives in u.
@@ -431,6 +480,7 @@ void frontal_setup(const Model& model, Data& scratch, ExerciseSetup& s) {
 // Resolves the exercise against the model (neutral posture in `neutral`);
 // FileError / InvalidArgument name the first field that does not fit.
 ExerciseSetup resolve_exercise(const Model& model, const Exercise& ex, Data& neutral) {
+  check_exercise_bounds(ex);
   ExerciseSetup s;
   s.trajectory = build_trajectory(model, ex, true);
   forward_kinematics(model, neutral, model.default_posture());
@@ -916,12 +966,12 @@ void leg_percent_mvic(const Model& model, const LegSetup& s, const LegMvic& mvic
   for (int i = 0; i < nm; ++i) act_all[s.muscles[i]] = rr.activation[i];
   const Eigen::VectorXd pm = percent_mvic(mvic.test, act_all);
   for (int i = 0; i < na; ++i)
-    lr.percent_mvic(f, i) = i < nm ? pm[s.muscles[i]] : std::numeric_limits<double>::quiet_NaN();
+    lr.percent_mvic(f, i) = i < nm ? pm[s.muscles[i]] : internal::kNaN;
   Eigen::Matrix<double, kReportedGroups.size(), 1> gp;
   for (size_t g = 0; g < kReportedGroups.size(); ++g)
     gp[g] = mvic.has[g] ? group_percent_mvic(model, mvic.test, act_all, kReportedGroups[g].first,
                                              kReportedGroups[g].second)
-                        : std::numeric_limits<double>::quiet_NaN();
+                        : internal::kNaN;
   lr.gmed_percent_mvic.row(f) = gp.head<4>().transpose();
   lr.tfl_percent_mvic[f] = gp[4];
 }
@@ -1156,6 +1206,7 @@ double Exercise::repetition_duration() const {
 }
 
 Eigen::VectorXd exercise_times(const Exercise& ex) {
+  check_exercise_bounds(ex);  // bounds the frame count below
   if (ex.is_static()) return Eigen::VectorXd::Zero(1);
   const double T = ex.repetition_duration();
   const int n = std::max(2, static_cast<int>(std::ceil(T * ex.motion.sample_rate_hz - 1e-9)) + 1);

@@ -8,11 +8,12 @@
 
 #include "biomech/errors.hpp"
 #include "yaml_reader.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
 
-constexpr double kDeg = M_PI / 180.0;
+using internal::kDeg;
 
 // Reads one file, remembering the line of every field it touches (Exercise::field_line).
 class ExerciseReader : public yaml::Reader {

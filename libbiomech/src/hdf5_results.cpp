@@ -85,9 +85,32 @@ void check(herr_t status, const std::string& file, const std::string& object, co
   if (status < 0) fail(file, object, what);
 }
 
-hid_t vlen_string_type() {
+// Strings are stored fixed-length (UTF-8, NUL-padded to the longest value) so
+// that they live inside checksummed objects: a string dataset's chunks carry a
+// Fletcher-32 checksum and a string attribute sits in its object header, which
+// the file format checksums. (Variable-length strings would live in the global
+// heap, which has no checksum.)
+struct FixedStrings {
+  std::vector<char> bytes;  // n * size, NUL-padded
+  std::size_t size = 1;     // bytes per string, >= 1 (HDF5 has no zero-size strings)
+};
+
+FixedStrings fixed_strings(const std::vector<std::string>& values, const std::string& where) {
+  FixedStrings out;
+  for (const auto& v : values) {
+    if (v.find('\0') != std::string::npos)
+      throw InvalidArgument("expected text without NUL characters for '" + where + "', got one");
+    out.size = std::max(out.size, v.size());
+  }
+  out.bytes.assign(std::max<std::size_t>(values.size(), 1) * out.size, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), out.bytes.begin() + i * out.size);
+  return out;
+}
+
+hid_t fixed_string_type(std::size_t size) {
   hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_size(t, size);
+  H5Tset_strpad(t, H5T_STR_NULLPAD);
   H5Tset_cset(t, H5T_CSET_UTF8);
   return t;
 }
@@ -142,7 +165,11 @@ ResultsWriter::ResultsWriter(const std::string& path, DatasetOptions defaults) :
                   .string();
   std::lock_guard lock(h5_mutex());
   quiet_hdf5();
-  file_ = H5Fcreate(tmp_path_.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+  // The 1.10 file format checksums all metadata (superblock, object headers,
+  // chunk indexes, heaps of groups and attributes); data carry Fletcher-32.
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_LATEST);
+  file_ = H5Fcreate(tmp_path_.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl);
   if (file_ < 0) fail(path, "path", "cannot create temporary file " + tmp_path_);
 }
 
@@ -208,10 +235,10 @@ void put_attribute(hid_t file, const std::string& fname, const std::string& obje
 void ResultsWriter::set_attribute(const std::string& object, const std::string& name, const std::string& value) {
   std::lock_guard lock(h5_mutex());
   require_open();
-  Handle t(vlen_string_type(), H5Tclose);
+  const FixedStrings text = fixed_strings({value}, object + "@" + name);
+  Handle t(fixed_string_type(text.size), H5Tclose);
   Handle s(H5Screate(H5S_SCALAR), H5Sclose);
-  const char* p = value.c_str();
-  put_attribute(file_, path_, object, name, t, s, &p);
+  put_attribute(file_, path_, object, name, t, s, text.bytes.data());
 }
 
 void ResultsWriter::set_attribute(const std::string& object, const std::string& name, const char* value) {
@@ -238,25 +265,27 @@ void ResultsWriter::set_attribute(const std::string& object, const std::string& 
   require_open();
   const hsize_t n = value.size();
   Handle s(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  put_attribute(file_, path_, object, name, H5T_NATIVE_DOUBLE, s, value.data());
+  const double none = 0.0;  // HDF5 wants a buffer even for no values
+  put_attribute(file_, path_, object, name, H5T_NATIVE_DOUBLE, s, value.empty() ? &none : value.data());
 }
 
 void ResultsWriter::set_attribute(const std::string& object, const std::string& name,
                                   const std::vector<std::string>& value) {
   std::lock_guard lock(h5_mutex());
   require_open();
-  std::vector<const char*> ptrs;
-  for (const auto& v : value) ptrs.push_back(v.c_str());
+  const FixedStrings text = fixed_strings(value, object + "@" + name);
   const hsize_t n = value.size();
-  Handle t(vlen_string_type(), H5Tclose);
+  Handle t(fixed_string_type(text.size), H5Tclose);
   Handle s(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  put_attribute(file_, path_, object, name, t, s, ptrs.data());
+  put_attribute(file_, path_, object, name, t, s, text.bytes.data());
 }
 
 namespace {
 
 // Chunked, optionally compressed creation properties for a dataset of `dims`
 // (first dimension unlimited). About 256 KiB per chunk unless chunk_rows is set.
+// Every chunk carries a Fletcher-32 checksum, applied last so that a reader
+// checks it before decompressing.
 Handle dataset_properties(int rank, const hsize_t* dims, std::size_t elem_size, const DatasetOptions& o) {
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   hsize_t chunk[2] = {1, 1};
@@ -271,6 +300,7 @@ Handle dataset_properties(int rank, const hsize_t* dims, std::size_t elem_size, 
     H5Pset_shuffle(dcpl);
     H5Pset_deflate(dcpl, static_cast<unsigned>(o.compression));
   }
+  H5Pset_fletcher32(dcpl);
   return dcpl;
 }
 
@@ -327,21 +357,17 @@ void ResultsWriter::write_strings(const std::string& dataset, const std::vector<
   if (exists(d)) throw InvalidArgument("expected a new dataset name, got '" + d + "' which exists");
   const DatasetOptions& o = options ? *options : defaults_;
   create_group(parent_of(d));
+  const FixedStrings text = fixed_strings(values, d);
   const hsize_t dims[1] = {values.size()};
   const hsize_t maxdims[1] = {H5S_UNLIMITED};
   Handle space(H5Screate_simple(1, dims, maxdims), H5Sclose);
-  DatasetOptions so = o;
-  so.compression = 0;  // a vlen heap does not compress; keep the chunk layout only
-  Handle dcpl = dataset_properties(1, dims, 16, so);
-  Handle t(vlen_string_type(), H5Tclose);
+  Handle dcpl = dataset_properties(1, dims, text.size, o);
+  Handle t(fixed_string_type(text.size), H5Tclose);
   Handle ds(check_id(H5Dcreate2(file_, d.c_str(), t, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), path_, d,
                      "cannot create dataset"),
             H5Dclose);
-  std::vector<const char*> ptrs;
-  ptrs.reserve(values.size());
-  for (const auto& v : values) ptrs.push_back(v.c_str());
   if (!values.empty())
-    check(H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), path_, d, "cannot write dataset");
+    check(H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.bytes.data()), path_, d, "cannot write dataset");
   set_attribute(d, "units", "text");
 }
 

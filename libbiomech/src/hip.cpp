@@ -7,21 +7,12 @@
 #include "biomech/data.hpp"
 #include "biomech/errors.hpp"
 #include "biomech/muscle_path.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
-
-std::string num(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
-
-void check_side(char side, const char* fn) {
-  if (side != 'r' && side != 'l')
-    throw InvalidArgument(std::string(fn) + ": expected side 'r' or 'l', got '" + std::string(1, side) + "'");
-}
-
+using internal::check_side;
+using internal::fmt;
 }  // namespace
 
 HipCoordinates hip_coordinates(const Model& model, char side) {
@@ -54,7 +45,7 @@ Eigen::VectorXd hip_posture(const Model& model, char side, double flexion, doubl
                             double knee_flexion) {
   const HipCoordinates h = hip_coordinates(model, side);
   for (double v : {flexion, adduction, rotation, knee_flexion})
-    if (!std::isfinite(v)) throw InvalidArgument("hip_posture: expected finite angles, got " + num(v));
+    if (!std::isfinite(v)) throw InvalidArgument("hip_posture: expected finite angles, got " + fmt(v));
   Eigen::VectorXd q = model.default_posture();
   q[h.flexion] = flexion;
   q[h.adduction] = adduction;

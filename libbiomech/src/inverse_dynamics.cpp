@@ -31,6 +31,7 @@ void subtree_sums(const Model& model, std::vector<Vec3>& f, std::vector<Vec3>& m
 
 void body_inertial_loads(const Model& model, const Data& data, const std::vector<BodyMotion>& motion,
                          std::vector<Vec3>& force, std::vector<Vec3>& moment) {
+  check(model, data, "body_inertial_loads");
   const size_t nb = model.bodies.size();
   if (!motion.empty() && motion.size() != nb)
     throw InvalidArgument("body_inertial_loads: expected one BodyMotion per body (" + std::to_string(nb) + "), got " +
@@ -56,6 +57,7 @@ void body_inertial_loads(const Model& model, const Data& data, const std::vector
 
 Eigen::VectorXd generalized_forces(const Model& model, const Data& data, const std::vector<BodyMotion>& motion,
                                    const std::vector<ExternalLoad>& loads) {
+  check(model, data, "generalized_forces");
   check_loads(model, loads, "generalized_forces");
   std::vector<Vec3> f, m;
   body_inertial_loads(model, data, motion, f, m);
@@ -74,6 +76,7 @@ Eigen::VectorXd generalized_forces(const Model& model, const Data& data, const s
 
 void muscle_loads_on_bodies(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& tension,
                             std::vector<Vec3>& force, std::vector<Vec3>& moment) {
+  check(model, data, "muscle_loads_on_bodies");
   if (tension.size() != model.n_muscles())
     throw InvalidArgument("muscle_loads_on_bodies: expected " + std::to_string(model.n_muscles()) +
                           " tensions, got " + std::to_string(tension.size()));
@@ -94,6 +97,7 @@ void muscle_loads_on_bodies(const Model& model, Data& data, const Eigen::Ref<con
 
 Vec3 joint_reaction_force(const Model& model, const Data& data, int joint, const std::vector<Vec3>& inertial_force,
                           const std::vector<ExternalLoad>& loads, const std::vector<Vec3>& muscle_force) {
+  check(model, data, "joint_reaction_force");
   const int nb = static_cast<int>(model.bodies.size());
   if (joint < 0 || joint >= static_cast<int>(model.joints.size()))
     throw InvalidArgument("joint_reaction_force: expected a joint index below " + std::to_string(model.joints.size()) +

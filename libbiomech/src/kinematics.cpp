@@ -1,6 +1,8 @@
 #include "biomech/kinematics.hpp"
 
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "biomech/errors.hpp"
 
@@ -25,13 +27,33 @@ MotionTerm* term_for(const Model& model, Data& data, int joint, const TransformA
   return nullptr;
 }
 
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
 }  // namespace
 
+void check_posture_bounds(const Model& model, const Eigen::Ref<const Eigen::VectorXd>& q, const std::string& where) {
+  for (int i = 0; i < static_cast<int>(model.independent.size()) && i < q.size(); ++i) {
+    const Coordinate& c = model.coordinates[model.independent[i]];
+    const double margin = c.rotational ? kPostureMarginRad : kPostureMarginM;
+    if (std::isfinite(q[i]) && q[i] >= c.range_min - margin && q[i] <= c.range_max + margin) continue;
+    const double k = c.rotational ? 180.0 / M_PI : 1.0;
+    throw InvalidArgument(where + ": expected " + c.name + " in [" + num((c.range_min - margin) * k) + ", " +
+                          num((c.range_max + margin) * k) + "] " + (c.rotational ? "deg" : "m") +
+                          " (its range widened by " + (c.rotational ? "360 deg" : "1 m") + "), got " + num(q[i] * k));
+  }
+}
+
 void forward_kinematics(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
+  check(model, data, "forward_kinematics");
   if (q.size() != model.nq())
     throw InvalidArgument("forward_kinematics: expected a posture of " + std::to_string(model.nq()) +
                           " coordinates, got " + std::to_string(q.size()));
   if (!q.allFinite()) throw InvalidArgument("forward_kinematics: expected finite coordinates, got NaN or inf");
+  check_posture_bounds(model, q, "forward_kinematics");
   data.q = q;
   const int nc = static_cast<int>(model.coordinates.size());
   for (int c = 0; c < nc; ++c) {
@@ -85,6 +107,7 @@ void forward_kinematics(const Model& model, Data& data, const Eigen::Ref<const E
 Vec3 point_in_ground(const Data& data, int body, const Vec3& local) { return data.body_pose[body] * local; }
 
 Vec3 landmark_position(const Model& model, const Data& data, const std::string& name) {
+  check(model, data, "landmark_position");
   const int i = model.landmark_index(name);
   if (i < 0) throw InvalidArgument("landmark_position: expected a landmark of the model, got '" + name + "'");
   const Landmark& l = model.landmarks[i];
@@ -92,6 +115,7 @@ Vec3 landmark_position(const Model& model, const Data& data, const std::string& 
 }
 
 Vec3 center_of_mass(const Model& model, const Data& data, const std::vector<int>& bodies) {
+  check(model, data, "center_of_mass");
   Vec3 s = Vec3::Zero();
   double m = 0.0;
   auto add = [&](int b) {

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
+#include <stdexcept>
+#include <string_view>
 
 #include "biomech/errors.hpp"
 #include "biomech/kinematics.hpp"
@@ -14,6 +17,23 @@ bool finite(const Vec3& v) { return v.allFinite(); }
 
 void check(bool ok, const std::string& what) {
   if (!ok) throw InvalidArgument("Model: " + what);
+}
+
+// Checks `v` against the kModelBounds entry `bound`: "Model: <what>: expected <bound> in [a, b] unit, got v".
+void check_bound(std::string_view bound, const std::string& what, double v) {
+  for (const FieldInfo& b : kModelBounds)
+    if (b.name == bound) {
+      if (std::isfinite(v) && v >= b.min && v <= b.max) return;
+      char got[32];
+      std::snprintf(got, sizeof got, "%.6g", v);
+      throw InvalidArgument("Model: " + what + ": expected " + std::string(bound) + " " + detail::bounds_text(b) +
+                            ", got " + got);
+    }
+  throw std::logic_error("check_bound: no model bound named " + std::string(bound));
+}
+
+void check_bounds(std::string_view bound, const std::string& what, const Eigen::Ref<const Eigen::MatrixXd>& v) {
+  for (Eigen::Index i = 0; i < v.size(); ++i) check_bound(bound, what, v.data()[i]);
 }
 
 template <class T>
@@ -50,7 +70,9 @@ void Model::finalize() {
     check(parent < b, "bodies must be ordered parent first; '" + body.name + "' comes before its parent");
     check(std::isfinite(body.mass) && body.mass >= 0.0,
           "body '" + body.name + "': expected a finite mass >= 0 kg, got " + std::to_string(body.mass));
-    check(finite(body.com) && body.inertia.allFinite(), "body '" + body.name + "': non-finite com or inertia");
+    check_bound("body mass", "body '" + body.name + "'", body.mass);
+    check_bounds("body centre of mass", "body '" + body.name + "'", body.com);
+    check_bounds("body inertia", "body '" + body.name + "'", body.inertia);
   }
 
   names.clear();
@@ -60,6 +82,11 @@ void Model::finalize() {
     check(std::isfinite(co.range_min) && std::isfinite(co.range_max) && co.range_min <= co.range_max,
           "coordinate '" + co.name + "': expected a finite range with min <= max");
     check(std::isfinite(co.default_value), "coordinate '" + co.name + "': non-finite default");
+    if (co.driver < 0) {  // a coupled coordinate's range is unused (OpenSim writes +-99999.9 there)
+      const char* range = co.rotational ? "coordinate range (rotation)" : "coordinate range (translation)";
+      check_bound(range, "coordinate '" + co.name + "'", co.range_min);
+      check_bound(range, "coordinate '" + co.name + "'", co.range_max);
+    }
     check(co.driver < nc && co.driver != c, "coordinate '" + co.name + "': bad driver index");
     if (co.driver >= 0)
       check(coordinates[co.driver].driver < 0,
@@ -75,6 +102,8 @@ void Model::finalize() {
     check(j.parent >= -1 && j.parent < nb, "joint '" + j.name + "': bad parent body");
     check(j.parent_offset.matrix().allFinite() && j.child_offset.matrix().allFinite(),
           "joint '" + j.name + "': non-finite offset frame");
+    check_bounds("joint offset", "joint '" + j.name + "'", j.parent_offset.translation());
+    check_bounds("joint offset", "joint '" + j.name + "'", j.child_offset.translation());
     for (const auto* axes : {&j.rotations, &j.translations})
       for (const TransformAxis& ax : *axes) {
         check(ax.coordinate >= -1 && ax.coordinate < nc, "joint '" + j.name + "': bad coordinate index");
@@ -84,30 +113,26 @@ void Model::finalize() {
 
   for (const WrapCylinder& w : wrap_cylinders) {
     check(w.body >= 0 && w.body < nb, "wrap cylinder '" + w.name + "': bad body");
-    check(std::isfinite(w.radius) && w.radius > 0.0,
-          "wrap cylinder '" + w.name + "': expected radius > 0 m, got " + std::to_string(w.radius));
+    check_bound("wrap cylinder radius", "wrap cylinder '" + w.name + "'", w.radius);
   }
   for (const Landmark& l : landmarks) {
     check(l.body >= 0 && l.body < nb, "landmark '" + l.name + "': bad body");
-    check(finite(l.location), "landmark '" + l.name + "': non-finite location");
+    check_bounds("point location", "landmark '" + l.name + "'", l.location);
   }
 
   names.clear();
   for (const Muscle& m : muscles) {
     check(names.insert(m.name).second, "duplicate muscle name '" + m.name + "'");
     check(m.side == 'r' || m.side == 'l', "muscle '" + m.name + "': expected side 'r' or 'l'");
-    check(std::isfinite(m.max_isometric_force) && m.max_isometric_force >= 0.0,
-          "muscle '" + m.name + "': expected max isometric force >= 0 N, got " + std::to_string(m.max_isometric_force));
-    check(std::isfinite(m.optimal_fiber_length) && m.optimal_fiber_length > 0.0,
-          "muscle '" + m.name + "': expected optimal fibre length > 0 m");
-    check(std::isfinite(m.tendon_slack_length) && m.tendon_slack_length >= 0.0,
-          "muscle '" + m.name + "': expected tendon slack length >= 0 m");
+    check_bound("max isometric force", "muscle '" + m.name + "'", m.max_isometric_force);
+    check_bound("optimal fibre length", "muscle '" + m.name + "'", m.optimal_fiber_length);
+    check_bound("tendon slack length", "muscle '" + m.name + "'", m.tendon_slack_length);
     check(std::isfinite(m.pennation_angle) && m.pennation_angle >= 0.0 && m.pennation_angle < M_PI / 2,
           "muscle '" + m.name + "': expected pennation angle in [0, 90) deg");
     check(m.path.size() >= 2, "muscle '" + m.name + "': expected at least 2 path points");
     for (const PathPoint& p : m.path) {
       check(p.body >= 0 && p.body < nb, "muscle '" + m.name + "': path point on an unknown body");
-      check(finite(p.location), "muscle '" + m.name + "': non-finite path point");
+      check_bounds("point location", "muscle '" + m.name + "': path point", p.location);
       if (p.type == PathPoint::Type::conditional)
         check(p.condition_coordinate >= 0 && p.condition_coordinate < nc,
               "muscle '" + m.name + "': conditional point needs a coordinate");

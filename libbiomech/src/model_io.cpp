@@ -16,6 +16,7 @@
 
 #include "biomech/errors.hpp"
 #include "yaml_reader.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
@@ -26,7 +27,7 @@ constexpr int kFormatVersion = 1;
 enum class Unit { deg, m };
 const char* unit_name(Unit u) { return u == Unit::deg ? "deg" : "m"; }
 // internal value = file value * to_si(unit); the writer inverts exactly this product (see num)
-double to_si(Unit u) { return u == Unit::deg ? M_PI / 180.0 : 1.0; }
+double to_si(Unit u) { return u == Unit::deg ? internal::kDeg : 1.0; }
 // polynomial coefficient of x^power: internal = file * cy / cx^power
 double poly_factor(double cx, double cy, int power) { return cy / std::pow(cx, power); }
 Unit coordinate_unit(const Coordinate& c) { return c.rotational ? Unit::deg : Unit::m; }

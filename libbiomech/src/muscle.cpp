@@ -8,6 +8,7 @@
 
 #include "biomech/errors.hpp"
 #include "biomech/hill_muscle.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
@@ -16,11 +17,7 @@ void check(bool ok, const std::string& what, double got) {
   if (!ok) throw InvalidArgument("HillParameters: expected " + what + ", got " + std::to_string(got));
 }
 
-std::string num(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
+using internal::fmt;
 
 // Thelen's max velocity scales with activation: (0.25 + 0.75 a) v_max.
 double velocity_scale(double a) { return 0.25 + 0.75 * std::clamp(a, 0.0, 1.0); }
@@ -76,7 +73,7 @@ void validate(const MuscleTendonParameters& m) {
 
 double active_force_length(double l) {
   if (!(std::isfinite(l) && l >= 0.0))
-    throw InvalidArgument("active_force_length: expected a finite normalised fibre length >= 0, got " + num(l));
+    throw InvalidArgument("active_force_length: expected a finite normalised fibre length >= 0, got " + fmt(l));
   return gaussian_force_length(l, kThelenForceLengthGamma);
 }
 
@@ -165,7 +162,7 @@ double cos_pennation(double h, double fiber_length, const HillParameters& p, dou
 FiberState fiber_state(const Muscle& mu, double mt_length) {
   if (!(mu.optimal_fiber_length > 0.0))
     throw InvalidArgument("fiber_state: expected optimal_fiber_length > 0 for muscle '" + mu.name + "', got " +
-                          num(mu.optimal_fiber_length));
+                          fmt(mu.optimal_fiber_length));
   if (!std::isfinite(mt_length))
     throw InvalidArgument("fiber_state: expected a finite muscle-tendon length for '" + mu.name + "'");
   const double h = pennation_height(muscle_tendon_parameters(mu));
@@ -180,24 +177,15 @@ FiberState fiber_state(const Muscle& mu, double mt_length) {
   return s;
 }
 
-namespace {
-void check_muscle_lengths(const Model& model, const Data& data, const char* fn) {
-  if (data.muscle_length.size() != model.n_muscles())
-    throw InvalidArgument(std::string(fn) + ": expected data.muscle_length of size " +
-                          std::to_string(model.n_muscles()) + " (run compute_muscle_paths first), got " +
-                          std::to_string(data.muscle_length.size()));
-}
-}  // namespace
-
 Eigen::VectorXd effective_max_force(const Model& model, const Data& data) {
-  check_muscle_lengths(model, data, "effective_max_force");
+  check(model, data, "effective_max_force");
   Eigen::VectorXd f(model.n_muscles());
   for (int i = 0; i < model.n_muscles(); ++i) f[i] = fiber_state(model.muscles[i], data.muscle_length[i]).max_force;
   return f;
 }
 
 Eigen::VectorXd normalized_fiber_length(const Model& model, const Data& data) {
-  check_muscle_lengths(model, data, "normalized_fiber_length");
+  check(model, data, "normalized_fiber_length");
   Eigen::VectorXd l(model.n_muscles());
   for (int i = 0; i < model.n_muscles(); ++i)
     l[i] = fiber_state(model.muscles[i], data.muscle_length[i]).normalized_length;

@@ -189,6 +189,7 @@ double build_path(const Model& model, const Data& d, int m, PathScratch& s) {
 }  // namespace
 
 void compute_muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
+  check(model, data, "compute_muscle_paths");
   forward_kinematics(model, data, q);
   const int nb = static_cast<int>(model.bodies.size());
   data.moment_arm.setZero();
@@ -237,6 +238,7 @@ void compute_muscle_paths(const Model& model, Data& data, const Eigen::Ref<const
 void compute_muscle_paths_batch(const Model& model, Data& data, const Eigen::Ref<const Eigen::MatrixXd>& postures,
                                 const std::vector<int>& coords_in, Eigen::Ref<Eigen::MatrixXd> lengths,
                                 double* moment_arms) {
+  check(model, data, "compute_muscle_paths_batch");
   const std::vector<int>& coords = coords_in.empty() ? model.moment_arm_coords : coords_in;
   const int n = static_cast<int>(postures.rows());
   const int nm = model.n_muscles();
@@ -260,6 +262,7 @@ void compute_muscle_paths_batch(const Model& model, Data& data, const Eigen::Ref
 }
 
 MusclePathForces muscle_path_forces(const Model& model, const Data& data, int muscle) {
+  check(model, data, "muscle_path_forces");
   if (muscle < 0 || muscle >= model.n_muscles())
     throw InvalidArgument("muscle_path_forces: expected a muscle index below " + std::to_string(model.n_muscles()) +
                           ", got " + std::to_string(muscle));

@@ -1,6 +1,7 @@
 // OpenSim 4 (.osim) import with tinyxml2. Reads the whole body tree, then keeps
-// the pelvis, legs and torso with the muscles that cross the hip; see osim.hpp
-// and docs/model_file.md for the rules.
+// the pelvis, legs and torso with the muscles that cross the hip (OsimScope::hip)
+// or every body and muscle of the person (OsimScope::full); see osim.hpp and
+// docs/model_file.md for the rules.
 #include "biomech/osim.hpp"
 
 #include <tinyxml2.h>
@@ -14,6 +15,7 @@
 #include <sstream>
 
 #include "biomech/errors.hpp"
+#include "text_file.hpp"
 
 namespace biomech {
 namespace {
@@ -123,12 +125,11 @@ struct OMuscle {
 
 class Importer {
  public:
-  explicit Importer(std::string path) : path_(std::move(path)) {}
+  Importer(std::string path, OsimScope scope) : path_(std::move(path)), scope_(scope) {}
 
   Model run() {
-    std::error_code ec;
-    if (!std::filesystem::exists(path_, ec)) throw FileNotFound("OpenSim model file not found: " + path_);
-    if (doc_.LoadFile(path_.c_str()) != tinyxml2::XML_SUCCESS)
+    const std::string text = read_text_file(path_, "OpenSim model file");
+    if (doc_.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS)
       throw FileError(path_, doc_.ErrorLineNum(), "", std::string("XML: ") + doc_.ErrorStr());
     const XMLElement* root = doc_.RootElement();
     if (!root || std::string(root->Name()) != "OpenSimDocument")
@@ -150,6 +151,7 @@ class Importer {
 
  private:
   std::string path_;
+  OsimScope scope_;
   XMLDocument doc_;
   std::string model_name_;
   std::vector<OBody> bodies_;
@@ -512,7 +514,7 @@ class Importer {
         on_pelvis |= b == "pelvis";
         on_leg |= is_leg_body(b);
       }
-      if (on_pelvis && on_leg) read_muscle(m, gp, pts);
+      if (scope_ == OsimScope::full || (on_pelvis && on_leg)) read_muscle(m, gp, pts);
     }
   }
 
@@ -669,8 +671,10 @@ class Importer {
     // treadmill, a platform) are dropped
     int root = pelvis;
     while (parent_of(root) >= 0) root = parent_of(root);
-    for (int b = 0; b < nb; ++b)
+    for (int b = 0; b < nb; ++b) {
+      if (scope_ == OsimScope::full && below(b, root)) keep[b] = true;
       if (keep[b] && !below(b, root)) keep[b] = false;
+    }
     for (int b = 0; b < nb; ++b)
       if (keep[b] && !joints_[joint_of_[b]].supported)
         fail(joints_[joint_of_[b]].el, "JointSet/" + label(joints_[joint_of_[b]].el),
@@ -827,6 +831,12 @@ std::pair<std::string, std::string> muscle_group_segment(const std::string& base
   return {it->second.group, it->second.segment};
 }
 
-Model import_osim(const std::string& path) { return Importer(path).run(); }
+Model import_osim(const std::string& path, OsimScope scope) { return Importer(path, scope).run(); }
+
+OsimScope parse_osim_scope(const std::string& name) {
+  if (name == "hip") return OsimScope::hip;
+  if (name == "full") return OsimScope::full;
+  throw InvalidArgument("import_osim: expected scope 'hip' or 'full', got '" + name + "'");
+}
 
 }  // namespace biomech

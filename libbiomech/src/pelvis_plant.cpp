@@ -17,7 +17,7 @@ namespace biomech {
 
 using pelvis::finite;
 using pelvis::need;
-using pelvis::num;
+using pelvis::fmt;
 
 void PelvisPlant::muscle_geometry(int i, double theta, double& len, double& arm) const {
   const double u = (theta - table_min) / table_step;
@@ -91,6 +91,7 @@ void ober_calibration(const Model& model, Data& data, int hip_joint, PelvisPlant
 }  // namespace
 
 PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlantOptions& o) {
+  check(model, data, "build_pelvis_plant");
   const std::string who = "build_pelvis_plant: ";
   need(o.stance_side == 'r' || o.stance_side == 'l',
        who + "expected stance_side 'r' or 'l', got '" + std::string(1, o.stance_side) + "'");
@@ -101,7 +102,7 @@ PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlant
                                            " coordinates, got " + std::to_string(p.posture.size()));
   need(p.posture.allFinite(), who + "expected a finite posture, got NaN or inf");
   need(finite(o.min_abductor_moment_arm) && o.min_abductor_moment_arm >= 0,
-       who + "expected min_abductor_moment_arm >= 0 m, got " + num(o.min_abductor_moment_arm));
+       who + "expected min_abductor_moment_arm >= 0 m, got " + fmt(o.min_abductor_moment_arm));
   need(finite(o.table_min) && finite(o.table_max) && finite(o.table_step) && o.table_step > 0 &&
            o.table_min < 0 && o.table_max > 0 && (o.table_max - o.table_min) / o.table_step < 1e5,
        who + "expected table_min < 0 < table_max and 0 < table_step (rad)");
@@ -213,7 +214,7 @@ PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlant
     p.muscles = abductor_muscles(model, o.stance_side, o.min_abductor_moment_arm);
     need(!p.muscles.empty(), who + "expected hip abductors on side " + std::string(1, o.stance_side) +
                                  " (muscles of groups gluteus_medius, gluteus_minimus, tfl, or abducting by more than " +
-                                 num(o.min_abductor_moment_arm) + " m at the default posture), got none");
+                                 fmt(o.min_abductor_moment_arm) + " m at the default posture), got none");
   } else {
     for (const std::string& n : o.muscles) {
       const int m = model.muscle_index(n);

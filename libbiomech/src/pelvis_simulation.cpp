@@ -30,13 +30,11 @@
 namespace biomech {
 namespace pelvis {
 
-constexpr double kDeg = M_PI / 180.0;
-
 void check_options(const PelvisPlant& plant, const PelvisSimulationOptions& o) {
   const std::string w = "simulate: ";
   check_fields(o, "simulate");  // every option within its bounds (PelvisSimulationOptions::fields())
   need(o.duration * o.sample_rate <= 2e7, w + "expected at most 2e7 samples, got duration * sample rate = " +
-                                              num(o.duration * o.sample_rate));
+                                              fmt(o.duration * o.sample_rate));
   validate(o.hill);
   for (const PassiveJointMoment* p : {o.hip_passive ? &*o.hip_passive : &o.lumbar_passive, &o.lumbar_passive})  // hip: when given
     need(finite(p->k1) && finite(p->k2) && finite(p->k3) && finite(p->k4) && finite(p->q1) && finite(p->q2) &&
@@ -366,7 +364,7 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
   // Motion: Method of Measuring and Recording, 1965): a larger drop cannot be held.
   constexpr double kHipAdductionRange = 30.0 * M_PI / 180.0;
   if (R.max_drop > kHipAdductionRange)
-    R.notes.push_back("the pelvis dropped " + num(R.max_drop / kDeg) +
+    R.notes.push_back("the pelvis dropped " + fmt(R.max_drop / kDeg) +
                       " deg, beyond the normal hip adduction range (30 deg, AAOS 1965): the stance cannot be held; "
                       "a person would put the other foot down or fall, and the drop after that is not physiological");
   R.feedforward_effort = S.controller.feedforward;

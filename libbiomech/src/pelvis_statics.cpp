@@ -129,7 +129,7 @@ double compensating_lean(const PelvisPlant& plant, const PelvisSimulationOptions
   using namespace pelvis;
   check_options(plant, options);
   need(plant.has_trunk, "compensating_lean: the model has no trunk with a lumbar joint");
-  need(finite(effort) && effort > 0 && effort <= 1, "compensating_lean: expected an effort in (0, 1], got " + num(effort));
+  need(finite(effort) && effort > 0 && effort <= 1, "compensating_lean: expected an effort in (0, 1], got " + fmt(effort));
   PelvisSystem S(plant, options);
   return find_compensating_lean(S, effort);
 }

@@ -86,7 +86,7 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
 
   // excitations
   double* u = out && out->u ? out->u : ubuf.data();
-  double effort = std::numeric_limits<double>::quiet_NaN();
+  double effort = internal::kNaN;
   if (C.kind == ControllerKind::prescribed) {
     controller.prescribed(t, u);
   } else {
@@ -109,7 +109,7 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
       if (out && out->lm) out->lm[i] = lm;
     } else {
       if (compliant) dx[il + i] = 0.0;
-      if (out && out->lm) out->lm[i] = std::numeric_limits<double>::quiet_NaN();
+      if (out && out->lm) out->lm[i] = internal::kNaN;
     }
     fo[i] = force;
     q_mus += r * force;

@@ -13,6 +13,7 @@
 #include "biomech/pelvis_plant.hpp"
 #include "biomech/pelvis_simulation.hpp"
 #include "biomech/pelvis_statics.hpp"
+#include "internal.hpp"
 
 namespace biomech::pelvis {
 
@@ -36,11 +37,8 @@ inline void need(bool ok, const std::string& msg) {
 
 inline bool finite(double x) { return std::isfinite(x); }
 
-inline std::string num(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
+using internal::fmt;
+using internal::kDeg;
 
 // State history for the delayed feedback (pelvis_controller.cpp): time,
 // obliquity, its rate and acceleration at every accepted step, read by cubic

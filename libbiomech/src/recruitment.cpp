@@ -1,10 +1,10 @@
 // Static optimisation through its dual.
 //
 // Primal (A = R diag(F), m x n; c = m_ref^2 / (2 w_r)):
-//   minimise   sum_i a_i^p + w_r |m / m_ref|^2   s.t.  A a + m = tau,  0 <= a <= 1.
+//   minimise   sum_i a_i^p + w_r |m / m_ref|^2   s.t.  A a + m = tau,  a_min <= a <= 1.
 // Lagrangian L = sum_i a_i^p + w_r |m/m_ref|^2 - lambda^T (A a + m - tau).
 // Minimising L over the box and over m, for fixed lambda, separates:
-//   a_i(s_i) = argmin_{0<=a<=1} a^p - s_i a = clip((max(s_i, 0) / p)^(1/(p-1)), 0, 1),
+//   a_i(s_i) = argmin_{a_min<=a<=1} a^p - s_i a = clip((max(s_i, 0) / p)^(1/(p-1)), a_min, 1),
 //              with s = A^T lambda  (p = 2: clip(s_i / 2, 0, 1));
 //   m = c lambda.
 // The dual function
@@ -45,8 +45,10 @@ void check_options(const RecruitmentOptions& o) { check_fields(o, "solve_recruit
 // Exponent-specific activation a(s) and derivative da/ds.
 struct Activation {
   double p, q, inv_p;  // q = 1/(p-1)
+  double lo, s_lo;     // lower bound a_min and the s at which p a^(p-1) = s reaches it
   int kind;            // 2: p == 2, 3: p == 3, 0: general
-  explicit Activation(double p_) : p(p_), q(1.0 / (p_ - 1.0)), inv_p(1.0 / p_) {
+  Activation(double p_, double a_min)
+      : p(p_), q(1.0 / (p_ - 1.0)), inv_p(1.0 / p_), lo(a_min), s_lo(a_min > 0.0 ? p_ * std::pow(a_min, p_ - 1.0) : 0.0) {
     kind = (p == 2.0) ? 2 : (p == 3.0) ? 3 : 0;
   }
   // Largest da/ds used in the Newton matrix: for p > 2 the true derivative is
@@ -54,8 +56,8 @@ struct Activation {
   static constexpr double kMaxSlope = 1e6;
 
   void operator()(double s, double& a, double& da) const {
-    if (s <= 0.0) {
-      a = 0.0;
+    if (s <= s_lo) {
+      a = lo;
       da = 0.0;
       return;
     }
@@ -121,7 +123,7 @@ void solve_once(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms, const Eige
       throw InvalidArgument("solve_recruitment: expected max_force >= 0 N, got " + num(max_force[i]) +
                             " at muscle " + std::to_string(i));
 
-  const Activation act(options.p);
+  const Activation act(options.p, options.min_activation);
   const double c = options.reserve_reference_nm * options.reserve_reference_nm / (2.0 * options.reserve_weight);
 
   work.A = moment_arms * max_force.asDiagonal();

@@ -13,12 +13,13 @@
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle.hpp"
 #include "biomech/muscle_path.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
 
 constexpr double kFeasibleReserve = 1e-3;  // N m
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using internal::kNaN;
 
 int need_coordinate(const Model& m, const std::string& name) {
   const int k = m.posture_coordinate(name);
@@ -367,7 +368,7 @@ WeaknessResult abductor_weakness(const Model& model, Data& data, double strength
   const auto search = [&](auto&& feasible_at, double hi) {
     if (!feasible_at(hi)) return kNaN;
     double lo = 0.0;
-    while (hi - lo > 0.01 * M_PI / 180.0) {
+    while (hi - lo > 0.01 * internal::kDeg) {
       const double mid = 0.5 * (lo + hi);
       (feasible_at(mid) ? hi : lo) = mid;
     }

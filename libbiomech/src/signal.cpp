@@ -311,9 +311,13 @@ Eigen::MatrixXd basis_derivatives(const std::vector<double>& U, int i, double u,
 
 Eigen::MatrixXd natural_spline_interpolate(const Eigen::Ref<const Eigen::VectorXd>& x,
                                            const Eigen::Ref<const Eigen::MatrixXd>& y,
-                                           const Eigen::Ref<const Eigen::VectorXd>& t, int degree) {
+                                           const Eigen::Ref<const Eigen::VectorXd>& t, int degree,
+                                           int derivative) {
   if (degree < 1 || degree > 7 || degree % 2 == 0)
     throw InvalidArgument("natural_spline_interpolate: expected an odd degree 1..7, got " + std::to_string(degree));
+  if (derivative < 0 || derivative > degree)
+    throw InvalidArgument("natural_spline_interpolate: expected a derivative order 0.." + std::to_string(degree) +
+                          ", got " + std::to_string(derivative));
   const int p = degree, m = (degree + 1) / 2;
   const int n = static_cast<int>(x.size());
   if (y.rows() != n)
@@ -362,8 +366,8 @@ Eigen::MatrixXd natural_spline_interpolate(const Eigen::Ref<const Eigen::VectorX
   Eigen::MatrixXd out(t.size(), y.cols());
   for (Eigen::Index k = 0; k < t.size(); ++k) {
     const int i = span(t[k]);
-    const Eigen::MatrixXd d = basis_derivatives(U, i, t[k], p, 0);
-    out.row(k) = d.row(0) * c.middleRows(i - p, p + 1);
+    const Eigen::MatrixXd d = basis_derivatives(U, i, t[k], p, derivative);
+    out.row(k) = d.row(derivative) * c.middleRows(i - p, p + 1);
   }
   return out;
 }

@@ -11,22 +11,14 @@
 #include "biomech/errors.hpp"
 #include "biomech/hill_muscle.hpp"
 #include "biomech/muscle_path.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string num(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
-
-void check_side(char side, const char* fn) {
-  if (side != 'r' && side != 'l')
-    throw InvalidArgument(std::string(fn) + ": expected side 'r' or 'l', got '" + std::string(1, side) + "'");
-}
+using internal::check_side;
+using internal::fmt;
+using internal::kNaN;
 
 bool in_group(const Muscle& mu, char side, const std::string& group, const std::string& segment = "") {
   return mu.side == side && mu.group == group && (segment.empty() || mu.segment == segment);
@@ -37,17 +29,19 @@ bool in_group(const Muscle& mu, char side, const std::string& group, const std::
 StrengthCurve strength_curve(const Model& model, Data& data, char side, double min_deg, double max_deg, int samples,
                              double velocity_deg) {
   check_side(side, "strength_curve");
-  if (!(std::isfinite(min_deg) && std::isfinite(max_deg) && min_deg < max_deg))
-    throw InvalidArgument("strength_curve: expected finite min_abduction_deg < max_abduction_deg, got " +
-                          num(min_deg) + ", " + num(max_deg));
-  if (samples < 3) throw InvalidArgument("strength_curve: expected samples >= 3, got " + std::to_string(samples));
+  if (!(std::isfinite(min_deg) && std::isfinite(max_deg) && min_deg < max_deg && min_deg >= -90 && max_deg <= 90))
+    throw InvalidArgument("strength_curve: expected -90 <= min_abduction_deg < max_abduction_deg <= 90, got " +
+                          fmt(min_deg) + ", " + fmt(max_deg));
+  if (samples < 3 || samples > kMaxStrengthSamples)
+    throw InvalidArgument("strength_curve: expected samples in [3, " + std::to_string(kMaxStrengthSamples) + "], got " +
+                          std::to_string(samples));
   if (!(std::isfinite(velocity_deg) && velocity_deg >= 0.0))
-    throw InvalidArgument("strength_curve: expected a finite velocity_deg_per_s >= 0, got " + num(velocity_deg));
+    throw InvalidArgument("strength_curve: expected a finite velocity_deg_per_s >= 0, got " + fmt(velocity_deg));
   const HipCoordinates h = hip_coordinates(model, side);
   StrengthCurve c;
   c.side = side;
   c.body_mass = model.total_mass();
-  const double deg = M_PI / 180.0;
+  const double deg = internal::kDeg;
   c.angular_velocity = velocity_deg * deg;
   const HillParameters hill;
   c.abduction_angle = Eigen::VectorXd::LinSpaced(samples, min_deg * deg, max_deg * deg);
@@ -97,7 +91,7 @@ double max_isometric_moment(const Model& model, Data& data, char side, const Eig
     throw InvalidArgument("max_isometric_moment: expected posture of size " + std::to_string(model.nq()) + ", got " +
                           std::to_string(posture.size()));
   if (direction != 1.0 && direction != -1.0)
-    throw InvalidArgument("max_isometric_moment: expected direction +1 or -1, got " + num(direction));
+    throw InvalidArgument("max_isometric_moment: expected direction +1 or -1, got " + fmt(direction));
   compute_muscle_paths(model, data, posture);
   const Eigen::VectorXd f = effective_max_force(model, data);
   double moment = 0.0;
@@ -130,10 +124,19 @@ MvicReference mvic_test(const Model& model, Data& data, char side) {
   return r;
 }
 
+// Activations are fractions of full activation: finite, in [0, 1].
+static void check_activations(const Eigen::Ref<const Eigen::VectorXd>& a, const char* where) {
+  for (Eigen::Index i = 0; i < a.size(); ++i)
+    if (!(a[i] >= 0.0 && a[i] <= 1.0))
+      throw InvalidArgument(std::string(where) + ": expected activations in [0, 1], got " + fmt(a[i]) +
+                            " for muscle " + std::to_string(i));
+}
+
 Eigen::VectorXd percent_mvic(const MvicReference& mvic, const Eigen::Ref<const Eigen::VectorXd>& a) {
   if (a.size() != mvic.activation.size())
     throw InvalidArgument("percent_mvic: expected activation of size " + std::to_string(mvic.activation.size()) +
                           ", got " + std::to_string(a.size()));
+  check_activations(a, "percent_mvic");
   Eigen::VectorXd p(a.size());
   for (Eigen::Index i = 0; i < a.size(); ++i)
     p[i] = mvic.activation[i] > 0.0 ? 100.0 * a[i] / mvic.activation[i] : kNaN;
@@ -151,6 +154,7 @@ double group_percent_mvic(const Model& model, const MvicReference& mvic, const E
     throw InvalidArgument("group_percent_mvic: expected activation and MVIC reference of size " +
                           std::to_string(model.n_muscles()) + ", got " + std::to_string(a.size()) + " and " +
                           std::to_string(mvic.activation.size()));
+  check_activations(a, "group_percent_mvic");
   double num_ = 0.0, den = 0.0;
   int found = 0;
   for (int i = 0; i < model.n_muscles(); ++i) {
@@ -182,7 +186,7 @@ WeaknessTable weakness_table(const Model& model, Data& data, char side, const Ei
   if (levels.empty()) throw InvalidArgument("weakness_table: expected at least one strength level, got none");
   for (double s : levels)
     if (!(std::isfinite(s) && s > 0.0))
-      throw InvalidArgument("weakness_table: expected strength levels > 0, got " + num(s));
+      throw InvalidArgument("weakness_table: expected strength levels > 0, got " + fmt(s));
 
   compute_muscle_paths(model, data, posture);
   const Eigen::VectorXd f_eff = effective_max_force(model, data);

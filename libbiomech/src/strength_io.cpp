@@ -21,6 +21,7 @@
 #include "biomech/errors.hpp"
 #include "biomech/model_io.hpp"
 #include "biomech/strength_io.hpp"
+#include "internal.hpp"
 #include "yaml_reader.hpp"
 
 namespace biomech {
@@ -35,7 +36,7 @@ double degrees(const yaml::Reader& rd, const YAML::Node& map, const std::string&
   const double v = rd.number(n, yaml::Reader::join(field, key));
   if (std::abs(v) > 180.0)
     rd.fail(n, yaml::Reader::join(field, key), "expected an angle within [-180, 180] deg, got '" + n.Scalar() + "'");
-  return v * M_PI / 180.0;
+  return v * internal::kDeg;  // as model and exercise files
 }
 
 }  // namespace

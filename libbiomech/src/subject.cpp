@@ -8,11 +8,12 @@
 
 #include "biomech/errors.hpp"
 #include "biomech/subject.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 namespace {
 
-constexpr double kDeg = M_PI / 180.0;
+using internal::kDeg;
 
 // gait2392 proportions (reference subject 1.80 m tall, OpenSim documentation of gait2392):
 // inter-ASIS width 0.256 m (Hamner et al. 2010 R.ASIS/L.ASIS markers at z = +-0.128 m on

@@ -16,11 +16,15 @@
 
 namespace biomech::yaml {
 
-// The text of the file at `path`. Throws FileNotFound("<what> not found: <path>")
-// when it does not exist, FileError when it is a directory or cannot be read.
+// The text of the file at `path` (text_file.hpp: a regular file of at most
+// kMaxTextFileBytes, valid UTF-8). Throws FileNotFound("<what> not found: <path>")
+// when it does not exist, FileError naming the file otherwise.
 std::string read_file(const std::string& path, const std::string& what);
 
-// YAML text -> root node; a syntax error becomes FileError(file, line, "", "YAML syntax: ...").
+// YAML text -> root node. Before loading: valid UTF-8 (FileError with the line and
+// column of a bad byte) and the limits of yaml_limits.hpp (aliases expanding beyond
+// kMaxYamlValues, nesting beyond kMaxYamlDepth). A syntax error becomes
+// FileError(file, line, "", "YAML syntax: ...").
 YAML::Node parse(const std::string& text, const std::string& file);
 
 // Typed reads from the nodes of one file.

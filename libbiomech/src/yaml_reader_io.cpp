@@ -4,25 +4,18 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
+
+#include "text_file.hpp"
+#include "yaml_limits.hpp"
 
 namespace biomech::yaml {
 
-std::string read_file(const std::string& path, const std::string& what) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw FileNotFound(what + " not found: " + path);
-  if (std::filesystem::is_directory(path, ec)) throw FileError(path, 0, "", "expected a file, got a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path, 0, "", "cannot open the file for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_file(const std::string& path, const std::string& what) { return read_text_file(path, what); }
 
 YAML::Node parse(const std::string& text, const std::string& file) {
+  check_utf8(file, text);        // yaml-cpp passes invalid bytes through into names
+  check_yaml_limits(file, text);  // aliases and nesting, before YAML::Load expands anything
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {

@@ -55,13 +55,16 @@ _EXPORTS = {
     "Storage": "storage", "ExternalForce": "storage", "ExternalLoads": "storage", "read_external_loads": "storage",
     "read_storage": "storage", "write_storage": "storage",
     "C3DRecording": "recordings", "ForcePlate": "recordings", "read_c3d": "recordings", "read_emg_csv": "recordings",
+    "analyze": "analysis", "analyze_raw": "analysis", "AnalyzeOptions": "analysis", "HipFrame": "analysis",
+    # validation against published measurements
+    "validate": "validate", "load_validation_data": "validate",
     # plots
     "plot_free_body_diagram": "plots", "plot_emg_comparison": "plots",
 }
 
 # submodules reachable as attributes (biomech.plots.ranking, biomech.emg.process, ...)
-_SUBMODULES = ("cli", "dynamics", "emg", "exercise", "fields", "model", "plots", "recordings", "recruitment",
-               "results", "seesaw", "signal", "storage", "strength", "sweep")
+_SUBMODULES = ("analysis", "cli", "dynamics", "emg", "exercise", "fields", "model", "plots", "recordings", "recruitment",
+               "results", "seesaw", "signal", "storage", "strength", "sweep", "validate")
 
 __all__ = ["__version__", "FileError", *_EXPORTS, *_SUBMODULES]
 

@@ -28,3 +28,14 @@ def data_path(*parts: str | os.PathLike) -> Path:
         + "); set BIOMECH_MODELS_DIR"
     )
 
+
+
+def dataset_path(*parts: str | os.PathLike) -> Path:
+    """Path under the shipped data sets (``datasets/`` in the repository, ``biomech/datasets`` in
+    a wheel): ``dataset_path("validation", "gmed_emg.csv")``."""
+    candidates = [_PACKAGE_DIR / "datasets", _PACKAGE_DIR.parents[1] / "datasets"]
+    for base in candidates:
+        if base.is_dir():
+            return base.joinpath(*parts)
+    raise FileNotFoundError("biomech datasets directory not found (looked in "
+                            + ", ".join(str(c) for c in candidates) + ")")

@@ -68,9 +68,14 @@ class Model:
         return cls(_core.load_model(os.fspath(path)))
 
     @classmethod
-    def from_osim(cls, path: str | os.PathLike) -> "Model":
-        """Import an OpenSim 4 ``.osim`` model (bodies, hip and knee joints, hip muscles)."""
-        return cls(_core.import_osim(os.fspath(path)))
+    def from_osim(cls, path: str | os.PathLike, scope: str = "hip") -> "Model":
+        """Import an OpenSim 4 ``.osim`` model.
+
+        ``scope="hip"``: the hip model the exercises use (hip-crossing muscles, feet merged into
+        the tibiae, arms into the torso); ``scope="full"``: every body, joint and muscle, as a
+        trial analysis needs (:func:`biomech.analyze` imports so). docs/model_file.md has the rules.
+        """
+        return cls(_core.import_osim(os.fspath(path), scope))
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the model in the model-file schema."""

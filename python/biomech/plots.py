@@ -565,3 +565,25 @@ class _h5_attrs:
 
     def __exit__(self, *exc):
         return False
+
+
+def validation_study(rows: pd.DataFrame, study: str, rho: float, path: str | os.PathLike | None = None):
+    """One study's gluteus medius %MVIC against the model's mean %MVIC (``biomech.validate``):
+    measured mean +- SD per exercise, the model's mean (and peak) estimate beside it."""
+    plt = _plt()
+    r = rows.sort_values("mean_percent_mvic").reset_index(drop=True)
+    labels = [f"{e} ({s})" if isinstance(s, str) else str(e) for e, s in zip(r["exercise_id"], r["side"])]
+    y = np.arange(len(r))
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(r) + 1.8))
+    ax.errorbar(r["mean_percent_mvic"], y, xerr=r["sd"].fillna(0).to_numpy(), fmt="o", color="#4c72b0",
+                capsize=3, label="measured mean +- SD")
+    ax.plot(r["model_mean_percent_mvic"], y, "D", color="#c44e52", label="model, mean over the repetition")
+    ax.plot(r["model_peak_percent_mvic"], y, "|", color="#c44e52", ms=12, label="model, peak")
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("gluteus medius activation (%MVIC; each side its own MVIC reference)")
+    rho_text = "n/a (fewer than 3 exercises)" if math.isnan(rho) else f"{rho:+.2f}"
+    ax.set_title(f"{study}: Spearman's rho {rho_text}", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _finish(fig, path)

@@ -37,6 +37,7 @@ def solve_recruitment_slsqp(
     tau,
     *,
     p: float = 2.0,
+    min_activation: float = 0.0,
     reserve_weight: float = 1e4,
     reserve_reference: float = 1.0,
     ftol: float = 1e-14,
@@ -46,7 +47,7 @@ def solve_recruitment_slsqp(
 
     moment_arms (m, n) m, max_force (n,) N, tau (m,) N m. Variables are the n
     activations and the m reserves; the moment equality is an equality
-    constraint and 0 <= a <= 1 are bounds, exactly as in the C++ solver.
+    constraint and min_activation <= a <= 1 are bounds, exactly as in the C++ solver.
     Returns (activation (n,), reserve (m,) N m, scipy OptimizeResult); the result's
     ``converged`` is True when SLSQP succeeded or stopped on a feasible point at the
     limit of its line search (status 8).
@@ -81,14 +82,14 @@ def solve_recruitment_slsqp(
 
     constraint = {"type": "eq", "fun": lambda x: J @ x - ts, "jac": lambda x: J}
     # Start from the least-norm activations, clipped, with the reserves closing the gap.
-    a0 = np.clip(np.linalg.lstsq(A, t, rcond=None)[0], 0.0, 1.0) if n else np.zeros(0)
+    a0 = np.clip(np.linalg.lstsq(A, t, rcond=None)[0], min_activation, 1.0) if n else np.zeros(0)
     x0 = np.concatenate([a0, sw * (t - A @ a0)])
-    bounds = [(0.0, 1.0)] * n + [(None, None)] * m
+    bounds = [(min_activation, 1.0)] * n + [(None, None)] * m
     res = minimize(
         cost, x0, jac=grad, bounds=bounds, constraints=[constraint], method="SLSQP",
         options={"ftol": ftol, "maxiter": maxiter},
     )
-    a = np.clip(res.x[:n], 0.0, 1.0)
+    a = np.clip(res.x[:n], min_activation, 1.0)
     # SLSQP ends with status 8 ("positive directional derivative in line search")
     # when it sits on the optimum and ftol asks for more than rounding allows;
     # that is a converged point if it is feasible.

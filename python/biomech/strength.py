@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._checks import finite_number
 from .model import as_model
 
 __all__ = [
@@ -67,8 +68,13 @@ def strength_curve(model=None, side: str = "r", *, min_abduction_deg: float = -1
     (``biomech.plots.strength_curve``).
     """
     m = as_model(model)
-    c = _core.strength_curve(m.core, m.data, side, float(min_abduction_deg), float(max_abduction_deg), int(samples),
-                             float(velocity_deg_s))
+    if not isinstance(samples, (int, np.integer)) or isinstance(samples, bool) or \
+            not 3 <= samples <= _core.MAX_STRENGTH_SAMPLES:
+        raise ValueError(f"strength_curve: expected samples an integer in [3, {_core.MAX_STRENGTH_SAMPLES}], "
+                         f"got {samples!r:.40}")
+    c = _core.strength_curve(m.core, m.data, side, finite_number("min_abduction_deg", min_abduction_deg),
+                             finite_number("max_abduction_deg", max_abduction_deg), int(samples),
+                             finite_number("velocity_deg_s", velocity_deg_s))
     df = pd.DataFrame({"torque_nm": c.torque, "torque_nm_per_kg": c.torque_per_kg},
                       index=pd.Index(np.degrees(c.abduction_angle), name="abduction_deg"))
     if muscles:

@@ -65,12 +65,33 @@ CONFIG_KEYS = {
 }
 
 
-class SweepConfigError(ValueError):
-    """A sweep config that cannot run; ``field`` names the offending entry (dotted path)."""
+# Bounds of a sweep's sizes, checked before anything is allocated (docs/errors.md).
+MAX_ROWS = 100_000_000        # rows of one sweep (population samples x grid points)
+MAX_GRID_NUM = 1_000_000      # values of one grid axis or distribution
+MAX_CHUNK_SIZE = 1_000_000    # rows evaluated and held at once
 
-    def __init__(self, field: str, message: str, source: str = "sweep config"):
-        super().__init__(f"{source}: field '{field}': {message}")
-        self.field = field
+
+class SweepConfigError(_core.FileError):
+    """A sweep config that cannot run (a biomech.FileError, so a ValueError): ``field`` names
+    the offending entry (dotted path), ``file`` the config file (or "sweep config") and
+    ``line`` its line (0 when unknown or not from a file)."""
+
+    def __init__(self, field: str, message: str, source: str = "sweep config", line: int = 0):
+        if len(message) > 300:  # a hostile value is quoted, not dumped
+            message = message[:297] + "..."
+        super().__init__(f"{source}{f':{line}' if line else ''}: field '{field}': {message}")
+        self.file, self.line, self.field, self.message = source, int(line), field, message
+
+    def at_line(self, lines: Mapping[str, int]) -> "SweepConfigError":
+        """The same error with the line of its field in a config file (``_yaml.load``'s map)."""
+        from ._yaml import line_of
+
+        return SweepConfigError(self.field, self.message, self.file, line_of(lines, self.field))
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def sweep_parameters() -> pd.DataFrame:
@@ -83,7 +104,16 @@ def sweep_parameters() -> pd.DataFrame:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
+    if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an int beyond float range
+        return False
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 
 def _sex_code(v: Any, field: str, src: str) -> float:
@@ -117,7 +147,8 @@ def _grid_values(p: _Param, spec: Any, field: str) -> np.ndarray:
     if isinstance(spec, Mapping):
         unknown = set(spec) - {"min", "max", "num", "values"}
         if unknown:
-            raise SweepConfigError(f"{field}.{sorted(unknown)[0]}", "unknown key (expected min, max, num or values)", src)
+            raise SweepConfigError(f"{field}.{sorted(map(str, unknown))[0]}", "unknown key (expected min, max, num or values)",
+                                   src)
         if "values" in spec:
             if set(spec) != {"values"}:
                 raise SweepConfigError(field, "give either values or min/max/num, not both", src)
@@ -127,8 +158,8 @@ def _grid_values(p: _Param, spec: Any, field: str) -> np.ndarray:
                 raise SweepConfigError(f"{field}.{k}", "missing (a range needs min, max and num)", src)
         lo, hi = p.value(spec["min"], f"{field}.min"), p.value(spec["max"], f"{field}.max")
         num = spec["num"]
-        if not isinstance(num, (int, np.integer)) or isinstance(num, bool) or num < 1:
-            raise SweepConfigError(f"{field}.num", f"expected a positive integer, got {num!r}", src)
+        if not _is_int(num) or not 1 <= num <= MAX_GRID_NUM:
+            raise SweepConfigError(f"{field}.num", f"expected a positive integer <= {MAX_GRID_NUM}, got {num!r:.40}", src)
         if hi < lo:
             raise SweepConfigError(field, f"empty range: max {hi:g} < min {lo:g}", src)
         if num > 1 and hi == lo:
@@ -137,6 +168,8 @@ def _grid_values(p: _Param, spec: Any, field: str) -> np.ndarray:
     if isinstance(spec, (list, tuple, np.ndarray)):
         if len(spec) == 0:
             raise SweepConfigError(field, "empty list of values", src)
+        if len(spec) > MAX_GRID_NUM:
+            raise SweepConfigError(field, f"expected at most {MAX_GRID_NUM} values, got {len(spec)}", src)
         return np.array([p.value(v, f"{field}[{i}]") for i, v in enumerate(spec)], dtype=float)
     raise SweepConfigError(field, f"expected a list of values or {{min, max, num}}, got {spec!r} "
                                   "(a single value goes under 'fixed')", src)
@@ -152,12 +185,12 @@ class _Dist:
             raise SweepConfigError(field, f"expected {{distribution: uniform|normal|choice, ...}}, got {spec!r}", src)
         self.kind = spec["distribution"]
         allowed = {"uniform": {"min", "max"}, "normal": {"mean", "sd", "min", "max"}, "choice": {"values", "p"}}
-        if self.kind not in allowed:
+        if not isinstance(self.kind, str) or self.kind not in allowed:
             raise SweepConfigError(f"{field}.distribution",
                                    f"expected uniform, normal or choice, got {self.kind!r}", src)
         unknown = set(spec) - allowed[self.kind] - {"distribution"}
         if unknown:
-            raise SweepConfigError(f"{field}.{sorted(unknown)[0]}", f"unknown key for a {self.kind} distribution "
+            raise SweepConfigError(f"{field}.{sorted(map(str, unknown))[0]}", f"unknown key for a {self.kind} distribution "
                                    f"(expected {', '.join(sorted(allowed[self.kind]))})", src)
         if self.kind == "uniform":
             for k in ("min", "max"):
@@ -182,8 +215,9 @@ class _Dist:
                 raise SweepConfigError(field, f"empty range: max {self.hi:g} <= min {self.lo:g}", src)
         else:
             values = spec.get("values")
-            if not isinstance(values, (list, tuple)) or not values:
-                raise SweepConfigError(f"{field}.values", f"expected a non-empty list, got {values!r}", src)
+            if not isinstance(values, (list, tuple)) or not values or len(values) > MAX_GRID_NUM:
+                raise SweepConfigError(f"{field}.values", f"expected a non-empty list of at most {MAX_GRID_NUM} "
+                                                          f"values, got {values!r:.80}", src)
             self.values = np.array([p.value(v, f"{field}.values[{i}]") for i, v in enumerate(values)])
             prob = spec.get("p")
             if prob is not None:
@@ -228,7 +262,7 @@ class _Plan:
 
     @property
     def n_grid(self) -> int:
-        return int(np.prod([len(v) for v in self.grid_values])) if self.grid_values else 1
+        return math.prod(len(v) for v in self.grid_values)  # Python ints: no overflow
 
     @property
     def n_rows(self) -> int:
@@ -258,20 +292,27 @@ class _Plan:
 
 def load_sweep_config(path: str | os.PathLike) -> dict:
     """Reads a YAML sweep config (a mapping). FileNotFoundError / SweepConfigError."""
-    import yaml
+    return _read_sweep_config(path)[0]
+
+
+def _read_sweep_config(path: str | os.PathLike) -> tuple[dict, dict[str, int]]:
+    """(config, line of every field): bounded YAML (aliases, nesting, size, UTF-8; _yaml.py)."""
+    from . import _yaml
 
     path = Path(path)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as e:  # a name too long, ...
+        raise SweepConfigError("<file>", f"cannot open it ({e.strerror or e})", str(path)[:300]) from None
+    if not exists:
         raise FileNotFoundError(f"sweep config not found: {path}")
     try:
-        cfg = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise SweepConfigError("<file>", f"not valid YAML{where}: {getattr(e, 'problem', e)}", str(path)) from None
+        cfg, lines = _yaml.load(path, "sweep config")
+    except _core.FileError as e:
+        raise SweepConfigError(e.field, str(e).split(f"field '{e.field}': ", 1)[-1], str(path), e.line) from None
     if not isinstance(cfg, Mapping):
-        raise SweepConfigError("<file>", f"expected a mapping of settings, got {type(cfg).__name__}", str(path))
-    return dict(cfg)
+        raise SweepConfigError("<file>", f"expected a mapping of settings, got {type(cfg).__name__}", str(path), 1)
+    return dict(cfg), lines
 
 
 def _param_info() -> dict[str, dict]:
@@ -296,21 +337,29 @@ def validate_sweep_config(cfg: Mapping[str, Any], source: str = "sweep config") 
     if not isinstance(cfg, Mapping):
         raise SweepConfigError("<config>", f"expected a mapping, got {type(cfg).__name__}", source)
     for k in cfg:
-        if k not in CONFIG_KEYS:
-            raise SweepConfigError(str(k), "unknown setting (expected one of " + ", ".join(CONFIG_KEYS) + ")", source)
+        if not isinstance(k, str) or k not in CONFIG_KEYS:
+            raise SweepConfigError(str(k)[:80], "unknown setting (expected one of " + ", ".join(CONFIG_KEYS) + ")",
+                                   source)
+    for section in ("grid", "population", "fixed", "subject"):
+        for k in (cfg.get(section) or {}) if isinstance(cfg.get(section), Mapping) else ():
+            if not isinstance(k, str):
+                raise SweepConfigError(f"{section}.{str(k)[:80]}", f"expected a name, got {type(k).__name__}", source)
     plan = _Plan()
-    plan.config = json.loads(json.dumps(dict(cfg), default=str))
+    try:
+        plan.config = json.loads(json.dumps(dict(cfg), default=str))
+    except (ValueError, TypeError, RecursionError) as e:  # a mapping that contains itself
+        raise SweepConfigError("<config>", f"expected plain settings (numbers, text, lists, mappings): {e}",
+                               source) from None
 
-    def integer(key: str, lo: int, hi: int | None = None) -> int:
+    def integer(key: str, lo: int, hi: int) -> int:
         v = cfg[key]
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo or (hi is not None and v > hi):
-            rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
-            raise SweepConfigError(key, f"expected an integer {rng}, got {v!r}", source)
+        if not _is_int(v) or v < lo or v > hi:
+            raise SweepConfigError(key, f"expected an integer in [{lo}, {hi}], got {v!r:.40}", source)
         return int(v)
 
     targets = list(_core.sweep_targets())
     if "target" in cfg:
-        if cfg["target"] not in targets:
+        if not isinstance(cfg["target"], str) or cfg["target"] not in targets:
             raise SweepConfigError("target", f"expected one of {', '.join(targets)}, got {cfg['target']!r}", source)
         plan.target = cfg["target"]
     if plan.target == "exercise":
@@ -319,26 +368,36 @@ def validate_sweep_config(cfg: Mapping[str, Any], source: str = "sweep config") 
         plan.exercise = cfg["exercise"]
         try:
             _load_exercise(plan.exercise)
-        except (OSError, ValueError) as e:
-            raise SweepConfigError("exercise", str(e).splitlines()[0], source) from None
+        except (OSError, ValueError, MemoryError, RuntimeError) as e:
+            raise SweepConfigError("exercise", _first_line(e), source) from None
     elif "exercise" in cfg:
         raise SweepConfigError("exercise", f"only for target 'exercise', not {plan.target!r}", source)
     if "side" in cfg:
-        if cfg["side"] not in ("r", "l"):
+        if not isinstance(cfg["side"], str) or cfg["side"] not in ("r", "l"):
             raise SweepConfigError("side", f"expected 'r' or 'l', got {cfg['side']!r}", source)
         plan.side = cfg["side"]
-    for key, attr, lo, hi in (("seed", "seed", 0, None), ("chunk_size", "chunk_size", 1, None),
+    for key, attr, lo, hi in (("seed", "seed", 0, 2**63 - 1), ("chunk_size", "chunk_size", 1, MAX_CHUNK_SIZE),
                               ("n_jobs", "n_jobs", 0, 256), ("compression", "compression", 0, 9),
-                              ("samples", "samples", 1, None)):
+                              ("samples", "samples", 1, MAX_ROWS)):
         if key in cfg:
             setattr(plan, attr, integer(key, lo, hi))
     if "model" in cfg:
         m = cfg["model"]
         if not isinstance(m, (str, os.PathLike)) and not _is_model(m):
             raise SweepConfigError("model", f"expected 'default' or a model file path, got {m!r}", source)
-        if isinstance(m, (str, os.PathLike)) and str(m) != "default" and not Path(m).exists():
-            raise SweepConfigError("model", f"model file not found: {m}", source)
+        if isinstance(m, (str, os.PathLike)) and str(m) != "default":
+            try:
+                regular = Path(m).is_file()
+            except OSError as e:  # a name too long, ...
+                raise SweepConfigError("model", f"cannot open {str(m)[:200]!r} ({e.strerror or e})", source) from None
+            if not regular:
+                raise SweepConfigError("model", f"model file not found (or not a regular file): {str(m)[:200]}",
+                                       source)
         plan.model = m
+    try:
+        _load_generic(plan.model)
+    except (OSError, ValueError, MemoryError, RuntimeError) as e:
+        raise SweepConfigError("model", _first_line(e), source) from None
     if "subject" in cfg and cfg["subject"] is not None:
         s = cfg["subject"]
         if isinstance(s, _core.Subject):
@@ -347,8 +406,8 @@ def validate_sweep_config(cfg: Mapping[str, Any], source: str = "sweep config") 
             raise SweepConfigError("subject", f"expected a mapping of Subject fields, got {s!r}", source)
         try:
             _core.Subject(**{k: v for k, v in s.items()})
-        except (TypeError, ValueError) as e:
-            raise SweepConfigError("subject", str(e).splitlines()[0], source) from None
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise SweepConfigError("subject", _first_line(e), source) from None
         plan.subject = dict(s)
 
     known = _param_info()
@@ -386,13 +445,18 @@ def validate_sweep_config(cfg: Mapping[str, Any], source: str = "sweep config") 
         raise SweepConfigError("samples", "given without a population", source)
     if not plan.names:
         raise SweepConfigError("grid", "nothing to sweep: give a grid or a population", source)
+    if plan.n_rows > MAX_ROWS:
+        sizes = " x ".join(str(len(v)) for v in plan.grid_values)
+        raise SweepConfigError("grid" if plan.grid_values else "samples",
+                               f"expected at most {MAX_ROWS} rows, got {plan.n_rows} "
+                               f"({plan.samples if plan.dists else 1} samples x grid {sizes or '1'})", source)
     # the target's own check (parameter / target compatibility), still before any work
     try:
         model, _ = _load_generic(plan.model)
         _core.sweep_outputs(model, plan.target, plan.names, plan.fixed, plan.side, _subject(plan),
                             _load_exercise(plan.exercise))
     except ValueError as e:
-        raise SweepConfigError("target", str(e), source) from None
+        raise SweepConfigError("target", _first_line(e), source) from None
     return plan
 
 
@@ -583,9 +647,10 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
     Raises SweepConfigError (a ValueError naming the field) before any work when the settings
     are wrong.
     """
+    lines: dict[str, int] = {}
     if isinstance(config, (str, os.PathLike)):
         source = str(config)
-        cfg = load_sweep_config(config)
+        cfg, lines = _read_sweep_config(config)
     else:
         source = "sweep config"
         cfg = dict(config or {})
@@ -595,11 +660,15 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
                        ("compression", compression)):
         if value is not None:
             cfg[key] = value
+            lines = {k: v for k, v in lines.items() if k != key and not k.startswith((key + ".", key + "["))}
     if evaluate is not None:
         if not outputs:
             raise SweepConfigError("outputs", "a custom evaluate function needs the list of its output columns", source)
         cfg.setdefault("target", "single_leg_stance")
-    plan = validate_sweep_config(cfg, source)
+    try:
+        plan = validate_sweep_config(cfg, source)
+    except SweepConfigError as e:
+        raise e.at_line(lines) from None
     generic, _ = _load_generic(plan.model)
     base = _subject(plan)
     if evaluate is not None:

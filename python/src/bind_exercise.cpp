@@ -75,6 +75,8 @@ void bind_exercise(py::module_& m) {
       .def_property_readonly("repetition_duration", &Exercise::repetition_duration, "s")
       .def("__repr__", [](const Exercise& e) { return "<biomech._core.Exercise '" + e.id + "'>"; });
 
+  m.def("exercise_bounds", [] { return biomech::python::bounds_table(biomech::kExerciseBounds); },
+        "Bounds on an exercise file's numbers (name, unit, min, max, doc), checked before simulating.");
   m.def("load_exercise", &load_exercise, "path"_a,
         "Read an exercise file. FileNotFoundError when missing, FileError (file, line, field) when wrong.");
   m.def("parse_exercise", &parse_exercise, "text"_a, "file_name"_a = "<string>",

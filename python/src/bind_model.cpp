@@ -20,7 +20,9 @@
 #include "biomech/muscle_path.hpp"
 #include "biomech/osim.hpp"
 #include "biomech/scaling.hpp"
+#include "biomech/strength.hpp"
 #include "bindings.hpp"
+#include "fields_binding.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -281,13 +283,25 @@ void bind_loaders(py::module_& m) {
         }, "subject"_a = nullptr, "model_file"_a = std::string(),
         "The shipped default model file scaled to `subject` (the file's default subject when None).");
   m.def("default_model_path", &biomech::default_model_path);
-  m.def("import_osim", &biomech::import_osim, "path"_a,
-        "Read an OpenSim 4 .osim model (bodies, hip and knee joints, hip muscles).");
+  m.def(
+      "import_osim",
+      [](const std::string& path, const std::string& scope) { return biomech::import_osim(path, biomech::parse_osim_scope(scope)); },
+      "path"_a, "scope"_a = "hip",
+      "Read an OpenSim 4 .osim model: scope 'hip' (hip muscles, feet merged into the tibiae, as the exercises "
+      "use) or 'full' (every body, joint and muscle, for trial analysis).");
 }
 
 }  // namespace
 
 void bind_model(py::module_& m) {
+  m.def("model_bounds", [] { return biomech::python::bounds_table(biomech::kModelBounds); },
+        "Sanity bounds on a model's numbers (name, unit, min, max, doc), checked by every loader.");
+  m.attr("POSTURE_MARGIN_DEG") = biomech::kPostureMarginRad * 180.0 / M_PI;
+  m.attr("POSTURE_MARGIN_M") = biomech::kPostureMarginM;
+  m.attr("MAX_STRENGTH_SAMPLES") = biomech::kMaxStrengthSamples;
+  m.attr("MAX_TEXT_FILE_BYTES") = biomech::kMaxTextFileBytes;
+  m.attr("MAX_YAML_DEPTH") = biomech::kMaxYamlDepth;
+  m.attr("MAX_YAML_VALUES") = biomech::kMaxYamlValues;
   bind_parts(m);
   bind_model_class(m);
   bind_algorithms(m);

@@ -72,7 +72,9 @@ void bind_signal(py::module_& m) {
   m.def("opensim_lowpass_iir", &opensim_lowpass_iir, "x"_a, "dt"_a, "cutoff_hz"_a,
         "(n,) OpenSim's Signal::LowpassIIR (third-order Butterworth, forward then backward) on uniform samples.");
   m.def("natural_spline_interpolate", &natural_spline_interpolate, "x"_a, "y"_a, "t"_a, "degree"_a = 5,
-        "(k, m) natural interpolating spline of odd degree through (x, y (n, m)), evaluated at t (k,).");
+        "derivative"_a = 0,
+        "(k, m) natural interpolating spline of odd degree through (x, y (n, m)), evaluated at t (k,), or its "
+        "derivative-th time derivative.");
   m.def(
       "lowpass_like_opensim",
       [](const Eigen::Ref<const Eigen::VectorXd>& time, const Eigen::Ref<const Eigen::MatrixXd>& values, double fc) {

@@ -23,3 +23,4 @@ void bind_sweep(pybind11::module_& m);       // sweep_chunk: parallel sweeps (sw
 void bind_exercise(pybind11::module_& m);    // exercises: loader, simulate, summarize (exercise.hpp)
 void bind_dynamics(pybind11::module_& m);    // Hill muscle, pelvis forward dynamics (hill_muscle.hpp, pelvis_dynamics.hpp)
 void bind_signal(pybind11::module_& m);      // Butterworth filters, filtfilt, OpenSim's coordinate low-pass (signal.hpp)
+void bind_analyze(pybind11::module_& m);     // analysis of a recorded trial (analyze.hpp)

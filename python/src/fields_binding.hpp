@@ -110,10 +110,17 @@ void from_public(const FieldInfo& f, T& member, py::handle h, std::string_view w
   } else if constexpr (std::is_same_v<T, std::string>) {
     if (!py::isinstance<py::str>(h)) wrong("text");
     member = h.cast<std::string>();
-  } else if constexpr (is_eigen_v<T>) {
-    member = h.cast<T>() * f.unit.to_si;
   } else {
-    member = h.cast<T>();
+    // pybind11's own "Unable to cast" names neither the field nor what it takes
+    const char* expected = f.kind == FieldKind::mapping  ? "a mapping of names to numbers"
+                           : f.kind == FieldKind::matrix ? "a 2-D array of numbers"
+                                                         : "a list of numbers";
+    try {
+      if constexpr (is_eigen_v<T>) member = h.cast<T>() * f.unit.to_si;
+      else member = h.cast<T>();
+    } catch (const py::cast_error&) {
+      wrong(expected);
+    }
   }
 }
 
@@ -208,6 +215,22 @@ py::list fields_table() {
     }
     out.append(d);
   });
+  return out;
+}
+
+// A table of bounds (kExerciseBounds, kModelBounds) as a list of dicts name, unit, min, max, doc.
+template <std::size_t N>
+py::list bounds_table(const FieldInfo (&bounds)[N]) {
+  py::list out;
+  for (const FieldInfo& f : bounds) {
+    py::dict d;
+    d["name"] = std::string(f.name);
+    d["unit"] = std::string(f.unit.name);
+    d["min"] = f.min;
+    d["max"] = f.max;
+    d["doc"] = std::string(f.doc);
+    out.append(d);
+  }
   return out;
 }
 

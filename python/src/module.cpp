@@ -2,6 +2,7 @@
 #include <pybind11/pybind11.h>
 
 #include <exception>
+#include <string>
 
 #include "biomech/errors.hpp"
 #include "biomech/version.hpp"
@@ -32,20 +33,28 @@ namespace {
 // (FileError as biomech._core.FileError, a ValueError subclass carrying file,
 // line and field), FileNotFound -> FileNotFoundError. Anything else keeps
 // pybind11's defaults (std::invalid_argument -> ValueError, other -> RuntimeError).
+// Error text as a Python str: a message that quotes bytes of a damaged file
+// (invalid UTF-8) shows them as \x escapes instead of failing to decode.
+py::object text(const std::string& s) {
+  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "backslashreplace");
+  if (!o) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(o);
+}
+
 void translate(std::exception_ptr p) {
   try {
     if (p) std::rethrow_exception(p);
   } catch (const biomech::FileNotFound& e) {
-    PyErr_SetString(PyExc_FileNotFoundError, e.what());
+    PyErr_SetObject(PyExc_FileNotFoundError, text(e.what()).ptr());
   } catch (const biomech::FileError& e) {
     py::handle type = biomech::python::file_error_type();
-    py::object exc = py::reinterpret_borrow<py::object>(type)(e.what());
-    exc.attr("file") = e.file;
+    py::object exc = py::reinterpret_borrow<py::object>(type)(text(e.what()));
+    exc.attr("file") = text(e.file);
     exc.attr("line") = e.line;
-    exc.attr("field") = e.field;
+    exc.attr("field") = text(e.field);
     PyErr_SetObject(type.ptr(), exc.ptr());
   } catch (const biomech::InvalidArgument& e) {
-    PyErr_SetString(PyExc_ValueError, e.what());
+    PyErr_SetObject(PyExc_ValueError, text(e.what()).ptr());
   }
 }
 
@@ -68,4 +77,5 @@ PYBIND11_MODULE(_core, m) {
   bind_exercise(m);
   bind_dynamics(m);
   bind_signal(m);
+  bind_analyze(m);
 }

@@ -39,38 +39,60 @@ std::vector<double> read_doubles(hid_t f, const std::string& name, std::vector<h
   return v;
 }
 
+// Fixed-length strings (n of them, `size` bytes each, NUL-padded) as std::strings.
+std::vector<std::string> split_fixed(const std::vector<char>& buf, std::size_t n, std::size_t size) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string v(buf.data() + i * size, size);
+    v.erase(v.find_last_not_of('\0') + 1);
+    out.push_back(v);
+  }
+  return out;
+}
+
 std::vector<std::string> read_strings(hid_t f, const std::string& name) {
   const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
   const hid_t s = H5Dget_space(d);
   hsize_t n = 0;
   H5Sget_simple_extent_dims(s, &n, nullptr);
-  std::vector<char*> p(n);
-  const hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  if (n) H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data());
-  std::vector<std::string> out(p.begin(), p.end());
-  if (n) H5Dvlen_reclaim(t, s, H5P_DEFAULT, p.data());
+  const hid_t t = H5Dget_type(d);
+  EXPECT_FALSE(H5Tis_variable_str(t)) << name << ": strings are stored fixed-length";
+  const std::size_t size = H5Tget_size(t);
+  std::vector<char> buf(n * size);
+  if (n) H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
   H5Tclose(t);
   H5Sclose(s);
   H5Dclose(d);
-  return out;
+  return split_fixed(buf, n, size);
 }
 
 std::string read_string_attr(hid_t f, const std::string& obj, const std::string& name) {
   const hid_t a = H5Aopen_by_name(f, obj.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
   EXPECT_GE(a, 0) << obj << "@" << name;
   if (a < 0) return {};
-  const hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  char* p = nullptr;
-  H5Aread(a, t, &p);
-  std::string s = p ? p : "";
-  H5free_memory(p);
+  const hid_t t = H5Aget_type(a);
+  EXPECT_FALSE(H5Tis_variable_str(t)) << obj << "@" << name << ": strings are stored fixed-length";
+  const std::size_t size = H5Tget_size(t);
+  std::vector<char> buf(size);
+  H5Aread(a, t, buf.data());
   H5Tclose(t);
   H5Aclose(a);
-  return s;
+  return split_fixed(buf, 1, size)[0];
+}
+
+// True when dataset `name` carries the Fletcher-32 checksum filter.
+bool has_fletcher32(hid_t f, const std::string& name) {
+  const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
+  const hid_t dcpl = H5Dget_create_plist(d);
+  bool found = false;
+  for (int i = 0; i < H5Pget_nfilters(dcpl); ++i) {
+    unsigned flags = 0;
+    size_t n = 0;
+    if (H5Pget_filter2(dcpl, i, &flags, &n, nullptr, 0, nullptr, nullptr) == H5Z_FILTER_FLETCHER32) found = true;
+  }
+  H5Pclose(dcpl);
+  H5Dclose(d);
+  return found;
 }
 
 // Every dataset in the file, by H5Ovisit.
@@ -131,7 +153,10 @@ TEST(Hdf5Results, WritesDatasetsTablesAttributesWithUnits) {
   EXPECT_EQ(read_string_attr(f, "/comparison/peak_gmed_pct_mvic", "units"), "%");
   const auto datasets = all_datasets(f);
   EXPECT_EQ(datasets.size(), 6u);
-  for (const auto& d : datasets) EXPECT_GT(H5Aexists_by_name(f, d.c_str(), "units", H5P_DEFAULT), 0) << d;
+  for (const auto& d : datasets) {
+    EXPECT_GT(H5Aexists_by_name(f, d.c_str(), "units", H5P_DEFAULT), 0) << d;
+    EXPECT_TRUE(has_fletcher32(f, d)) << d;
+  }
   H5Fclose(f);
 }
 
@@ -234,8 +259,67 @@ TEST(Hdf5Results, RejectsBadInput) {
   TableColumn a{"a", "m", TableColumn::Kind::float64, {1.0, 2.0}, {}, {}};
   TableColumn b{"b", "m", TableColumn::Kind::float64, {1.0}, {}, {}};
   EXPECT_THROW(w.write_table("/t", {a, b}), biomech::InvalidArgument);
+  EXPECT_THROW(w.write_strings("/s", {"a", std::string("b\0c", 3)}), biomech::InvalidArgument);  // NUL would be lost
+  EXPECT_THROW(w.set_attribute("/x", "note", std::string("\0", 1)), biomech::InvalidArgument);
   w.commit();
   EXPECT_THROW(w.write("/y", std::vector<double>{1.0}, "m"), biomech::InvalidArgument);
+}
+
+// Empty lists and strings are stored (HDF5 needs a buffer even for no values).
+TEST(Hdf5Results, EmptyValues) {
+  const fs::path file = temp_dir() / "empty.h5";
+  {
+    ResultsWriter w(file.string());
+    w.create_group("/g");
+    w.set_attribute("/g", "keys", std::vector<std::string>{});
+    w.set_attribute("/g", "values", std::vector<double>{});
+    w.set_attribute("/g", "note", std::string());
+    w.write_strings("/g/names", {});
+    w.write_strings("/g/blank", {""});
+    w.write_table("/t", {});
+    w.commit();
+  }
+  const hid_t f = H5Fopen(file.string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  EXPECT_EQ(read_string_attr(f, "/g", "note"), "");
+  EXPECT_TRUE(read_strings(f, "/g/names").empty());
+  EXPECT_EQ(read_strings(f, "/g/blank"), std::vector<std::string>{""});
+  H5Fclose(f);
+}
+
+// A flipped bit in a dataset's data is caught by its checksum when read.
+TEST(Hdf5Results, ChecksumCatchesAFlippedDataBit) {
+  const fs::path file = temp_dir() / "flip.h5";
+  std::vector<double> v(1000);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = 0.25 + static_cast<double>(i);  // a recognisable pattern
+  {
+    ResultsWriter w(file.string());
+    w.write("/v", v, "m");
+    w.commit();
+  }
+  // find the stored bytes of v[500] and flip one bit of its mantissa
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const double x = v[500];
+  const std::string needle(reinterpret_cast<const char*>(&x), sizeof x);
+  const auto pos = bytes.find(needle);
+  ASSERT_NE(pos, std::string::npos);
+  bytes[pos] ^= 0x01;
+  {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << bytes;
+  }
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const hid_t f = H5Fopen(file.string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  const hid_t d = H5Dopen2(f, "/v", H5P_DEFAULT);
+  std::vector<double> back(v.size());
+  EXPECT_LT(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, back.data()), 0);
+  H5Dclose(d);
+  H5Fclose(f);
 }
 
 TEST(Hdf5Results, ModelMusclesAndSubject) {
@@ -263,7 +347,10 @@ TEST(Hdf5Results, ModelMusclesAndSubject) {
   EXPECT_TRUE(std::isnan(read_doubles(f, "/subject/pelvis_width_m")[0]));
   EXPECT_EQ(read_string_attr(f, "/subject", "sex"), "female");
   EXPECT_EQ(read_doubles(f, "/subject/strength_scale/factor"), std::vector<double>{0.5});
-  for (const auto& d : all_datasets(f)) EXPECT_GT(H5Aexists_by_name(f, d.c_str(), "units", H5P_DEFAULT), 0) << d;
+  for (const auto& d : all_datasets(f)) {
+    EXPECT_GT(H5Aexists_by_name(f, d.c_str(), "units", H5P_DEFAULT), 0) << d;
+    EXPECT_TRUE(has_fletcher32(f, d)) << d;
+  }
   H5Fclose(f);
 }
 

@@ -122,3 +122,30 @@ TEST(InverseDynamics, BadLoadsAreRejected) {
   bad.body = 7;
   EXPECT_THROW(generalized_forces(m, d, {}, {bad}), InvalidArgument);
 }
+
+// A Data made for another model would index out of bounds: every algorithm refuses it
+// with an InvalidArgument that names itself and the size that does not match.
+TEST(InverseDynamics, DataOfAnotherModelIsRefused) {
+  const Model m = test_models::tiny_model();
+  Model other = m;  // one muscle fewer
+  other.muscles.pop_back();
+  other.finalize();
+  Data wrong(other), right(m);
+  const Eigen::VectorXd q = m.default_posture();
+  auto refused = [&](const char* caller, auto&& call) {
+    try {
+      call();
+      ADD_FAILURE() << caller << " accepted a Data of another model";
+    } catch (const InvalidArgument& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind(std::string(caller) + ": expected a Data made for this model", 0), 0u) << what;
+    }
+  };
+  refused("forward_kinematics", [&] { forward_kinematics(m, wrong, q); });
+  refused("compute_muscle_paths", [&] { compute_muscle_paths(m, wrong, q); });
+  refused("generalized_forces", [&] { generalized_forces(m, wrong, {}, {}); });
+  refused("center_of_mass", [&] { center_of_mass(m, wrong); });
+  std::vector<Vec3> f, mo;
+  refused("body_inertial_loads", [&] { body_inertial_loads(m, wrong, {}, f, mo); });
+  EXPECT_NO_THROW(check(m, right));
+}

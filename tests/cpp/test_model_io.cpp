@@ -462,7 +462,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"child_of_two_joints", "    parent: femur_r\n    child: tibia_r\n", "    parent: femur_r\n    child:  femur_r\n",
                 "child:  femur_r", "joints[knee_r].child"},
         BadCase{"yaml_syntax", "  - {name: tibia_r, mass_kg: 3.7075,", "  - {name: tibia_r, mass_kg: [3.7075,",
-                "mass_kg: [3.7075", ""}));
+                "mass_kg: [3.7075", "<file>"}));
 
 TEST(ModelIo, TopLevelMustBeAMapping) {
   EXPECT_THROW(parse_model_file("- just\n- a list\n", "list.yaml"), FileError);

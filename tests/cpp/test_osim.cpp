@@ -548,3 +548,22 @@ TEST(OsimReference, DefaultModelFileReproducesTheImport) {
   }
   EXPECT_LE(worst, 1e-9);
 }
+
+// Scope full: every body, joint and muscle of the person, nothing merged, so that
+// inverse dynamics runs from the ground up (the feet carry the ground forces).
+TEST(OsimReference, FullScopeKeepsEveryBodyJointAndMuscle) {
+  const std::string osim = reference_model("gait2392_thelen2003muscle.osim");
+  if (!fs::exists(osim)) GTEST_SKIP() << "reference model not found (set BIOMECH_SHARED): " << osim;
+  const Model m = import_osim(osim, OsimScope::full);
+  EXPECT_EQ(m.bodies.size(), 12u);   // pelvis, torso, and per side femur, tibia, talus, calcn, toes
+  EXPECT_EQ(m.nq(), 23);             // gait2392's 23 dof
+  EXPECT_EQ(m.n_muscles(), 92);      // its 92 muscles
+  for (const char* b : {"talus_r", "calcn_r", "toes_l", "torso"}) EXPECT_GE(m.body_index(b), 0) << b;
+  for (const char* c : {"ankle_angle_r", "subtalar_angle_l", "mtp_angle_r", "lumbar_rotation"})
+    EXPECT_GE(m.posture_coordinate(c), 0) << c;
+  EXPECT_NEAR(m.total_mass(), 75.1646, 1e-9);  // the same mass, no body left out
+  const Model hip = import_osim(osim, OsimScope::hip);
+  EXPECT_EQ(hip.n_muscles(), 54);
+  EXPECT_EQ(parse_osim_scope("full"), OsimScope::full);
+  EXPECT_THROW(parse_osim_scope("legs"), InvalidArgument);
+}

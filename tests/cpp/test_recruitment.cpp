@@ -42,7 +42,8 @@ Problem random_problem(std::mt19937& rng, int n, int m, double amax) {
 
 // The optimality conditions of the primal, checked from the outputs alone:
 // feasibility (A a + m = tau), bounds, reserve stationarity (2 w_r m / m_ref^2 = lambda),
-// activation stationarity with complementarity (p a^(p-1) = s inside, s <= 0 at 0, s >= p at 1).
+// activation stationarity with complementarity (p a^(p-1) = s inside, s <= p a_min^(p-1) at a_min,
+// s >= p at 1).
 // equality_tol: 1e-9 N m unless a reserve carries a large moment (see below).
 void expect_kkt(const Problem& pr, const RecruitmentOptions& o, const RecruitmentResult& r,
                 double equality_tol = 1e-9) {
@@ -57,10 +58,11 @@ void expect_kkt(const Problem& pr, const RecruitmentOptions& o, const Recruitmen
   const double tol = 1e-7 * (1.0 + s.cwiseAbs().maxCoeff());
   for (int i = 0; i < r.activation.size(); ++i) {
     const double a = r.activation[i];
-    EXPECT_GE(a, 0.0);
+    const double lo = o.min_activation;
+    EXPECT_GE(a, lo);
     EXPECT_LE(a, 1.0);
-    if (a <= 0.0) {
-      EXPECT_LE(s[i], tol) << "muscle " << i << " at 0 with positive reduced gradient";
+    if (a <= lo) {
+      EXPECT_LE(s[i], o.p * std::pow(lo, o.p - 1.0) + tol) << "muscle " << i << " at a_min would rather be higher";
     } else if (a >= 1.0) {
       EXPECT_GE(s[i], o.p - tol) << "muscle " << i << " at 1 would rather be lower";
     } else {
@@ -99,6 +101,34 @@ TEST(Recruitment, OtherExponentsMeetKkt) {
       expect_kkt(pr, o, r);
     }
   }
+}
+
+// A lower bound on the activations (OpenSim's min_control): KKT with the bound,
+// and every muscle at least at a_min even where it opposes the moment.
+TEST(Recruitment, MinimumActivationMeetsKkt) {
+  std::mt19937 rng(3);
+  RecruitmentWorkspace w;
+  RecruitmentResult r;
+  for (double p : {2.0, 3.0}) {
+    RecruitmentOptions o;
+    o.p = p;
+    o.min_activation = 0.05;
+    for (int k = 0; k < 100; ++k) {
+      const Problem pr = random_problem(rng, 27, 4, 0.6);
+      solve_recruitment(pr.R, pr.F, pr.tau, o, w, r);
+      expect_kkt(pr, o, r);
+      EXPECT_GE(r.activation.minCoeff(), 0.05);
+      EXPECT_LT(r.reserve.cwiseAbs().maxCoeff(), 1e-3);
+    }
+  }
+  // closed form: one muscle, no moment asked: it sits at a_min, its moment on the reserve
+  RecruitmentOptions o;
+  o.min_activation = 0.1;
+  MatrixXd R(1, 1);
+  R << 0.05;
+  solve_recruitment(R, VectorXd::Constant(1, 1000.0), VectorXd::Zero(1), o, w, r);
+  EXPECT_DOUBLE_EQ(r.activation[0], 0.1);
+  EXPECT_NEAR(r.reserve[0], -5.0, 1e-9);  // 0.1 * 1000 N * 0.05 m taken back by the reserve
 }
 
 TEST(Recruitment, IdenticalMusclesShareEquallyClosedForm) {

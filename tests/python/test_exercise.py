@@ -302,9 +302,9 @@ def test_cli_compare_out_writes_table_and_time_series(tmp_path, capsys, model):
     with h5py.File(out, "r") as f:
         assert set(f["simulations"]) == {"clamshell", "hip_hitch"}
         g = f["simulations/clamshell"]
-        assert g["force:glut_med3_r_n"].attrs["units"] == "N"
-        assert g["posture:hip_flexion_r_rad"].attrs["units"] == "rad"
-        assert g["hip_contact_force_bw"].attrs["units"] == "BW"
+        units = {k: g[k].attrs["units"].decode() for k in  # fixed-length UTF-8 (checksummed) attributes
+                 ("force:glut_med3_r_n", "posture:hip_flexion_r_rad", "hip_contact_force_bw")}
+        assert units == {"force:glut_med3_r_n": "N", "posture:hip_flexion_r_rad": "rad", "hip_contact_force_bw": "BW"}
     back = biomech.load_results(out)
     ts = simulate(model, "clamshell")
     np.testing.assert_allclose(np.asarray(back.simulations["clamshell"]["force:glut_med3_r_n"]),

@@ -15,11 +15,11 @@ from biomech.fields import field_arguments, scalar_fields
 from biomech.results import units_for
 
 OPTIONS = [_core.StanceOptions, _core.LeverInput, _core.QAngleOptions, _core.RecruitmentOptions,
-           _core.SimulateOptions]
+           _core.SimulateOptions, _core.AnalyzeOptions]
 # inputs that must be given (their C++ default is a placeholder outside the bounds)
 REQUIRED = {("LeverInput", "partial_weight_n")}
 RESULTS = [_core.StanceResult, _core.LeverResult, _core.WeaknessResult, _core.QAngleResult, _core.ExerciseSummary,
-           _core.Subject]
+           _core.Subject, _core.HipFrame]
 
 
 @pytest.mark.parametrize("struct", OPTIONS + RESULTS, ids=lambda s: s.__name__)
@@ -39,7 +39,7 @@ def test_options_take_every_field_by_keyword_and_check_its_bounds(struct):
             continue
         lo, hi = f["min"], f["max"]
         assert math.isfinite(lo) and math.isfinite(hi), f"{f['name']}: an option needs bounds"
-        if (struct.__name__, f["name"]) not in REQUIRED:
+        if (struct.__name__, f["name"]) not in REQUIRED and f["default"] is not None:  # None: optional, not given
             assert lo <= f["default"] <= hi, f"{f['name']}: default {f['default']} outside [{lo}, {hi}]"
         inside = struct(**{f["name"]: hi})
         assert getattr(inside, f["name"]) == pytest.approx(hi)

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import biomech
+from opensim_oracle import import_opensim
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SHARED = pathlib.Path(os.environ.get("BIOMECH_SHARED", REPO.parent / "shared"))
@@ -95,7 +96,7 @@ def opensim_moment_arms(path: pathlib.Path, muscles: list[str], q_named: list[di
     """OpenSim's path lengths (n, n_muscles), and its computeMomentArm and -dL/dq
     (central difference of its own path length) for every posture, muscle and
     coordinate in COORDS (n, n_muscles, len(COORDS)), all in m."""
-    osim = pytest.importorskip("opensim")
+    osim = import_opensim()  # logs to the console only: OpenSim would write opensim.log beside the model
     model = osim.Model(str(path))
     state = model.initSystem()
     cs = model.getCoordinateSet()

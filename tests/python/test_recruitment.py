@@ -108,6 +108,19 @@ def test_p3_agrees_with_scipy():
         assert np.abs(r.activation - ref).max() < 1e-6
 
 
+def test_minimum_activation_agrees_with_scipy():
+    """A lower bound on every activation (OpenSim's min_control): same optimum as SLSQP with that bound."""
+    rng = np.random.default_rng(11)
+    R, F, tau = random_frames(rng, 40, m=4, amax=0.6)
+    for p in (2.0, 3.0):
+        for k in range(len(tau)):
+            r = solve_recruitment(R[k], F[k], tau[k], p=p, min_activation=0.05)
+            ref, _, res = solve_recruitment_slsqp(R[k], F[k], tau[k], p=p, min_activation=0.05)
+            assert res.converged and r.converged
+            assert r.activation.min() >= 0.05
+            assert np.abs(r.activation - ref).max() < 1e-6
+
+
 def test_batch_equals_single_frames_and_warm_start_finds_the_same_optimum():
     rng = np.random.default_rng(5)
     R, F, tau = random_frames(rng, 300, m=4)

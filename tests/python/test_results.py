@@ -57,6 +57,11 @@ def sample_objects():
     return comparison, sims
 
 
+def text(v) -> str:
+    """A string attribute read with plain h5py (fixed-length UTF-8: bytes)."""
+    return v.decode() if isinstance(v, bytes) else v
+
+
 def test_every_dataset_reads_with_h5py_and_has_units(tmp_path):
     comparison, sims = sample_objects()
     path = biomech.save_results(tmp_path / "r.h5", comparison=comparison, simulations=sims,
@@ -69,17 +74,19 @@ def test_every_dataset_reads_with_h5py_and_has_units(tmp_path):
             assert "units" in d.attrs, name
             d[...]  # readable
             u = d.attrs["units"]
-            assert (isinstance(u, str) and u) or (len(u) > 0), name
-        assert f.attrs["format"] == _core.RESULTS_FORMAT
-        assert f.attrs["package_version"] == biomech.__version__
-        assert json.loads(f.attrs["options"]) == {"exercises": "all", "p": 2}
-        assert len(f.attrs["created_utc"]) == 20 and f.attrs["created_utc"].endswith("Z")
+            assert (isinstance(u, bytes) and u) or (len(u) > 0), name
+            assert d.fletcher32, name  # every dataset carries a checksum
+        # strings are fixed-length UTF-8 (inside checksummed objects): h5py gives bytes
+        assert text(f.attrs["format"]) == _core.RESULTS_FORMAT
+        assert text(f.attrs["package_version"]) == biomech.__version__
+        assert json.loads(text(f.attrs["options"])) == {"exercises": "all", "p": 2}
+        assert len(text(f.attrs["created_utc"])) == 20 and text(f.attrs["created_utc"]).endswith("Z")
         assert f.attrs["git_commit"]
         # units follow the column names
-        assert f["comparison/gmed_peak_percent_mvic"].attrs["units"] == "%MVIC"
-        assert f["simulations/clamshell/hip_contact_force_bw"].attrs["units"] == "BW"
-        assert f["simulations/clamshell/hip_adduction_moment_nm"].attrs["units"] == "N m"
-        assert f["sweep/mass_kg"].attrs["units"] == "kg"
+        assert text(f["comparison/gmed_peak_percent_mvic"].attrs["units"]) == "%MVIC"
+        assert text(f["simulations/clamshell/hip_contact_force_bw"].attrs["units"]) == "BW"
+        assert text(f["simulations/clamshell/hip_adduction_moment_nm"].attrs["units"]) == "N m"
+        assert text(f["sweep/mass_kg"].attrs["units"]) == "kg"
         # plain h5py sees the table's values
         np.testing.assert_array_equal(f["comparison/gmed_peak_percent_mvic"][...], comparison["gmed_peak_percent_mvic"])
         assert list(f["comparison/exercise"].asstr()[...]) == list(comparison["exercise"])

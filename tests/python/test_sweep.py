@@ -80,11 +80,11 @@ def test_streaming_to_hdf5(local, tmp_path):
     with h5py.File(path, "r") as f:
         g = f["sweep"]
         assert g.attrs["n_rows"] == len(local)
-        assert g.attrs["target"] == "single_leg_stance"
+        assert g.attrs["target"] == b"single_leg_stance"  # fixed-length UTF-8: bytes in plain h5py
         for name in g:
             assert "units" in g[name].attrs
             assert g[name].maxshape == (None,)  # appendable
-        assert g["mass_kg"].attrs["units"] == "kg"
+        assert g["mass_kg"].attrs["units"] == b"kg"
         assert "muscles" in f and "model" in f and "subject" in f
 
 

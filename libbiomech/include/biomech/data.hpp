@@ -50,8 +50,10 @@ struct Data {
 // True when `data` was made for a model of `model`'s structure (the same
 // coordinates, bodies, joints and muscles; a scaled copy fits).
 bool fits(const Model& model, const Data& data);
-// Throws InvalidArgument unless fits(model, data): a Data made for another
-// model would index out of bounds.
-void check(const Model& model, const Data& data);
+// Throws InvalidArgument "<caller>: expected a Data made for this model
+// (Data(model)), got ..." naming the first size that does not match the model
+// (coordinates, bodies, joints, muscles). Every algorithm that takes
+// (const Model&, Data&) calls it first.
+void check(const Model& model, const Data& data, const char* caller = "check");
 
 }  // namespace biomech

@@ -1,6 +1,7 @@
 // Exception hierarchy. Python maps InvalidArgument -> ValueError,
 // FileError -> ValueError (with file/line/field in the message), NotFound -> FileNotFoundError.
 #pragma once
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -21,6 +22,13 @@ struct FileError : std::runtime_error {
   int line;
   std::string field;
 };
+
+// The largest input file (model, exercise, .osim, postures) a loader reads;
+// the largest OpenSim model in use is ~2 MB.
+inline constexpr std::size_t kMaxTextFileBytes = 64u << 20;
+// YAML documents: nesting depth, and values once aliases are expanded.
+inline constexpr int kMaxYamlDepth = 64;
+inline constexpr std::size_t kMaxYamlValues = 1000000;
 
 // A file that does not exist.
 struct FileNotFound : std::runtime_error {

@@ -351,6 +351,29 @@ struct LumpedKnee {
 };
 LumpedKnee lumped_knee(const Model& model, char side);
 
+// Bounds on the numbers of an exercise, in the file's units, checked (with the
+// file, line and field in the error) by check_exercise, exercise_times and
+// simulate before any frame is allocated. They keep every result finite and
+// every run bounded (at most max rate x max duration = 600,001 frames);
+// docs/errors.md lists them. `[]` stands for any list index or load name.
+inline constexpr FieldInfo kExerciseBounds[] = {
+    {"motion.sample_rate_hz", units::hz, 1e-3, 1000, "frames per second of one repetition"},
+    {"motion.keyframes[].t_s", units::s, 0, 600, "keyframe time: a repetition lasts at most 10 min"},
+    {"dose.sets", units::one, 0, 100, "sets"},
+    {"dose.reps", units::one, 0, 1000, "repetitions per set"},
+    {"dose.hold_s", units::s, 0, 600, "hold per repetition"},
+    {"dose.rest_s", units::s, 0, 3600, "rest between sets"},
+    {"loads[].mass_kg", units::kg, 0, 500, "a weight's mass"},
+    {"loads[].stiffness_n_per_m", units::n_per_m, 0, 1e5, "a band's stiffness"},
+    {"loads[].rest_length_m", units::m, -kUnbounded, 10, "a band's rest length (< 0: taut in the first frame)"},
+    {"loads[].pretension_n", units::n, 0, 1e4, "a band's tension in the first frame"},
+    {"loads[].force_n", units::n, -1e4, 1e4, "a push force"},
+    {"loads[].force_bw", units::bw, -10, 10, "a push force in body weights"},
+    {"[].fraction", units::one, -10, 10, "a point's place between two landmarks"},
+    {"[].offset_m", units::m, -2, 2, "each component of a point's offset"},
+    {"[].offset_h", units::one, -2, 2, "each component of a point's offset in subject heights"},
+};
+
 // Posture (nq) of `exercise` at time t (s) as the file writes it, before any
 // balancing (SimulationResult::posture holds the balanced postures), with first
 // and second time derivatives; coordinates not named keep the model default. Throws

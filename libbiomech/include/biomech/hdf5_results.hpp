@@ -7,6 +7,12 @@
 // columns differ may carry one unit per column). Datasets are chunked and,
 // with `compression` > 0, gzip-compressed.
 //
+// Damage is detectable: every dataset carries a Fletcher-32 checksum per chunk,
+// the file uses the HDF5 1.10 format (checksummed superblock, object headers,
+// chunk indexes and heaps), and strings are fixed-length UTF-8 (in checksummed
+// chunks and object headers, not in the unchecksummed global heap). Text must
+// not contain NUL characters.
+//
 // Writes are atomic: the writer works on a temporary file in the target's
 // directory (".<name>.tmp-<pid>-<n>"); commit() flushes, closes and fsyncs it,
 // then renames it over the target (and fsyncs the directory). A process that
@@ -32,7 +38,8 @@ namespace biomech {
 
 // Format name and version written as the root attributes `format` and `format_version`.
 inline constexpr const char* kResultsFormat = "biomech-results";
-inline constexpr int kResultsFormatVersion = 1;
+// 2: checksums (Fletcher-32 data, 1.10 metadata), fixed-length strings; 1: neither.
+inline constexpr int kResultsFormatVersion = 2;
 
 struct DatasetOptions {
   int compression = 0;      // gzip level 0 (none) .. 9

@@ -1,6 +1,8 @@
 // Forward kinematics of the body tree.
 #pragma once
 #include <Eigen/Core>
+#include <cmath>
+#include <string>
 
 #include "biomech/data.hpp"
 #include "biomech/model.hpp"
@@ -11,6 +13,15 @@ namespace biomech {
 // coordinate, the motion terms used by the moment-arm algorithm.
 // Throws InvalidArgument when q has the wrong size or a non-finite entry.
 void forward_kinematics(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q);
+
+// A posture's sane bound: every coordinate within its joint range widened by
+// kPostureMarginRad (one turn) for rotations and kPostureMarginM for
+// translations. Far outside it, coupled coordinates (splines, polynomials of
+// the knee angle) and path lengths overflow; forward_kinematics throws
+// InvalidArgument "<where>: expected <coordinate> in [a, b] deg, got x" there.
+inline constexpr double kPostureMarginRad = 2 * M_PI;
+inline constexpr double kPostureMarginM = 1.0;
+void check_posture_bounds(const Model& model, const Eigen::Ref<const Eigen::VectorXd>& q, const std::string& where);
 
 // Position in ground (m) of a point given in a body frame; needs forward_kinematics first.
 Vec3 point_in_ground(const Data& data, int body, const Vec3& local);

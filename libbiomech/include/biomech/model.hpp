@@ -120,6 +120,24 @@ struct Muscle {
   std::vector<PathWrap> wraps;
 };
 
+// Sanity bounds on a model's numbers (SI), checked by Model::finalize (so by
+// every loader and by scaling): far beyond any human model, they keep lengths,
+// moment arms and forces finite. docs/errors.md lists them.
+inline constexpr FieldUnit kKgM2{"kg m^2", 1.0};
+inline constexpr FieldInfo kModelBounds[] = {
+    {"body mass", units::kg, 0, 1000, "mass of a body"},
+    {"body centre of mass", units::m, -10, 10, "each component, in the body frame"},
+    {"body inertia", kKgM2, -1000, 1000, "each component"},
+    {"coordinate range (rotation)", units::rad, -20 * M_PI, 20 * M_PI, "range limits of an independent rotational coordinate"},
+    {"coordinate range (translation)", units::m, -100, 100, "range limits of an independent translational coordinate"},
+    {"joint offset", units::m, -10, 10, "each component of a joint frame's origin"},
+    {"wrap cylinder radius", units::m, 1e-6, 1, "radius of a wrapping cylinder"},
+    {"point location", units::m, -10, 10, "each component of a landmark or muscle path point, in its body frame"},
+    {"max isometric force", units::n, 0, 1e5, "of a muscle"},
+    {"optimal fibre length", units::m, 1e-4, 2, "of a muscle"},
+    {"tendon slack length", units::m, 0, 5, "of a muscle"},
+};
+
 struct Model {
   std::string name;
   std::string source;           // provenance / citation of the geometry

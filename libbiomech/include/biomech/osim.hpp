@@ -10,13 +10,24 @@
 
 namespace biomech {
 
+// What import_osim keeps.
+//  hip:  the hip model of the exercises: the muscles that cross the hip and the
+//        bodies they need; feet merged into the tibiae, arms into the torso.
+//  full: every body of the person with its joint (ankle, subtalar, toes, back,
+//        patellae...) and every muscle, so that inverse dynamics runs from the
+//        ground up (analysis of recorded trials, biomech.analyze).
+enum class OsimScope { hip, full };
+// "hip" or "full"; throws InvalidArgument otherwise.
+OsimScope parse_osim_scope(const std::string& name);
+
 // Reads an OpenSim 4 (XML version >= 40000) model and returns a finalized Model.
-//  - Muscles: those with a path point on `pelvis` and one on a femur, tibia or
-//    patella body. PathPoint, ConditionalPathPoint, MovingPathPoint and
+//  - Muscles (scope hip): those with a path point on `pelvis` and one on a femur, tibia or
+//    patella body; (scope full) every muscle. PathPoint, ConditionalPathPoint, MovingPathPoint and
 //    WrapCylinder (PathWrap range, quadrant) are supported; any other point type
 //    or wrap object (WrapEllipsoid, WrapSphere, WrapTorus, ...) on such a muscle
 //    throws FileError naming the muscle. Other muscles are left out unread.
-//  - Bodies: pelvis, every body a hip muscle or its wrap cylinders attach to,
+//  - Bodies (scope full): every body of the person, none merged.
+//    Bodies (scope hip): pelvis, every body a hip muscle or its wrap cylinders attach to,
 //    their ancestors, and the bodies jointed directly to the pelvis (torso).
 //    Every other body connected to the pelvis is merged rigidly, at the default
 //    posture, into its nearest kept ancestor (feet into tibiae, arms into the
@@ -30,7 +41,7 @@ namespace biomech {
 //    height and sex are not in .osim files and keep the Subject defaults.
 // Throws FileNotFound for a missing file, FileError(file, XML line, element path,
 // message) for anything unreadable or unsupported.
-Model import_osim(const std::string& path);
+Model import_osim(const std::string& path, OsimScope scope = OsimScope::hip);
 
 // Group and segment of a muscle, from its name without the _r/_l suffix, for
 // gait2392 and Rajagopal 2016 names (glut_med1 / glmed1 -> {"gluteus_medius",

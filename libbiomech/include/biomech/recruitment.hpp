@@ -2,7 +2,7 @@
 //
 //   minimise   sum_i a_i^p  +  w_r * sum_j (m_j / m_ref)^2
 //   subject to sum_i R_ji F_i a_i + m_j = tau_j   (every balanced dof j)
-//              0 <= a_i <= 1
+//              a_min <= a_i <= 1
 //
 // R (m x n, m) moment arms of the muscles about the balanced dofs, F (n, N)
 // the force-length-scaled maximal forces, tau (m, N m) the moments the muscles
@@ -26,6 +26,7 @@ namespace biomech {
 
 struct RecruitmentOptions {
   double p = 2.0;                     // activation exponent (2 default, 3 optional; p > 1)
+  double min_activation = 0.0;        // a_min: lower bound of every activation (OpenSim's min_control)
   double reserve_weight = 1e4;        // cost weight w_r of the reserves
   double reserve_reference_nm = 1.0;  // m_ref
   double tolerance_nm = 1e-10;        // on the moment equality
@@ -42,6 +43,8 @@ struct RecruitmentOptions {
     using S = RecruitmentOptions;
     return std::tuple{
         field("p", &S::p, units::one, 1.01, 10, "activation exponent of the cost sum a^p (2 default, 3 optional)"),
+        field("min_activation", &S::min_activation, units::one, 0, 0.99,
+              "lower bound of every activation (OpenSim's min_control, 0.01 in gait2392)"),
         field("reserve_weight", &S::reserve_weight, units::one, 1e-12, 1e15,
               "cost weight w_r of the reserve actuators, w_r (m / m_ref)^2"),
         field("reserve_reference_nm", &S::reserve_reference_nm, units::nm, 1e-9, 1e6, "m_ref of the reserve cost"),
@@ -53,7 +56,7 @@ struct RecruitmentOptions {
 };
 
 struct RecruitmentResult {
-  Eigen::VectorXd activation;  // (n) 0..1
+  Eigen::VectorXd activation;  // (n) a_min..1
   Eigen::VectorXd force;       // (n) N
   Eigen::VectorXd reserve;     // (m) N m
   Eigen::VectorXd residual;    // (m) N m, tau - R F a - reserve (should be ~0)

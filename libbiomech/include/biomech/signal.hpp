@@ -79,9 +79,13 @@ Eigen::VectorXd pad_odd(const Eigen::Ref<const Eigen::VectorXd>& x, int pad);
 Eigen::VectorXd opensim_lowpass_iir(const Eigen::Ref<const Eigen::VectorXd>& x, double dt, double cutoff_hz);
 // Natural interpolating spline of odd degree 2m - 1 (m = 1..4; natural: derivatives
 // m..2m-2 vanish at both ends) through (x, y), evaluated at t (inside [x0, xn]);
-// y (n, k): one spline per column, returns (t.size(), k).
+// y (n, k): one spline per column, returns (t.size(), k): the values, or their
+// `derivative`-th time derivative (0..degree). Degree 5 with error variance 0 is
+// OpenSim's GCVSplineSet of coordinates (speeds and accelerations of the
+// InverseDynamicsTool and AnalyzeTool), degree 3 its GCVSpline of external loads.
 Eigen::MatrixXd natural_spline_interpolate(const Eigen::Ref<const Eigen::VectorXd>& x,
                                            const Eigen::Ref<const Eigen::MatrixXd>& y,
-                                           const Eigen::Ref<const Eigen::VectorXd>& t, int degree);
+                                           const Eigen::Ref<const Eigen::VectorXd>& t, int degree,
+                                           int derivative = 0);
 
 }  // namespace biomech

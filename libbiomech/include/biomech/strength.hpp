@@ -42,8 +42,9 @@ struct StrengthCurve {
   double peak_torque_per_kg = 0.0;     // N m / kg
 };
 // Angles from min_abduction_deg to max_abduction_deg (default -10 = 10 deg
-// adduction, to 40 deg abduction) in `samples` steps; velocity_deg_per_s >= 0
-// (0 = isometric).
+// adduction, to 40 deg abduction) in `samples` steps, 3 .. kMaxStrengthSamples;
+// velocity_deg_per_s >= 0 (0 = isometric).
+inline constexpr int kMaxStrengthSamples = 10000;
 StrengthCurve strength_curve(const Model& model, Data& data, char side, double min_abduction_deg = -10.0,
                              double max_abduction_deg = 40.0, int samples = 51, double velocity_deg_per_s = 0.0);
 

@@ -43,6 +43,8 @@ COMMAND_MODULES = [
     "biomech.cli.seesaw",  # stance, q-angle
     "biomech.cli.exercise",  # exercises, simulate, compare
     "biomech.cli.dynamics",  # trendelenburg, hip-hitch
+    "biomech.cli.analysis",  # analyze
+    "biomech.cli.validate",  # validate
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
