@@ -20,6 +20,8 @@
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle.hpp"
 #include "biomech/muscle_path.hpp"
+#include "biomech/q_angle.hpp"
+#include "biomech/seesaw.hpp"
 #include "biomech/strength.hpp"
 #include "internal.hpp"
 
@@ -346,6 +348,12 @@ struct LegSetup {
   double knee_extensor_max = 0.0;           // N m, lumped actuators' capacities
   double knee_flexor_max = 0.0;
   int knee_sign = 1;                        // model knee coordinate per unit of flexion
+  // frontal plane
+  int femur = -1;                           // the leg's subtree starts here
+  double leg_weight = 0.0;                  // N, weight of the subtree
+  std::vector<int> abductors;               // positions in `muscles` of the hip abductors (abductor_muscles)
+  std::vector<int> quadriceps;              // positions in `muscles` of the rectus femoris and vasti
+  bool has_q_landmarks = false;             // asis, patella centre, tibial tuberosity of this side
 };
 
 LegSetup setup_leg(const Model& model, const Exercise& ex, const AnalysedLeg& leg, size_t li) {
@@ -378,6 +386,11 @@ LegSetup setup_leg(const Model& model, const Exercise& ex, const AnalysedLeg& le
     else if (knee > 1e-6) knee_only = true;
   }
   if (s.muscles.empty()) fail(ex, field, "model '" + model.name + "' has no muscle crossing the hip on side " + sfx);
+  s.femur = model.joints[s.hip_joint].child;
+  for (size_t b = 0; b < model.bodies.size(); ++b)
+    if (is_in_subtree(model, static_cast<int>(b), s.femur)) s.leg_weight += model.bodies[b].mass * model.gravity.norm();
+  s.has_q_landmarks = model.landmark_index("asis_" + sfx) >= 0 && model.landmark_index("patella_centre_" + sfx) >= 0 &&
+                      model.landmark_index("tibial_tuberosity_" + sfx) >= 0;
   if (knee_only) {
     // The knee's own muscles are in the model: balance the knee with all of them.
     for (int m = 0; m < model.n_muscles(); ++m)
@@ -389,6 +402,12 @@ LegSetup setup_leg(const Model& model, const Exercise& ex, const AnalysedLeg& le
     const LumpedKnee k = lumped_knee(model, leg.side);
     s.knee_extensor_max = k.extensor_max_moment;
     s.knee_flexor_max = k.flexor_max_moment;
+  }
+  const std::vector<int> abd = abductor_muscles(model, leg.side);
+  for (size_t i = 0; i < s.muscles.size(); ++i) {
+    const Muscle& mu = model.muscles[s.muscles[i]];
+    if (std::find(abd.begin(), abd.end(), s.muscles[i]) != abd.end()) s.abductors.push_back(static_cast<int>(i));
+    if (mu.group == "rectus_femoris" || mu.group.rfind("vast", 0) == 0) s.quadriceps.push_back(static_cast<int>(i));
   }
   return s;
 }
@@ -406,7 +425,57 @@ struct ExerciseSetup {
   std::vector<int> root;                          // posture indices of the root coordinates
   std::vector<double> band_rest_length;           // m, per load (bands only)
   double body_weight = 0.0;                       // N
+  // frontal plane: bodies and the coordinates the nearest posture moves
+  int pelvis = -1, torso = -1;                    // torso: the child of the lumbar joint (-1: none)
+  int pelvis_list = -1, lumbar_bending = -1;      // posture indices (-1: none)
+  double list_obliquity_sign = 1.0;               // d(right leg's pelvic obliquity) / d(pelvis_list), +-1
+  double lumbar_lean_sign = 1.0;                  // d(trunk lean toward the right) / d(lumbar_bending), +-1
 };
+
+// Ground axes: x anterior, y up (against gravity), z toward the right.
+// Pelvic obliquity for a leg of `side`: the pelvis's mediolateral axis from
+// horizontal, + when the other side is lower.
+double pelvic_obliquity(const Model& model, const Data& d, int pelvis, char side) {
+  const double sigma = side == 'r' ? 1.0 : -1.0;
+  const Vec3 up = -model.gravity.normalized();
+  return std::asin(std::clamp(sigma * d.body_pose[pelvis].linear().col(2).dot(up), -1.0, 1.0));
+}
+
+// Trunk lean toward `side`: the torso's long axis from vertical in the ground frontal plane.
+double trunk_lean(const Model& model, const Data& d, int torso, char side) {
+  if (torso < 0) return std::numeric_limits<double>::quiet_NaN();
+  const double sigma = side == 'r' ? 1.0 : -1.0;
+  const Vec3 y = d.body_pose[torso].linear().col(1), up = -model.gravity.normalized();
+  return std::atan2(sigma * y.dot(Vec3::UnitZ()), y.dot(up));
+}
+
+// Bodies and coordinates of the frontal plane, and the signs of pelvis_list and
+// lumbar_bending (by forward kinematics of a small step from neutral).
+void frontal_setup(const Model& model, Data& scratch, ExerciseSetup& s) {
+  s.pelvis = model.body_index("pelvis");
+  s.pelvis_list = model.posture_coordinate("pelvis_list");
+  s.lumbar_bending = model.posture_coordinate("lumbar_bending");
+  if (s.lumbar_bending >= 0) {
+    const int ci = model.independent[s.lumbar_bending];
+    for (const Joint& j : model.joints)
+      for (const auto& ax : j.rotations)
+        if (ax.coordinate == ci) s.torso = j.child;
+  }
+  if (s.pelvis < 0) return;
+  const Eigen::VectorXd q0 = standing_posture(model);
+  const auto slope = [&](int pi, auto&& measure) {
+    Eigen::VectorXd q = q0;
+    q[pi] += 1e-3;
+    forward_kinematics(model, scratch, q);
+    const double up = measure();
+    forward_kinematics(model, scratch, q0);
+    return up - measure() >= 0.0 ? 1.0 : -1.0;
+  };
+  if (s.pelvis_list >= 0)
+    s.list_obliquity_sign = slope(s.pelvis_list, [&] { return pelvic_obliquity(model, scratch, s.pelvis, 'r'); });
+  if (s.lumbar_bending >= 0 && s.torso >= 0)
+    s.lumbar_lean_sign = slope(s.lumbar_bending, [&] { return trunk_lean(model, scratch, s.torso, 'r'); });
+}
 
 // Resolves the exercise against the model (neutral posture in `neutral`);
 // FileError / InvalidArgument name the first field that does not fit.
@@ -435,6 +504,7 @@ ExerciseSetup resolve_exercise(const Model& model, const Exercise& ex, Data& neu
     if (ex.contacts[c].name == ex.balance.over) s.balance_contact = static_cast<int>(c);
   s.root = root_coordinates(model);
   s.body_weight = model.total_mass() * model.gravity.norm();
+  frontal_setup(model, neutral, s);
   return s;
 }
 
@@ -509,12 +579,16 @@ Vec3 balance_free_moment(const Model& model, const Exercise& ex, const ExerciseS
   return Vec3(M - P.cross(F));
 }
 
-// The posture at t: the trajectory's, with the balance coordinates moved so
-// that the balance contact's free moment about the horizontal ground axes
-// vanishes (Newton on 1-2 unknowns, finite-difference Jacobian). `bd` is scratch.
-Eigen::VectorXd balanced_posture(const Model& model, const Exercise& ex, const ExerciseSetup& s, double t, Data& bd) {
+// The posture at t: the trajectory's (plus `offset`, nq, when given: the nearest
+// posture's change), with the balance coordinates moved so that the balance
+// contact's free moment about the horizontal ground axes vanishes (Newton on
+// 1-2 unknowns, finite-difference Jacobian). `bd` is scratch. A posture that cannot
+// be balanced throws, or with `balanced` given sets it to false.
+Eigen::VectorXd balanced_posture(const Model& model, const Exercise& ex, const ExerciseSetup& s, double t, Data& bd,
+                                 const Eigen::VectorXd* offset = nullptr, bool* balanced = nullptr) {
   Eigen::VectorXd qb;
   s.trajectory.eval(t, qb, nullptr, nullptr);
+  if (offset) qb += *offset;
   const BalanceMap& bal = s.balance;
   if (!bal.active()) return qb;
   std::vector<const std::vector<std::pair<int, double>>*> dirs;
@@ -550,21 +624,32 @@ Eigen::VectorXd balanced_posture(const Model& model, const Exercise& ex, const E
     x += step;
     r = residual(x);
   }
-  if (r.norm() > 1e-6)
+  if (balanced) *balanced = r.norm() <= 1e-6;
+  if (r.norm() > 1e-6 && !balanced)
     fail(ex, "balance", "cannot balance over '" + ex.balance.over + "' at t = " + fmt(t) + " s (free moment " +
                             fmt(r.norm()) + " N m left)");
   return apply(x);
 }
 
-// After balancing, a joint coordinate may leave its range: say so.
-void check_frame_ranges(const Model& model, const Exercise& ex, const Eigen::VectorXd& q, double t) {
-  if (!ex.balance.over.size()) return;
+// After balancing, a joint coordinate may leave its range: the first such
+// coordinate (posture index), or -1.
+int out_of_range(const Model& model, const Exercise& ex, const Eigen::VectorXd& q) {
+  if (!ex.balance.over.size()) return -1;
   for (int pi = 0; pi < model.nq(); ++pi) {
     const int ci = model.independent[pi];
     if (is_root_coordinate(model, ci)) continue;
     const Coordinate& c = model.coordinates[ci];
-    if (q[pi] < c.range_min - 1e-9 || q[pi] > c.range_max + 1e-9)
-      fail(ex, "balance", "balancing moves " + c.name + " to " + fmt(q[pi] * kRad2Deg) + " deg at t = " + fmt(t) +
+    if (q[pi] < c.range_min - 1e-9 || q[pi] > c.range_max + 1e-9) return pi;
+  }
+  return -1;
+}
+
+// ... and say so.
+void check_frame_ranges(const Model& model, const Exercise& ex, const Eigen::VectorXd& q, double t) {
+  const int pi = out_of_range(model, ex, q);
+  if (pi >= 0) {
+    const Coordinate& c = model.coordinates[model.independent[pi]];
+    fail(ex, "balance", "balancing moves " + c.name + " to " + fmt(q[pi] * kRad2Deg) + " deg at t = " + fmt(t) +
                               " s, outside the joint range of model '" + model.name + "'");
   }
 }
@@ -781,6 +866,15 @@ SimulationResult empty_result(const Model& model, const Exercise& ex, const Exer
     lr.hip_contact_force.resize(n, 3);
     lr.hip_contact_force_bw.resize(n);
     lr.converged.assign(n, false);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (Eigen::VectorXd* v : {&lr.q_angle, &lr.knee_fppa, &lr.patella_lateral_pull, &lr.pelvic_obliquity,
+                               &lr.trunk_lean, &lr.lumbar_bending_moment, &lr.vertical_load_bw, &lr.body_weight_lever,
+                               &lr.abductor_lever, &lr.abductor_force, &lr.abductor_force_bw, &lr.hip_contact_angle})
+      v->setConstant(n, nan);
+    for (Eigen::VectorXd* v : {&lr.hip_adduction_change, &lr.hip_rotation_change, &lr.pelvic_obliquity_change,
+                               &lr.trunk_lean_change})
+      v->setZero(n);
+    lr.held.assign(n, true);
     res.legs.push_back(std::move(lr));
   }
   return res;
@@ -899,6 +993,176 @@ void leg_hip_contact_force(const Model& model, Data& data, const LegSetup& s, co
   lr.hip_contact_force_bw[f] = J.norm() / body_weight;
 }
 
+// Knee extensor moment arm that turns the lumped extensors' moment into a
+// quadriceps force (the 4.5 cm of kKneeExtensorMaxMoment).
+constexpr double kVastiMomentArm = 0.045;  // m
+// A leg bears weight when the ground pushes it up with at least this share of body weight.
+constexpr double kWeightBearingBw = 0.1;
+
+// Frontal-plane terms of one leg at frame f (forward kinematics and muscle paths
+// of `data` at q; lr's forces and hip contact force of frame f filled): Q-angle and
+// FPPA (q_angle.hpp, open chain: the tibia where the posture puts it), the
+// quadriceps' lateral pull on the patella, pelvic obliquity, trunk lean, lumbar
+// moment, the leg's vertical load and, where it bears weight, the seesaw terms
+// (seesaw.hpp). `qd` is scratch.
+void leg_frontal_plane(const Model& model, const Data& data, Data& qd, const Exercise& ex, const ExerciseSetup& setup,
+                       const LegSetup& s, const Eigen::VectorXd& q, const Eigen::VectorXd& tau,
+                       const SimulationResult& res, LegResult& lr, int f) {
+  const double sigma = s.side == 'r' ? 1.0 : -1.0;
+  const Vec3 up = -model.gravity.normalized();
+  const int nm = static_cast<int>(s.muscles.size());
+  if (s.has_q_landmarks) {
+    double quadriceps = 0.0;
+    for (int i : s.quadriceps) quadriceps += lr.force(f, i);
+    if (s.lumped_knee) quadriceps += lr.force(f, nm) / kVastiMomentArm;
+    QAngleOptions qo;
+    qo.side = s.side;
+    qo.weight_bearing = false;
+    qo.camera_view = true;
+    qo.quadriceps_force_n = std::max(0.0, quadriceps);
+    const QAngleResult qa = q_angle(model, qd, q, qo);
+    lr.q_angle[f] = qa.q_angle;
+    lr.knee_fppa[f] = qa.knee_fppa;
+    lr.patella_lateral_pull[f] = qa.lateral_pull_n;
+  }
+  if (setup.pelvis >= 0) lr.pelvic_obliquity[f] = pelvic_obliquity(model, data, setup.pelvis, s.side);
+  lr.trunk_lean[f] = trunk_lean(model, data, setup.torso, s.side);
+  if (setup.lumbar_bending >= 0) lr.lumbar_bending_moment[f] = sigma * setup.lumbar_lean_sign * tau[setup.lumbar_bending];
+  double load = 0.0;
+  for (size_t c = 0; c < ex.contacts.size(); ++c)
+    if (ex.contacts[c].kind != ContactSpec::Kind::support && is_in_subtree(model, setup.contact_point[c].body, s.femur))
+      load += Vec3(res.contact_force.block<1, 3>(f, 3 * static_cast<Eigen::Index>(c)).transpose()).dot(up);
+  lr.vertical_load_bw[f] = load / setup.body_weight;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (lr.vertical_load_bw[f] < kWeightBearingBw) {
+    for (Eigen::VectorXd* v : {&lr.body_weight_lever, &lr.abductor_lever, &lr.abductor_force, &lr.abductor_force_bw,
+                               &lr.hip_contact_angle})
+      (*v)[f] = nan;
+    return;
+  }
+  double fsum = 0.0, msum = 0.0;
+  for (int i : s.abductors) {
+    fsum += lr.force(f, i);
+    msum += -data.moment_arm(s.muscles[i], s.dof[1]) * lr.force(f, i);
+  }
+  lr.abductor_force[f] = fsum;
+  lr.abductor_force_bw[f] = fsum / setup.body_weight;
+  lr.abductor_lever[f] = fsum > 0.0 ? msum / fsum : nan;
+  lr.body_weight_lever[f] = -tau[s.dof[1]] / (setup.body_weight - s.leg_weight);
+  const Vec3 J = lr.hip_contact_force.row(f).transpose();
+  lr.hip_contact_angle[f] = std::atan2((J - J.dot(up) * up).norm(), -J.dot(up));
+}
+
+// A leg holds a frame when its reserves exceed those at full strength by no more than this.
+constexpr double kHeldReserve = 1e-3;  // N m (StanceResult::feasible's threshold)
+
+// Posture offsets (nq) of the nearest-posture variables x: per weight-bearing leg its
+// hip adduction and rotation, then pelvic obliquity and trunk lean toward the first
+// weight-bearing leg (rad).
+Eigen::VectorXd posture_offset(const Model& model, const ExerciseSetup& setup, const std::vector<int>& bearing,
+                               const Eigen::VectorXd& x) {
+  Eigen::VectorXd off = Eigen::VectorXd::Zero(model.nq());
+  const int nb = static_cast<int>(bearing.size());
+  for (int j = 0; j < nb; ++j) {
+    const LegSetup& s = setup.legs[bearing[j]];
+    off[s.dof[1]] += x[2 * j];
+    off[s.dof[2]] += x[2 * j + 1];
+  }
+  const double sigma = setup.legs[bearing[0]].side == 'r' ? 1.0 : -1.0;
+  if (setup.pelvis_list >= 0) off[setup.pelvis_list] += sigma * setup.list_obliquity_sign * x[2 * nb];
+  if (setup.lumbar_bending >= 0) off[setup.lumbar_bending] += sigma * setup.lumbar_lean_sign * x[2 * nb + 1];
+  return off;
+}
+
+// The nearest posture the weakened muscles hold at frame f (exercise.hpp): the
+// variables x of posture_offset minimising sum (dq_i / sd_i)^2 + mu sum_legs
+// max(0, |reserve| - r0)^2 for mu = 1e2 .. 1e8 (continuation), by Levenberg-Marquardt
+// on the stacked residual with a forward-difference Jacobian. `evaluate(offset)`
+// simulates frame f at the file's posture plus offset into row f of `res`, whose
+// row holds the prescribed posture's values on entry, and returns false for a
+// posture the balance rule cannot balance or that leaves a joint range: such a
+// trial counts as infinitely far (the step is refused). Returns x.
+template <class Evaluate>
+Eigen::VectorXd nearest_posture(const Model& model, const ExerciseSetup& setup, const std::vector<int>& bearing,
+                                const std::vector<double>& r0, const Eigen::VectorXd& x_start, SimulationResult& res,
+                                int f, const Evaluate& evaluate) {
+  const int nb = static_cast<int>(bearing.size()), k = 2 * nb + 2, nlegs = static_cast<int>(res.legs.size());
+  const Eigen::VectorXd q0 = res.posture.row(f).transpose();
+  const LegResult& first = res.legs[bearing[0]];
+  const double obliquity0 = first.pelvic_obliquity[f], lean0 = first.trunk_lean[f];
+  Eigen::VectorXd sd(k);
+  for (int j = 0; j < nb; ++j) sd[2 * j] = kNearestPostureSdDeg[0], sd[2 * j + 1] = kNearestPostureSdDeg[1];
+  sd[2 * nb] = kNearestPostureSdDeg[2];
+  sd[2 * nb + 1] = kNearestPostureSdDeg[3];
+  sd *= M_PI / 180.0;
+  constexpr double kRegularisation = 1e-3;  // on x itself: variables the balance undoes stay at 0
+  constexpr double kMaxOffset = 30.0 * M_PI / 180.0;
+  double mu = 0.0;
+  const int nr = 2 * k + nlegs;
+  const auto residual = [&](const Eigen::VectorXd& x) {
+    Eigen::VectorXd r(nr);
+    if (!evaluate(posture_offset(model, setup, bearing, x))) {
+      r.setConstant(std::numeric_limits<double>::infinity());
+      return r;
+    }
+    for (int j = 0; j < nb; ++j) {
+      const LegSetup& s = setup.legs[bearing[j]];
+      r[2 * j] = (res.posture(f, s.dof[1]) - q0[s.dof[1]]) / sd[2 * j];
+      r[2 * j + 1] = (res.posture(f, s.dof[2]) - q0[s.dof[2]]) / sd[2 * j + 1];
+    }
+    const double dob = first.pelvic_obliquity[f] - obliquity0, dl = first.trunk_lean[f] - lean0;
+    r[2 * nb] = (std::isfinite(dob) ? dob : 0.0) / sd[2 * nb];
+    r[2 * nb + 1] = (std::isfinite(dl) ? dl : 0.0) / sd[2 * nb + 1];
+    r.segment(k, k) = kRegularisation * x.cwiseQuotient(sd);
+    for (int li = 0; li < nlegs; ++li)
+      r[2 * k + li] = std::sqrt(mu) * std::max(0.0, res.legs[li].reserve.row(f).norm() - r0[li]);
+    return r;
+  };
+  Eigen::VectorXd x = x_start.size() == k ? x_start : Eigen::VectorXd::Zero(k);
+  if (!residual(x).allFinite()) x.setZero();  // the last frame's answer does not balance here: the prescribed posture does
+  for (const double stage : {1e2, 1e4, 1e6, 1e8}) {
+    mu = stage;
+    Eigen::VectorXd r = residual(x);
+    double damping = 1e-3;
+    for (int it = 0; it < 50; ++it) {
+      Eigen::MatrixXd J(nr, k);
+      for (int c = 0; c < k; ++c) {
+        Eigen::VectorXd xp = x;
+        const double h = 1e-6;
+        xp[c] += h;
+        J.col(c) = (residual(xp) - r) / h;
+        if (!J.col(c).allFinite()) {  // at the edge of what balances: the backward difference, else no slope
+          xp[c] = x[c] - h;
+          J.col(c) = (r - residual(xp)) / h;
+          if (!J.col(c).allFinite()) J.col(c).setZero();
+        }
+      }
+      const Eigen::MatrixXd JtJ = J.transpose() * J;
+      const Eigen::VectorXd g = J.transpose() * r;
+      bool accepted = false;
+      Eigen::VectorXd step;
+      for (int tries = 0; tries < 12 && !accepted; ++tries) {
+        Eigen::MatrixXd A = JtJ;
+        A.diagonal() += damping * (JtJ.diagonal().array() + 1e-12).matrix();
+        step = A.ldlt().solve(-g);
+        const Eigen::VectorXd xn = (x + step).cwiseMax(-kMaxOffset).cwiseMin(kMaxOffset);
+        const Eigen::VectorXd rn = residual(xn);
+        if (rn.squaredNorm() < r.squaredNorm()) {
+          step = xn - x;
+          x = xn;
+          r = rn;
+          damping = std::max(damping / 3.0, 1e-9);
+          accepted = true;
+        } else {
+          damping *= 4.0;
+        }
+      }
+      if (!accepted || step.norm() < 1e-10) break;
+    }
+  }
+  return x;
+}
+
 }  // namespace
 
 LumpedKnee lumped_knee(const Model& model, char side) {
@@ -908,6 +1172,32 @@ LumpedKnee lumped_knee(const Model& model, char side) {
   };
   return {kKneeExtensorMaxMoment * strength_of("rect_fem", kRectusFemorisForce),
           kKneeFlexorMaxMoment * strength_of("bifemlh", kBicepsFemorisLongHeadForce)};
+}
+
+Eigen::VectorXd strength_factors(const Model& model, const std::map<std::string, double>& strength) {
+  static const std::map<std::string, std::vector<std::string>> kAliases{
+      {"abductors", {kHipAbductorGroups.begin(), kHipAbductorGroups.end()}},
+      {"external_rotators", {"piriformis", "gemelli", "quadratus_femoris"}}};
+  Eigen::VectorXd factor = Eigen::VectorXd::Ones(model.n_muscles());
+  for (const auto& [key, value] : strength) {
+    if (!(value >= 1e-3 && value <= 10.0))
+      throw InvalidArgument("SimulateOptions.strength['" + key + "']: expected a factor in [0.001, 10], got " +
+                            fmt(value));
+    const auto alias = kAliases.find(key);
+    bool matched = false;
+    for (int m = 0; m < model.n_muscles(); ++m) {
+      const Muscle& mu = model.muscles[m];
+      const bool hit = key == "all" || key == mu.name || key == mu.group ||
+                       mu.name.substr(0, mu.name.rfind('_')) == key ||
+                       (alias != kAliases.end() &&
+                        std::find(alias->second.begin(), alias->second.end(), mu.group) != alias->second.end());
+      if (hit) factor[m] *= value, matched = true;
+    }
+    if (!matched)
+      throw InvalidArgument("SimulateOptions.strength: expected a muscle name, base name, group, 'abductors', "
+                            "'external_rotators' or 'all' of model '" + model.name + "', got '" + key + "'");
+  }
+  return factor;
 }
 
 double Exercise::repetition_duration() const {
@@ -935,11 +1225,14 @@ void check_exercise(const Model& model, const Exercise& ex) {
 }
 
 // One frame after another: posture (balanced), body motion, known loads,
-// supports, ground contacts, then per analysed leg the recruitment, %MVIC and
-// hip contact force.
+// supports, ground contacts, then per analysed leg the recruitment, %MVIC, hip
+// contact force and frontal-plane terms. With weakened muscles
+// (SimulateOptions::strength), a frame where a weight-bearing leg's reserves
+// exceed those of the prescribed posture at full strength moves to the nearest
+// posture the muscles hold (exercise.hpp, kNearestPostureSdDeg).
 SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, const SimulateOptions& opt) {
   check_fields(opt, "simulate");
-  Data bd(model), fd(model);
+  Data bd(model), fd(model), qd(model);
   ExerciseSetup setup = resolve_exercise(model, ex, data);
   const Eigen::VectorXd times = exercise_times(ex);
   {
@@ -950,18 +1243,24 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
   SimulationResult res = empty_result(model, ex, setup, times);
   std::vector<LegMvic> mvic;
   for (const LegSetup& leg : setup.legs) mvic.push_back(leg_mvic(model, fd, leg.side));
+  const Eigen::VectorXd factor = strength_factors(model, opt.strength);
+  const bool weakened = (factor.array() != 1.0).any();
+  const int nlegs = static_cast<int>(setup.legs.size());
 
   RecruitmentWorkspace work;
   RecruitmentResult rr;
   std::vector<ExternalLoad> loads;
   std::vector<double> magnitude;
   std::vector<Vec3> inertial_f, inertial_m;
-  for (int f = 0; f < static_cast<int>(times.size()); ++f) {
-    const double t = times[f];
-    const std::vector<BodyMotion> motion =
-        ex.is_static() ? std::vector<BodyMotion>{} : body_motion(model, ex, setup, t, opt.time_step_fd_s, fd, bd);
-    const Eigen::VectorXd q = balanced_posture(model, ex, setup, t, bd);
-    check_frame_ranges(model, ex, q, t);
+  // Everything of frame f at the file's posture plus `offset` (nq), muscles scaled by `scale` (empty: none).
+  // A final frame throws where the posture cannot be balanced or leaves a joint range; a trial
+  // (final = false, the nearest posture's search) returns false there and computes nothing.
+  const auto frame = [&](int f, double t, const std::vector<BodyMotion>& motion, const Eigen::VectorXd* offset,
+                         const Eigen::VectorXd* scale, bool final) {
+    bool balanced = true;
+    const Eigen::VectorXd q = balanced_posture(model, ex, setup, t, bd, offset, final ? nullptr : &balanced);
+    if (final) check_frame_ranges(model, ex, q, t);
+    else if (!balanced || out_of_range(model, ex, q) >= 0) return false;
     res.posture.row(f) = q.transpose();
     forward_kinematics(model, data, q);
     compute_muscle_paths(model, data, q);
@@ -974,15 +1273,65 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
     ground_contacts(ex, setup, statics, t, tau, loads, res, f);
 
     body_inertial_loads(model, data, motion, inertial_f, inertial_m);
-    const Eigen::VectorXd fmax = effective_max_force(model, data);  // strength at the posture
-    const Eigen::VectorXd fpassive =
+    Eigen::VectorXd fmax = effective_max_force(model, data);  // strength at the posture
+    Eigen::VectorXd fpassive =
         opt.passive_fiber_force ? passive_fiber_forces(model, data, opt.passive_stretch_limit) : Eigen::VectorXd();
-    for (size_t li = 0; li < setup.legs.size(); ++li) {
+    if (scale) {  // a weakened muscle has fewer fibres: active and passive force alike
+      fmax.array() *= scale->array();
+      if (fpassive.size()) fpassive.array() *= scale->array();
+    }
+    for (int li = 0; li < nlegs; ++li) {
       const LegSetup& s = setup.legs[li];
       LegResult& lr = res.legs[li];
       recruit_leg(data, s, tau, fmax, fpassive, opt, work, rr, lr, f);
       leg_percent_mvic(model, s, mvic[li], rr, lr, f);
       leg_hip_contact_force(model, data, s, inertial_f, loads, setup.body_weight, lr, f);
+      leg_frontal_plane(model, data, qd, ex, setup, s, q, tau, res, lr, f);
+    }
+    return true;
+  };
+  Eigen::VectorXd x_prev;  // the last frame's nearest-posture variables
+  for (int f = 0; f < static_cast<int>(times.size()); ++f) {
+    const double t = times[f];
+    const std::vector<BodyMotion> motion =
+        ex.is_static() ? std::vector<BodyMotion>{} : body_motion(model, ex, setup, t, opt.time_step_fd_s, fd, bd);
+    if (!weakened) {
+      frame(f, t, motion, nullptr, nullptr, true);
+      continue;
+    }
+    // full strength at the prescribed posture: the reserves the weakened muscles may keep
+    frame(f, t, motion, nullptr, nullptr, true);
+    std::vector<double> r0(nlegs);
+    for (int li = 0; li < nlegs; ++li) r0[li] = res.legs[li].reserve.row(f).norm();
+    frame(f, t, motion, nullptr, &factor, true);
+    std::vector<int> bearing;  // weight-bearing legs
+    bool all_held = true;
+    for (int li = 0; li < nlegs; ++li) {
+      if (res.legs[li].vertical_load_bw[f] >= kWeightBearingBw) bearing.push_back(li);
+      all_held = all_held && res.legs[li].reserve.row(f).norm() <= r0[li] + kHeldReserve;
+    }
+    if (all_held || bearing.empty() || !opt.nearest_posture) {
+      for (int li = 0; li < nlegs; ++li) res.legs[li].held[f] = res.legs[li].reserve.row(f).norm() <= r0[li] + kHeldReserve;
+      x_prev.resize(0);
+      continue;
+    }
+    // the prescribed posture's angles, then the nearest posture and what changed
+    const Eigen::VectorXd q0 = res.posture.row(f).transpose();
+    std::vector<double> obliquity0(nlegs), lean0(nlegs);
+    for (int li = 0; li < nlegs; ++li)
+      obliquity0[li] = res.legs[li].pelvic_obliquity[f], lean0[li] = res.legs[li].trunk_lean[f];
+    x_prev = nearest_posture(model, setup, bearing, r0, x_prev, res, f,
+                             [&](const Eigen::VectorXd& offset) { return frame(f, t, motion, &offset, &factor, false); });
+    const Eigen::VectorXd offset = posture_offset(model, setup, bearing, x_prev);
+    frame(f, t, motion, &offset, &factor, true);
+    for (int li = 0; li < nlegs; ++li) {
+      LegResult& lr = res.legs[li];
+      const LegSetup& s = setup.legs[li];
+      lr.hip_adduction_change[f] = res.posture(f, s.dof[1]) - q0[s.dof[1]];
+      lr.hip_rotation_change[f] = res.posture(f, s.dof[2]) - q0[s.dof[2]];
+      lr.pelvic_obliquity_change[f] = lr.pelvic_obliquity[f] - obliquity0[li];
+      lr.trunk_lean_change[f] = lr.trunk_lean[f] - lean0[li];
+      lr.held[f] = lr.reserve.row(f).norm() <= r0[li] + kHeldReserve;
     }
   }
   return res;
@@ -1020,6 +1369,27 @@ std::vector<ExerciseSummary> summarize(const Exercise& ex, const SimulationResul
         impulse += 0.5 * (std::max(0.0, abd[f]) + std::max(0.0, abd[f - 1])) * (r.time[f] - r.time[f - 1]);
     }
     s.abductor_impulse_nms = reps * impulse;
+    // frontal plane: NaN-aware peaks
+    const auto peak_of = [](const Eigen::VectorXd& v, bool absolute) {
+      double best = std::numeric_limits<double>::quiet_NaN();
+      for (double x : v) {
+        if (!std::isfinite(x)) continue;
+        const double y = absolute ? std::abs(x) : x;
+        if (!(y <= best)) best = y;  // true while best is NaN
+      }
+      return best;
+    };
+    s.peak_q_angle = peak_of(lr.q_angle, false);
+    s.peak_knee_valgus = peak_of(lr.knee_fppa, false);
+    s.peak_pelvic_drop = peak_of(lr.pelvic_obliquity, false);
+    s.peak_trunk_lean = peak_of(lr.trunk_lean, false);
+    s.peak_lumbar_moment_nm = peak_of(lr.lumbar_bending_moment, true);
+    s.peak_abductor_force_bw = peak_of(lr.abductor_force_bw, false);
+    s.max_posture_change = 0.0;
+    for (const Eigen::VectorXd* v : {&lr.hip_adduction_change, &lr.hip_rotation_change, &lr.pelvic_obliquity_change,
+                                     &lr.trunk_lean_change})
+      s.max_posture_change = std::max(s.max_posture_change, v->cwiseAbs().maxCoeff());
+    s.held_fraction = n ? static_cast<double>(std::count(lr.held.begin(), lr.held.end(), true)) / n : 1.0;
     out.push_back(s);
   }
   return out;

@@ -134,8 +134,8 @@ double PelvisController::lean_target(double lean0, double theta_delayed) const {
 
 // Feed-forward effort along a reference motion: the static and inertial
 // moment the reference needs (inverse dynamics of the plant, lean held),
-// turned into effort at nominal strength, then led by the activation time
-// constant so that activations, not excitations, follow it.
+// turned into effort for the muscles the nervous system expects (S.expected()),
+// then led by the activation time constant so that activations, not excitations, follow it.
 void build_feedforward_table(PelvisSystem& S) {
   const PelvisSimulationOptions& O = S.O;
   const double dt = 0.005;
@@ -146,7 +146,7 @@ void build_feedforward_table(PelvisSystem& S) {
   for (int i = 0; i < k; ++i) {
     double th, om, al;
     O.reference(i * dt, th, om, al);
-    e[i] = static_solve(S, S.nominal, th, S.lean0, m_eff * al, om).effort;
+    e[i] = static_solve(S, S.expected(), th, S.lean0, m_eff * al, om).effort;
   }
   std::vector<double>& table = S.controller.feedforward_table;
   table.resize(k);

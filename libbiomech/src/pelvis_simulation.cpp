@@ -36,7 +36,7 @@ void check_options(const PelvisPlant& plant, const PelvisSimulationOptions& o) {
   need(o.duration * o.sample_rate <= 2e7, w + "expected at most 2e7 samples, got duration * sample rate = " +
                                               fmt(o.duration * o.sample_rate));
   validate(o.hill);
-  for (const PassiveJointMoment* p : {&o.hip_passive, &o.lumbar_passive})
+  for (const PassiveJointMoment* p : {o.hip_passive ? &*o.hip_passive : &o.lumbar_passive, &o.lumbar_passive})  // hip: when given
     need(finite(p->k1) && finite(p->k2) && finite(p->k3) && finite(p->k4) && finite(p->q1) && finite(p->q2) &&
              finite(p->damping) && p->damping >= 0 && p->k2 != 0 && p->k4 != 0,
          w + "expected finite passive joint parameters with damping >= 0 and k2, k4 != 0");
@@ -224,7 +224,7 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
       build_feedforward_table(S);
       S.controller.feedforward = S.controller.feedforward_table.front();
     } else {
-      S.controller.feedforward = C.feedforward >= 0 ? C.feedforward : static_solve(S, S.nominal, 0.0, S.lean0).effort;
+      S.controller.feedforward = C.feedforward >= 0 ? C.feedforward : static_solve(S, S.expected(), 0.0, S.lean0).effort;
     }
   }
 

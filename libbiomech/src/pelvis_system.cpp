@@ -118,7 +118,7 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
   }
 
   // passive hip, perturbation, lean actuator
-  const double q_hip = O.hip_passive.moment(hip_q(th), om);
+  const double q_hip = hip_passive(P, O).moment(hip_q(th), om);
   const double q_pert = pulse_on ? O.perturbation.torque : 0.0;
   double g_th, g_psi;
   gravity_terms(th, psi, g_th, g_psi);
@@ -165,7 +165,7 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
     out->gravity_moment = g_th + g_psi;
     out->lean_torque = tau_lean;
     const double ke = 0.5 * (M11 * om * om + 2 * M12 * om * psid + M22 * psid * psid);
-    double pe = potential(th, psi) + O.hip_passive.potential(hip_q(th));
+    double pe = potential(th, psi) + hip_passive(P, O).potential(hip_q(th));
     if (lean_dof) pe += O.lumbar_passive.potential(lumbar_q(la));
     out->energy = ke + pe;
     out->trunk_tilt = la - th;

@@ -97,6 +97,11 @@ class PelvisSystem {
   int ia = 0, il = 0, nx = 0;  // offsets of activations and fibre lengths
   std::vector<MuscleTendonParameters> mtp;      // at the simulated strength
   std::vector<MuscleTendonParameters> nominal;  // at nominal strength
+  // The muscles the feed-forward is computed for. A subject who compensates by leaning has
+  // adapted to the weakness (the anticipatory lean is computed for the weakened muscles), so
+  // its feed-forward drive is too; without compensation the weakness is new (a nerve block)
+  // and the nervous system still drives the muscles it expects at nominal strength.
+  const std::vector<MuscleTendonParameters>& expected() const { return O.controller.compensation ? mtp : nominal; }
   std::vector<double> height;                   // m, pennation heights l_opt sin(alpha_opt)
   std::vector<double> lmin;                     // m, shortest fibre lengths
   PelvisController controller;

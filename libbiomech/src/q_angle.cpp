@@ -91,8 +91,14 @@ QAngleResult q_angle(const Model& m, Data& d, const Eigen::Ref<const Eigen::Vect
   r.ankle_m = X_tibia * ankle_l;
 
   const Mat3 Rp = d.body_pose[pelvis].linear();
-  const Vec3 n = Rp.col(0);                 // pelvis anterior: normal of its frontal plane
-  const Vec3 lateral = sigma * Rp.col(2);   // toward this side
+  Vec3 n = Rp.col(0);                 // pelvis anterior: normal of its frontal plane
+  Vec3 lateral = sigma * Rp.col(2);   // toward this side
+  const Vec3 up = -m.gravity.normalized();
+  const Vec3 level = n - n.dot(up) * up;
+  if (o.camera_view && level.norm() > std::sqrt(0.5)) {  // the pelvis faces more forward than up or down
+    n = level.normalized();
+    lateral = sigma * n.cross(up);
+  }
   r.q_angle = signed_angle(r.patella_m - r.asis_m, r.tuberosity_m - r.patella_m, n, lateral);
   r.knee_fppa = signed_angle(r.knee_m - r.hip_m, r.ankle_m - r.knee_m, n, lateral);
 

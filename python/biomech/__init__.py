@@ -46,6 +46,7 @@ _EXPORTS = {
     "percent_mvic": "strength",
     # exercises
     "Exercise": "exercise", "exercises": "exercise", "simulate": "exercise", "compare": "exercise",
+    "weakness_curve": "exercise", "frontal_frame": "exercise",
     "SimulateOptions": "exercise", "ExerciseSummary": "exercise",
     # dynamics
     "simulate_stance": "dynamics", "simulate_hip_hitch": "dynamics", "PelvisSimulationOptions": "dynamics",

@@ -27,7 +27,7 @@ from ._paths import data_path
 from .fields import scalar_fields
 from .model import Model, as_model
 
-__all__ = ["exercises", "Exercise", "simulate", "compare", "SimulateOptions", "ExerciseSummary"]
+__all__ = ["exercises", "Exercise", "simulate", "compare", "weakness_curve", "frontal_frame", "SimulateOptions", "ExerciseSummary"]
 
 SimulateOptions = _core.SimulateOptions
 ExerciseSummary = _core.ExerciseSummary
@@ -145,14 +145,18 @@ def simulate(model, exercise, **options) -> pd.DataFrame:
     Options by public name (``biomech.SimulateOptions.fields()``): the recruitment
     options (``p``, the activation exponent, 2 by default; ...), ``time_step_fd_s`` and the
     global mechanics options (docs/exercise_file.md, "Options"): ``passive_fiber_force`` with
-    ``passive_stretch_limit``, ``co_contraction`` and ``rest_supports``.
+    ``passive_stretch_limit``, ``co_contraction`` and ``rest_supports``;
+    ``strength`` and ``nearest_posture`` (weakness, see :func:`compare`).
     Columns: the leg's role; hip flexion, adduction and rotation moments and the
     knee moment (N m, what the muscles must supply, model sign conventions) and
     the hip abduction moment (N m/kg); gluteus medius %MVIC per segment and
     whole, TFL %MVIC; hip contact force (BW); reserves (N m); per actuator
     ``activation:<name>`` (0-1) and ``force:<name>_n`` (N; ``_nm`` for a lumped knee
     actuator, whose force is a moment); per posture coordinate ``posture:<name>_rad``
-    (``_m`` for a translation). ``df.attrs`` holds the exercise id, the options and the body mass.
+    (``_m`` for a translation); the fields of ``biomech.LegResult.fields()``: Q-angle, knee FPPA,
+    pelvic obliquity, trunk lean, lumbar moment, the seesaw terms of a weight-bearing leg (NaN where
+    it bears less than 0.1 BW) and the nearest posture's changes. ``df.attrs`` holds the exercise id,
+    the options and the body mass.
     """
     m = as_model(model)
     o = _core.SimulateOptions(**options)
@@ -187,6 +191,8 @@ def _timeseries(m: Model, res, options: "_core.SimulateOptions") -> pd.DataFrame
         }
         for k, dof in enumerate(("flexion", "adduction", "rotation", "knee")):
             d[f"reserve_{dof}_nm"] = np.asarray(leg.reserve)[:, k]
+        for f in _core.LegResult.fields():  # frontal plane: Q-angle, FPPA, seesaw terms, nearest posture
+            d[f["name"]] = np.asarray(getattr(leg, f["name"]))
         act, force = np.asarray(leg.activation), np.asarray(leg.force)
         for j, name in enumerate(leg.actuators):
             d[f"activation:{name}"] = act[:, j]
@@ -211,14 +217,30 @@ def compare(model=None, exercises: "Iterable[str] | None" = None, **options) -> 
     Columns: the fields of ``biomech.ExerciseSummary`` (``ExerciseSummary.fields()`` gives
     each one's unit and meaning): peak and mean gluteus medius %MVIC (whole and per
     segment), ``gmed_tfl_ratio``, peak hip contact force (BW), peak hip abduction moment
-    (N m/kg), time under tension and abductor impulse per set, largest reserve.
-    Options as in :func:`simulate`.
+    (N m/kg), time under tension and abductor impulse per set, largest reserve; peak Q-angle,
+    knee valgus (FPPA), pelvic drop, trunk lean and lumbar moment. Options as in :func:`simulate`;
+    ``strength={"gluteus_medius": 0.5}`` weakens muscles by name, group, ``"abductors"``,
+    ``"external_rotators"`` or ``"all"`` (each weight-bearing frame the muscles cannot hold moves to
+    the nearest posture they hold, exercise.hpp) and adds ``<column>_change`` columns (WEAKNESS_CHANGES):
+    the change from full strength.
     """
     return _compare(as_model(model), exercises, _core.SimulateOptions(**options))[0]
 
 
+# What weakness changes (compare with strength): these columns also appear as <name>_change,
+# the weakened value minus the value at full strength.
+WEAKNESS_CHANGES = ("peak_knee_valgus_deg", "peak_q_angle_deg", "peak_pelvic_drop_deg", "peak_trunk_lean_deg",
+                    "peak_hip_contact_force_bw", "peak_lumbar_moment_nm", "gmed_peak_percent_mvic")
+
+
+def _weakened(options: "_core.SimulateOptions") -> bool:
+    return any(v != 1.0 for v in options.strength.values())
+
+
 def _compare(m: Model, exercises, options: "_core.SimulateOptions"):
-    """compare()'s table and the compiled result of each exercise (id -> result), simulated once."""
+    """compare()'s table and the compiled result of each exercise (id -> result), simulated once.
+    With weakened muscles (``strength``), the table also holds each WEAKNESS_CHANGES column's change
+    from full strength."""
     ids = exercise_ids() if exercises is None else list(exercises)
     if not ids:
         raise ValueError("expected at least one exercise id")
@@ -230,7 +252,80 @@ def _compare(m: Model, exercises, options: "_core.SimulateOptions"):
         simulations[ex.id] = res
         rows += [s.to_dict() for s in _core.summarize(ex.core, res)]
     df = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+    if _weakened(options):
+        full_options = _core.SimulateOptions(**{**options.to_dict(), "strength": {}})
+        full = _compare(m, ids, full_options)[0].set_index(["exercise", "leg"])
+        keys = pd.MultiIndex.from_frame(df[["exercise", "leg"]])
+        for c in WEAKNESS_CHANGES:
+            df[f"{c}_change"] = df[c].to_numpy() - full[c].reindex(keys).to_numpy()
     df = df.sort_values("gmed_peak_percent_mvic", ascending=False, kind="stable").reset_index(drop=True)
     df.attrs.update({"p": options.p, "options": options.to_dict(), "model": m.core.name,
                      "body_mass_kg": m.total_mass})
     return df, simulations
+
+
+def weakness_curve(model=None, exercises: "Iterable[str] | None" = None, strength: "dict | None" = None,
+                   levels: "Iterable[float]" = (1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2), **options) -> pd.DataFrame:
+    """Peak Q-angle, knee valgus, pelvic drop, trunk lean, lumbar moment and hip contact force of the
+    weight-bearing exercises as the muscles of ``strength`` weaken together.
+
+    strength: the weakness at the lowest level, e.g. ``{"gluteus_medius": 0.5}``: the levels run
+    each factor v from 1 (level 1) to v (the lowest level) linearly, v + (1 - v) (t - min) / (1 - min);
+    when the mapping's values are all 1 (default ``{"abductors": 1}``) each level t is the factor.
+    exercises: default, every exercise with a stance leg. One row per exercise, stance leg and
+    level, with compare()'s columns; column ``strength``: the weakest factor applied at that level
+    (the x of plots.weakness_curve).
+    """
+    m = as_model(model)
+    ids = exercise_ids() if exercises is None else list(exercises)
+    stance = [i for i in ids if any(r == "stance" for _, r in Exercise.load(i).core.legs)]
+    if not stance:
+        raise ValueError(f"weakness_curve: expected exercises with a stance leg, got {ids}")
+    base = dict(strength or {"abductors": 1.0})
+    levels = sorted({float(x) for x in levels}, reverse=True)
+    low = min(levels)
+    rows = []
+    for t in levels:
+        if all(v == 1.0 for v in base.values()):
+            st = {k: t for k in base}
+        else:
+            w = (t - low) / (1.0 - low) if low < 1.0 else 0.0
+            st = {k: 1.0 if t >= 1.0 else v + (1.0 - v) * w for k, v in base.items()}
+        o = _core.SimulateOptions(**{**options, "strength": st if t < 1.0 else {}})
+        df = _compare(m, stance, o)[0]
+        df = df[df["role"] == "stance"].assign(strength=min(st.values()))
+        rows.append(df)
+    out = pd.concat(rows, ignore_index=True)
+    out.attrs.update({"strength": base, "model": m.core.name})
+    return out
+
+
+def frontal_frame(model, exercise, time_s: float, **options) -> dict:
+    """The frontal-plane geometry of one frame of an exercise (the frame nearest ``time_s``), in
+    ground coordinates (m): per leg the landmarks of the Q-angle and FPPA (ASIS, patella, tibial
+    tuberosity, hip, knee and ankle centres) and the frame's frontal-plane terms (Q-angle, FPPA,
+    body-weight and abductor levers, abductor force, pelvic obliquity, trunk lean); for drawing
+    with ``biomech.plots.frontal_frame``. Options as in :func:`simulate`."""
+    m = as_model(model)
+    ex = exercise if isinstance(exercise, Exercise) else Exercise.load(exercise)
+    res = simulate_raw(m, ex, **options)
+    t = np.asarray(res.time)
+    f = int(np.argmin(np.abs(t - float(time_s))))
+    q = np.asarray(res.posture)[f]
+    legs = {}
+    for leg in res.legs:
+        o = _core.QAngleOptions(side=leg.side, weight_bearing=False, camera_view=True)
+        g = _core.q_angle(m.core, m.data, q, o)
+        terms = {fld["name"]: float(np.asarray(getattr(leg, fld["name"]))[f]) for fld in _core.LegResult.fields()}
+        legs[leg.side] = {"landmarks": {k: np.asarray(getattr(g, k)) for k in
+                                        ("asis_m", "patella_m", "tuberosity_m", "hip_m", "knee_m", "ankle_m")},
+                          "role": leg.role, **terms}
+    other = {"r": "l", "l": "r"}
+    for side in list(legs):  # the other leg's landmarks too, for the picture
+        if other[side] not in legs:
+            g = _core.q_angle(m.core, m.data, q, _core.QAngleOptions(side=other[side], weight_bearing=False,
+                                                                      camera_view=True))
+            legs[other[side]] = {"landmarks": {k: np.asarray(getattr(g, k)) for k in
+                                               ("asis_m", "patella_m", "tuberosity_m", "hip_m", "knee_m", "ankle_m")},
+                                 "role": "not analysed"}
+    return {"exercise": ex.id, "time_s": float(t[f]), "legs": legs}

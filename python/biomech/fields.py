@@ -133,18 +133,31 @@ def _flag_type(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
 
+def _mapping_item(text: str) -> tuple[str, float]:
+    key, sep, value = text.partition("=")
+    try:
+        if not sep or not key:
+            raise ValueError
+        return key, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected KEY=NUMBER, got {text!r}") from None
+
+
 def field_arguments(struct, skip: Iterable[str] = ()) -> list[tuple[tuple, dict]]:
-    """``argparse`` arguments (flags, kwargs) for the scalar input fields of ``struct``:
-    ``--trunk-lean-deg`` for ``trunk_lean_deg``; a flag takes ``--name true|false``.
-    Every argument defaults to None (not given: the C++ default applies)."""
+    """``argparse`` arguments (flags, kwargs) for the scalar and mapping input fields of
+    ``struct``: ``--trunk-lean-deg`` for ``trunk_lean_deg``; a flag takes ``--name true|false``;
+    a mapping takes ``--name KEY=X [KEY=X ...]``. Every argument defaults to None (not
+    given: the C++ default applies)."""
     out = []
     skip = set(skip)
     for f in struct.fields():
-        if f["name"] in skip or f["kind"] not in (*_NUMERIC, "choice"):
+        if f["name"] in skip or f["kind"] not in (*_NUMERIC, "choice", "mapping"):
             continue
         flag = "--" + f["name"].replace("_", "-")
         kw: dict[str, Any] = {"default": None, "dest": f["name"], "help": _help(f)}
-        if f["kind"] == "number":
+        if f["kind"] == "mapping":
+            kw.update(type=_mapping_item, nargs="+", metavar="KEY=X")
+        elif f["kind"] == "number":
             kw.update(type=float, metavar="X")
         elif f["kind"] == "integer":
             kw.update(type=int, metavar="N")
@@ -159,5 +172,10 @@ def field_arguments(struct, skip: Iterable[str] = ()) -> list[tuple[tuple, dict]
 def field_values(args: argparse.Namespace, struct, skip: Iterable[str] = ()) -> dict[str, Any]:
     """The values given on the command line for ``struct``'s fields (public names)."""
     skip = set(skip)
-    return {f["name"]: getattr(args, f["name"]) for f in struct.fields()
-            if f["name"] not in skip and getattr(args, f["name"], None) is not None}
+    out = {}
+    for f in struct.fields():
+        value = getattr(args, f["name"], None)
+        if f["name"] in skip or value is None:
+            continue
+        out[f["name"]] = dict(value) if f["kind"] == "mapping" else value
+    return out

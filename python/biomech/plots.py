@@ -21,7 +21,8 @@ import pandas as pd
 
 
 __all__ = ["ranking", "repetition", "seesaw", "plot_free_body_diagram", "dynamics", "strength_curve",
-           "sweep_response", "plot_results", "plot_emg_comparison"]
+           "sweep_response", "plot_results", "plot_emg_comparison",
+           "weakness_curve", "frontal_frame"]
 
 GMED_SEGMENTS = ("anterior", "middle", "posterior")
 SEGMENT_COLORS = ("#4c72b0", "#55a868", "#c44e52")
@@ -320,6 +321,102 @@ def strength_curve(model=None, path: str | os.PathLike | None = None, side: str 
     ax.set_title(f"Hip abduction strength: model ({sex}, {iso.attrs['body_mass_kg']:.0f} kg, {height:.2f} m) vs people")
     ax.set_ylim(0, max(2.5, float(iso["torque_nm_per_kg"].max()) * 1.15))
     ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def weakness_curve(table: pd.DataFrame, path: str | os.PathLike | None = None):
+    """Peak Q-angle and peak knee valgus (FPPA) against strength, one line per weight-bearing
+    exercise. table: ``biomech.weakness_curve(...)``."""
+    need = ["exercise", "strength", "peak_q_angle_deg", "peak_knee_valgus_deg", "peak_trunk_lean_deg"]
+    missing = [c for c in need if c not in table]
+    if missing:
+        raise ValueError(f"weakness_curve: expected columns {need}, missing {missing}")
+    plt = _plt()
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), sharex=True)
+    for (ex, leg), g in table.groupby(["exercise", "leg"], sort=True):
+        g = g.sort_values("strength")
+        partly = g["held_fraction"] < 1.0 if "held_fraction" in g else g["strength"] < -1
+        for ax, col in zip(axes, ("peak_q_angle_deg", "peak_knee_valgus_deg", "peak_trunk_lean_deg")):
+            line, = ax.plot(g["strength"], g[col], marker="o", ms=3, label=f"{ex} ({leg})")
+            ax.plot(g["strength"][partly], g[col][partly], "x", ms=9, color=line.get_color())
+    for ax, title in zip(axes, ("peak Q-angle (deg)", "peak knee valgus, FPPA (deg)", "peak trunk lean to stance (deg)")):
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("strength (fraction of the model's)")
+        ax.invert_xaxis()
+        ax.grid(alpha=0.3)
+    weak = table.attrs.get("strength")
+    fig.suptitle(f"Weakness of {', '.join(weak) if weak else 'the abductors'}: nearest posture the muscles hold "
+                 "(x: some frames held by no posture within 30 deg)", fontsize=11)
+    axes[0].legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def frontal_frame(frame: Mapping, path: str | os.PathLike | None = None):
+    """One frame in the frontal plane as a level camera in front sees it (lateral to the right of
+    the picture is the subject's left): pelvis, femora, tibiae, the Q-angle lines (ASIS -> patella,
+    patella -> tibial tuberosity, extended), and for a weight-bearing leg the seesaw: the
+    body-weight lever d_w and the abductor lever d_a from the hip centre.
+    frame: ``biomech.frontal_frame(...)``."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 7.2))
+    legs = frame["legs"]
+    analysed = [leg for leg in legs.values() if leg["role"] != "not analysed"]
+    floor = min(float(leg["landmarks"]["ankle_m"][1]) for leg in (analysed or list(legs.values())))
+    # camera in front: the subject's right on the left; heights from the (lowest analysed) ankle centre
+    P = lambda v: (float(-v[2]), float(v[1]) - floor)  # noqa: E731
+    lm = {s: legs[s]["landmarks"] for s in legs}
+    if {"r", "l"} <= set(lm):
+        a_r, a_l, h_r, h_l = (P(lm[s][k]) for s, k in (("r", "asis_m"), ("l", "asis_m"), ("r", "hip_m"), ("l", "hip_m")))
+        ax.fill([a_r[0], a_l[0], h_l[0], h_r[0]], [a_r[1], a_l[1], h_l[1], h_r[1]], color="#d9d9d9", zorder=0,
+                label="pelvis")
+    for side, leg in legs.items():
+        L = {k: P(v) for k, v in leg["landmarks"].items()}
+        is_analysed = leg["role"] != "not analysed"
+        col = "#333333" if is_analysed else "#999999"
+        ax.plot(*zip(L["hip_m"], L["knee_m"]), color=col, lw=5, solid_capstyle="round")
+        ax.plot(*zip(L["knee_m"], L["ankle_m"]), color=col, lw=4, solid_capstyle="round")
+        for k in ("hip_m", "knee_m", "ankle_m"):
+            ax.plot(*L[k], "o", color="white", mec=col, ms=6, zorder=3)
+        if not is_analysed:
+            continue
+        a, pt, tt = np.array(L["asis_m"]), np.array(L["patella_m"]), np.array(L["tuberosity_m"])
+        ext = pt + (pt - a) / np.linalg.norm(pt - a) * 0.12
+        ax.plot(*zip(a, pt), color="#c44e52", lw=1.5)
+        ax.plot(*zip(pt, ext), color="#c44e52", lw=1, ls="--")
+        ax.plot(*zip(pt, tt), color="#c44e52", lw=1.5)
+        ax.annotate(f"Q {leg['q_angle_deg']:.1f} deg\nFPPA {leg['knee_fppa_deg']:.1f} deg", pt, xytext=(12, -4),
+                    textcoords="offset points", fontsize=8, color="#c44e52")
+        dw, da = leg.get("body_weight_lever_m", float("nan")), leg.get("abductor_lever_m", float("nan"))
+        if np.isfinite(dw) and np.isfinite(da):
+            h = np.array(L["hip_m"])
+            medial = 1.0 if side == "r" else -1.0  # toward the midline in the picture
+            ax.plot([h[0], h[0] + medial * dw], [h[1], h[1]], color="#4c72b0", lw=2)
+            ax.annotate("", (h[0] + medial * dw, h[1] - 0.08), (h[0] + medial * dw, h[1]),
+                        arrowprops=dict(arrowstyle="->", color="#4c72b0"))
+            ax.text(h[0] + medial * dw, h[1] + 0.01, f"d_w {dw * 100:.1f} cm", color="#4c72b0", fontsize=8,
+                    ha="center")
+            # the seesaw's beam is the pelvis: the weight pulls it down medially, the abductors pull it
+            # down laterally (toward the trochanter), the femoral head (the triangle) pushes it up
+            ax.plot([h[0], h[0] - medial * da], [h[1], h[1]], color="#55a868", lw=2)
+            ax.annotate("", (h[0] - medial * da, h[1] - 0.08), (h[0] - medial * da, h[1]),
+                        arrowprops=dict(arrowstyle="->", color="#55a868"))
+            ax.text(h[0] - medial * da - 0.01 * medial, h[1] - 0.03,
+                    f"d_a {da * 100:.1f} cm\nF_a {leg.get('abductor_force_bw', float('nan')):.2f} BW",
+                    color="#55a868", fontsize=8, ha="right" if medial > 0 else "left", va="top")
+            ax.plot(*h, "^", color="k", ms=8, zorder=4)
+    ax.set_aspect("equal")
+    ax.margins(x=0.35, y=0.08)
+    ax.set_xlabel("lateral (m), subject's right on the left")
+    ax.set_ylabel("height above the ankle centre (m)")
+    extra = ""
+    if analysed:
+        s0 = analysed[0]
+        extra = (f"\npelvic obliquity {s0['pelvic_obliquity_deg']:.1f} deg, trunk lean {s0['trunk_lean_deg']:.1f} deg"
+                 f", hip contact {s0.get('hip_contact_angle_deg', float('nan')):.0f} deg from vertical")
+    ax.set_title(f"{frame['exercise']} at {frame['time_s']:.2f} s{extra}", fontsize=9)
+    ax.grid(alpha=0.2)
     fig.tight_layout()
     return _finish(fig, path)
 

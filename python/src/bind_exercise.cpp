@@ -96,8 +96,9 @@ void bind_exercise(py::module_& m) {
       "model"_a, "exercise"_a, "t"_a,
       "(q, qdot, qddot), each (nq,), rad or m per s^k: the file's trajectory at t before balancing");
 
-  py::class_<LegResult>(m, "LegResult", "One analysed leg over the frames of a simulation (read-only).")
-      .def_property_readonly("side", [](const LegResult& l) { return std::string(1, l.side); })
+  py::class_<LegResult> leg(m, "LegResult", "One analysed leg over the frames of a simulation (read-only).");
+  python::def_fields(leg, python::Access::result);  // the per-frame frontal-plane series, public units
+  leg.def_property_readonly("side", [](const LegResult& l) { return std::string(1, l.side); })
       .def_readonly("role", &LegResult::role)
       .def_readonly("actuators", &LegResult::actuators, "muscle names, then lumped knee actuators if any")
       .def_readonly("muscle_index", &LegResult::muscle_index, "model muscle index per actuator (-1: lumped)")

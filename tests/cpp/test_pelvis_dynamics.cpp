@@ -178,7 +178,7 @@ TEST(PelvisDynamics, PassivePendulumConservesEnergy) {
     o.muscles_enabled = false;
     o.lean_dof = c.lean_dof;
     o.hip_passive = c.hip_passive ? PassiveJointMoment::hip_adduction() : PassiveJointMoment::none();
-    o.hip_passive.damping = 0.0;
+    o.hip_passive->damping = 0.0;
     o.lumbar_passive.damping = 0.0;
     o.controller.lumbar_stiffness = 0.0;
     o.controller.lumbar_damping = 0.0;

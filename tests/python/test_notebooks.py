@@ -9,9 +9,9 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 # (1) seesaw, (2) comparing exercises, (3) weakness and Trendelenburg, (4) population sweep,
-# (6) a recorded trial analysed
+# (5) weakness and knee valgus across exercises, (6) a recorded trial analysed
 NAMES = ["01_seesaw.ipynb", "02_comparing_exercises.ipynb", "03_weakness_trendelenburg.ipynb",
-         "04_population_sweep.ipynb", "06_recorded_trial.ipynb"]
+         "04_population_sweep.ipynb", "05_weakness_and_valgus.ipynb", "06_recorded_trial.ipynb"]
 
 
 def test_every_notebook_is_listed():

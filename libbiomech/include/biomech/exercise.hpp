@@ -174,6 +174,15 @@ struct SimulateOptions {
     return o;
   }();
   double time_step_fd_s = 1e-3;       // for body accelerations by central differences of FK
+  // Weakness: a factor on the maximal force of muscles, keyed by muscle name, base name
+  // (glut_med1), group (gluteus_medius), "abductors" (gluteus medius, gluteus minimus, TFL),
+  // "external_rotators" (piriformis, gemelli, quadratus femoris) or "all"; factors of
+  // matching keys multiply. Empty (or all 1): the model's strength.
+  std::map<std::string, double> strength;
+  // With weakened muscles, a frame whose weight-bearing leg the muscles cannot hold
+  // moves to the nearest posture they can hold (nearest_posture below); false: the
+  // prescribed posture is kept and the reserves report what is missing.
+  bool nearest_posture = true;
 
   // Options a researcher switches on by name (docs/exercise_file.md, "Options"; all global):
   // - passive fibre force: each muscle of an analysed leg also pulls with its passive
@@ -206,9 +215,36 @@ struct SimulateOptions {
         field("co_contraction", &S::co_contraction, units::one, 0.0, 0.99,
               "activation floor of every muscle of the analysed legs"),
         field("rest_supports", &S::rest_supports, units::none,
-              "supports between body parts carry the resting limb (false: they carry nothing)")};
+              "supports between body parts carry the resting limb (false: they carry nothing)"),
+        field("strength", &S::strength, units::one, 1e-3, 10,
+              "factor on maximal muscle force by muscle, base name, group, 'abductors', 'external_rotators' or 'all'"),
+        field("nearest_posture", &S::nearest_posture, units::none,
+              "weakened muscles: frames they cannot hold move to the nearest posture they can hold")};
   }
 };
+
+// Factor on each muscle's maximal force (n_muscles) for SimulateOptions::strength.
+// Throws InvalidArgument for a key that matches no muscle or a factor outside [1e-3, 10].
+Eigen::VectorXd strength_factors(const Model& model, const std::map<std::string, double>& strength);
+
+// The nearest posture the weakened muscles can hold. Variables: offsets of the
+// weight-bearing legs' hip adduction and hip rotation, of the pelvic obliquity
+// and of the trunk lean (lumbar bending), added to the file's posture before
+// balancing. Among the postures that balance (the exercise's balance rule) and
+// whose reserves exceed those of the prescribed posture at full strength by
+// nothing, the one that changes the balanced posture least:
+//   min sum_i (dq_i / sd_i)^2  subject to  |reserve_leg| <= |reserve_leg at full strength|,
+// dq_i the change of the balanced hip adduction, hip rotation, pelvic obliquity and
+// trunk lean. Weights: each change counts in units of the between-person spread of
+// that angle at the bottom of a single-leg squat, so that equally unusual changes
+// cost the same: hip adduction 5.6 deg, pelvic drop 3.8 deg, trunk lean 3.0 deg
+// (Nakagawa et al. 2012, J Orthop Sports Phys Ther 42:491-501, 40 controls, SD of
+// the peaks), hip rotation 5.6 deg (no spread in the same study was read: taken as
+// hip adduction's). Solved by a quadratic penalty on the excess reserve with
+// continuation (weights 1e2 .. 1e8 per (N m)^2) and Levenberg-Marquardt steps on a
+// finite-difference Jacobian; each offset is bounded by 30 deg. Body accelerations
+// stay those of the prescribed motion (the change is a quasi-static correction).
+inline constexpr double kNearestPostureSdDeg[4] = {5.6, 5.6, 3.8, 3.0};  // adduction, rotation, obliquity, lean
 
 // Per analysed leg, per frame.
 struct LegResult {
@@ -233,6 +269,61 @@ struct LegResult {
   Eigen::MatrixXd hip_contact_force;      // (n x 3) N, pelvis on femur, in ground
   Eigen::VectorXd hip_contact_force_bw;   // (n) |F| / body weight
   std::vector<bool> converged;            // (n)
+  // Frontal plane, per frame (fields() below; q_angle.hpp and seesaw.hpp define the terms).
+  // The Q-angle and FPPA of the posture as simulated (the tibia where the posture puts it),
+  // projected on a level camera's plane in front of the subject (QAngleOptions::camera_view,
+  // as clinical video FPPA); NaN when the model lacks the landmarks.
+  Eigen::VectorXd q_angle;                // (n) rad
+  Eigen::VectorXd knee_fppa;              // (n) rad, valgus +
+  Eigen::VectorXd patella_lateral_pull;   // (n) N, lateral pull of the quadriceps on the patella
+  Eigen::VectorXd pelvic_obliquity;       // (n) rad, + = the other side of the pelvis lower
+  Eigen::VectorXd trunk_lean;             // (n) rad, trunk from vertical in the ground frontal plane, + toward this side
+  Eigen::VectorXd lumbar_bending_moment;  // (n) N m, lumbar side-bending moment the trunk muscles supply, + toward this side
+  Eigen::VectorXd vertical_load_bw;       // (n) upward ground reaction on this leg / body weight
+  // The seesaw terms, where the leg bears weight (vertical_load_bw >= 0.1; NaN elsewhere):
+  Eigen::VectorXd body_weight_lever;      // (n) m, abduction moment asked at the hip / W_p (weight outside the leg)
+  Eigen::VectorXd abductor_lever;         // (n) m, force-weighted abduction moment arm of the abductors
+  Eigen::VectorXd abductor_force;         // (n) N, summed tension of the abductors (abductor_muscles)
+  Eigen::VectorXd abductor_force_bw;      // (n)
+  Eigen::VectorXd hip_contact_angle;      // (n) rad, hip contact force from vertical
+  // Nearest posture (SimulateOptions::nearest_posture): change of this leg's balanced hip
+  // adduction, hip rotation (internal +), pelvic obliquity and trunk lean from the
+  // prescribed posture (rad), and whether the muscles hold the frame.
+  Eigen::VectorXd hip_adduction_change;   // (n) rad
+  Eigen::VectorXd hip_rotation_change;    // (n) rad
+  Eigen::VectorXd pelvic_obliquity_change;  // (n) rad
+  Eigen::VectorXd trunk_lean_change;      // (n) rad
+  std::vector<bool> held;                 // (n) reserves not above those of the prescribed posture at full strength
+
+  static constexpr auto fields() {
+    using S = LegResult;
+    return std::tuple{
+        field("q_angle_deg", &S::q_angle, units::deg, "Q-angle, seen by a level camera in front"),
+        field("knee_fppa_deg", &S::knee_fppa, units::deg, "knee frontal-plane projection angle, valgus +"),
+        field("patella_lateral_pull_n", &S::patella_lateral_pull, units::n,
+              "lateral pull of the quadriceps on the patella"),
+        field("pelvic_obliquity_deg", &S::pelvic_obliquity, units::deg, "pelvic obliquity, + = the other side lower"),
+        field("trunk_lean_deg", &S::trunk_lean, units::deg, "trunk from vertical, frontal plane, + toward this leg"),
+        field("lumbar_bending_moment_nm", &S::lumbar_bending_moment, units::nm,
+              "lumbar side-bending moment of the trunk muscles (quadratus lumborum side), + toward this leg"),
+        field("vertical_load_bw", &S::vertical_load_bw, units::bw, "upward ground reaction on this leg"),
+        field("body_weight_lever_m", &S::body_weight_lever, units::m,
+              "seesaw: abduction moment asked at the hip / weight outside the leg (weight-bearing frames)"),
+        field("abductor_lever_m", &S::abductor_lever, units::m,
+              "seesaw: force-weighted abduction moment arm of the abductors"),
+        field("abductor_force_n", &S::abductor_force, units::n, "seesaw: summed abductor tension"),
+        field("abductor_force_bw", &S::abductor_force_bw, units::bw, "seesaw: abductor tension / body weight"),
+        field("hip_contact_angle_deg", &S::hip_contact_angle, units::deg, "hip contact force from vertical"),
+        field("hip_adduction_change_deg", &S::hip_adduction_change, units::deg,
+              "nearest posture: change of hip adduction from the prescribed posture"),
+        field("hip_rotation_change_deg", &S::hip_rotation_change, units::deg,
+              "nearest posture: change of hip rotation, internal +"),
+        field("pelvic_obliquity_change_deg", &S::pelvic_obliquity_change, units::deg,
+              "nearest posture: change of pelvic obliquity"),
+        field("trunk_lean_change_deg", &S::trunk_lean_change, units::deg, "nearest posture: change of trunk lean"),
+        field("held", &S::held, units::none,
+              "the muscles hold the frame (reserves not above those of the prescribed posture at full strength)")};
+  }
 };
 
 struct SimulationResult {
@@ -324,6 +415,15 @@ struct ExerciseSummary {
   double max_reserve_nm = 0.0;             // largest |reserve| over frames and dofs
   double time_under_tension_s = 0.0;       // per set: mid reps x repetition duration
   double abductor_impulse_nms = 0.0;       // per set: integral of max(0, abduction moment) dt x mid reps
+  // frontal plane (LegResult): peaks over the repetition (NaN where the model lacks what is needed)
+  double peak_q_angle = 0.0;               // rad
+  double peak_knee_valgus = 0.0;           // rad, largest knee FPPA (valgus +)
+  double peak_pelvic_drop = 0.0;           // rad, largest pelvic obliquity (the other side lower)
+  double peak_trunk_lean = 0.0;            // rad, largest lean toward this leg
+  double peak_lumbar_moment_nm = 0.0;      // largest |lumbar side-bending moment|
+  double peak_abductor_force_bw = 0.0;     // weight-bearing frames (NaN when none)
+  double max_posture_change = 0.0;         // rad, largest change of the four nearest-posture angles
+  double held_fraction = 1.0;              // frames the muscles hold / frames
 
   static constexpr auto fields() {
     using S = ExerciseSummary;
@@ -358,7 +458,20 @@ struct ExerciseSummary {
               "per set: mid repetitions x repetition duration"),
         field("abductor_impulse_nms", &S::abductor_impulse_nms, units::nms,
               "per set: integral of the positive abduction moment over time"),
-        field("max_reserve_nm", &S::max_reserve_nm, units::nm, "largest reserve over frames and dofs")};
+        field("max_reserve_nm", &S::max_reserve_nm, units::nm, "largest reserve over frames and dofs"),
+        field("peak_q_angle_deg", &S::peak_q_angle, units::deg, "largest Q-angle over the repetition"),
+        field("peak_knee_valgus_deg", &S::peak_knee_valgus, units::deg,
+              "largest knee frontal-plane projection angle (valgus +)"),
+        field("peak_pelvic_drop_deg", &S::peak_pelvic_drop, units::deg,
+              "largest pelvic obliquity, the other side lower"),
+        field("peak_trunk_lean_deg", &S::peak_trunk_lean, units::deg, "largest trunk lean toward this leg"),
+        field("peak_lumbar_moment_nm", &S::peak_lumbar_moment_nm, units::nm,
+              "largest lumbar side-bending moment (quadratus lumborum side)"),
+        field("peak_abductor_force_bw", &S::peak_abductor_force_bw, units::bw,
+              "largest abductor tension in weight-bearing frames"),
+        field("max_posture_change_deg", &S::max_posture_change, units::deg,
+              "nearest posture: largest change of hip adduction, rotation, pelvic obliquity or trunk lean"),
+        field("held_fraction", &S::held_fraction, units::one, "share of frames the muscles hold")};
   }
 };
 std::vector<ExerciseSummary> summarize(const Exercise& exercise, const SimulationResult& result);

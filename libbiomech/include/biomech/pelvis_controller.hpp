@@ -33,14 +33,17 @@ inline bool parse_choice(std::string_view text, ControllerKind& k) {
 // c_i the muscle's nominal moment capacity), so at rest the pattern is the static
 // solution. e = clamp(e_ff + kp (theta_d - theta_ref) + kd (omega_d - omega_ref), 0, 1),
 // with theta_d, omega_d delayed by `delay`. The feed-forward e_ff holds the level
-// pelvis statically at nominal strength (what the nervous system expects); with
-// weak muscles the drop is what feedback and the passive hip must make up.
+// pelvis statically at nominal strength (what the nervous system expects of newly
+// weakened muscles, as after a nerve block); with weak muscles the drop is what
+// feedback and the passive hip must make up. With compensation the subject has
+// adapted to the weakness: the anticipatory lean and e_ff are both computed for
+// the weakened muscles, so the level pelvis starts in equilibrium.
 struct ControllerOptions {
   ControllerKind kind = ControllerKind::feedback;
   double kp = 20.0;          // effort per rad of drop
   double kd = 2.0;           // effort per rad/s
   double delay = 0.0;        // s, neural delay of the feedback (0 = none)
-  double feedforward = -1.0; // effort; < 0 = computed (static, nominal strength, level pelvis)
+  double feedforward = -1.0; // effort; < 0 = computed (static, level pelvis; see above for the strength)
   // prescribed excitations: piecewise linear in time, one row per time, one column per plant muscle;
   // empty = the constant `prescribed_excitation` for every muscle
   Eigen::VectorXd prescribed_time;        // (k) s, increasing
@@ -72,7 +75,7 @@ struct ControllerOptions {
         field("kd", &S::kd, units::one, 0, 1000, "feedback: effort per rad/s of drop rate"),
         field("delay_s", &S::delay, units::s, 0, 0.5, "neural delay of the feedback"),
         field("feedforward_effort", &S::feedforward, units::one, -1, 1,
-              "feed-forward effort; < 0: computed (static, nominal strength, level pelvis)"),
+              "feed-forward effort; < 0: computed (static, level pelvis; nominal strength, or the weakened one with compensation)"),
         field("prescribed_time_s", &S::prescribed_time, units::s,
               "prescribed: times of the excitation table (increasing)"),
         field("prescribed_excitations", &S::prescribed_excitations, units::one,

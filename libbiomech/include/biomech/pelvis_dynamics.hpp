@@ -4,7 +4,7 @@
 //
 //   pelvis_plant.hpp       the reduced frontal-plane model built from a Model
 //                          (masses, axes, muscle tables)
-//   passive_joint.hpp      passive hip and lumbar moments (Anderson 1999)
+//   passive_joint.hpp      passive hip and lumbar moments (Anderson 1999; the plant's hip tissue: Ober test)
 //   pelvis_controller.hpp  feedback / prescribed drive, effort -> excitations,
 //                          trunk-lean compensation
 //   pelvis_statics.hpp     static equilibrium, compensating lean

@@ -31,6 +31,7 @@
 #include "biomech/hill_muscle.hpp"
 #include "biomech/hip.hpp"
 #include "biomech/model.hpp"
+#include "biomech/passive_joint.hpp"
 
 namespace biomech {
 
@@ -84,6 +85,18 @@ struct PelvisPlant {
   // unit-tension force of each muscle on the upper body (pelvis side), ground,
   // with the pelvis at its posture and the femur adducted by theta: 3 columns per muscle
   Eigen::MatrixXd unit_force;    // (table_size x 3n) N/N
+  // Passive frontal-plane tissue of the stance hip other than the plant muscles' fibres (the
+  // iliotibial band, fascia, capsule and the muscles the plant leaves out), as a function of
+  // the hip adduction coordinate. Anderson's (1999) double exponential (passive_joint.hpp) with
+  // its adduction branch moved so that, in the modified Ober test (side-lying, hip and knee
+  // extended, the relaxed leg lowered into adduction), this moment plus the plant muscles'
+  // passive fibre force hold the leg's own weight where people's legs come to rest:
+  // 24.6 deg of adduction (Ferber, Kendall & McElroy 2010, J Athl Train 45:344-348, 600 limbs,
+  // SD 7.3 deg). The fibre stretch is held at kPassiveStretchLimit (the guard of the
+  // exercises' passive fibre force). Abduction branch: Anderson's.
+  PassiveJointMoment hip_passive;
+  double ober_leg_moment = 0.0;       // N m, the leg's weight moment at the Ober end position
+  double ober_muscle_moment = 0.0;    // N m, the plant muscles' passive moment there
   std::vector<std::string> notes;  // assumptions taken while building (printed by the front ends)
 
   int n_muscles() const { return static_cast<int>(muscles.size()); }
@@ -91,6 +104,13 @@ struct PelvisPlant {
   void muscle_geometry(int i, double theta, double& length, double& moment_arm) const;
   Vec3 muscle_unit_force(int i, double theta) const;  // ground frame of the posture (see unit_force)
 };
+
+// Modified Ober test end position (Ferber et al. 2010, see PelvisPlant::hip_passive), rad of adduction.
+inline constexpr double kOberAdduction = 24.59 * M_PI / 180.0;
+// Fibre stretch beyond which passive fibre force is not extrapolated (l / l_opt): Thelen's
+// passive curve reaches the maximal isometric force at 1 + 0.6; beyond it gait2392's
+// short-fibred muscles give tensions no tissue carries.
+inline constexpr double kPassiveStretchLimit = 1.6;
 
 // Builds the plant. Throws InvalidArgument when the model lacks the stance-hip
 // adduction coordinate, has no mass above the stance hip, a named muscle is

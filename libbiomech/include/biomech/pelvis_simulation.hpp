@@ -19,6 +19,7 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,7 +98,9 @@ struct PelvisSimulationOptions {
   bool lean_dof = true;         // false (or no trunk in the model): the trunk is locked to the pelvis
   TendonModel tendon = TendonModel::rigid;
   HillParameters hill;
-  PassiveJointMoment hip_passive = PassiveJointMoment::hip_adduction();
+  // passive frontal-plane moment of the stance hip; empty: the plant's (PelvisPlant::hip_passive,
+  // calibrated on the modified Ober test); PassiveJointMoment::hip_adduction() is Anderson's ligaments alone
+  std::optional<PassiveJointMoment> hip_passive;
   PassiveJointMoment lumbar_passive = PassiveJointMoment::lumbar_bending();
   ControllerOptions controller;
   Perturbation perturbation;
@@ -254,6 +257,11 @@ struct PelvisSimulationResult {
 // sample rate <= 0, strength outside [0, 1], non-finite numbers, compensation
 // without a trunk, prescribed table of the wrong shape).
 PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulationOptions& options);
+
+// The passive hip moment a simulation uses: options.hip_passive, or the plant's.
+inline const PassiveJointMoment& hip_passive(const PelvisPlant& plant, const PelvisSimulationOptions& options) {
+  return options.hip_passive ? *options.hip_passive : plant.hip_passive;
+}
 
 // Hip hitch: the pelvis tracks theta_ref(t) = amplitude w(t) sin(2 pi t / period)
 // (drop the swing side first, then hike it, as models/exercises/hip_hitch.yaml), w a sin^2 ramp

@@ -31,6 +31,11 @@ struct QAngleOptions {
   char side = 'r';
   bool weight_bearing = true;       // the foot stays planted (see above); false: open chain
   double quadriceps_force_n = 0.0;  // for the lateral pull on the patella
+  // Project on the plane of a level camera in front of the subject (normal: the pelvis's
+  // anterior axis made horizontal), as clinical video FPPA is measured; false: on the
+  // pelvis's frontal plane. Where the pelvis faces more up or down than forward (lying),
+  // no level camera faces it and the pelvis's plane is used.
+  bool camera_view = false;
 
   static constexpr auto fields() {
     using S = QAngleOptions;
@@ -39,7 +44,9 @@ struct QAngleOptions {
         field("weight_bearing", &S::weight_bearing, units::none,
               "the foot stays planted (dynamic valgus); false: the tibia follows the femur"),
         field("quadriceps_force_n", &S::quadriceps_force_n, units::n, 0, 1e5,
-              "quadriceps force for the lateral pull on the patella")};
+              "quadriceps force for the lateral pull on the patella"),
+        field("camera_view", &S::camera_view, units::none,
+              "project on a level camera's plane in front of the subject; false: the pelvis's frontal plane")};
   }
 };
 

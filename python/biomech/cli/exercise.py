@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from .. import _core
-from ..exercise import _compare, _timeseries, exercises, simulate
+import numpy as np
+
+from ..exercise import WEAKNESS_CHANGES, _compare, _timeseries, _weakened, exercises, frontal_frame, simulate, weakness_curve
 from ..fields import field_arguments, field_values
 from . import argument, command, model_arguments, model_from_args
 
@@ -58,6 +60,12 @@ def _compare_text(df: pd.DataFrame) -> str:
              "gmed_mean_percent_mvic": "gmed_mean", "gmed_tfl_ratio": "gmed/tfl",
              "peak_hip_contact_force_bw": "hcf_bw", "peak_abduction_moment_nm_per_kg": "abd_nm/kg",
              "time_under_tension_s": "tut_s", "abductor_impulse_nms": "impulse_nms", "max_reserve_nm": "reserve_nm"}
+    if "peak_knee_valgus_deg_change" in df:  # weakened: what changed from full strength
+        cols = ["exercise", "leg", "role", "held_fraction"] + [f"{c}_change" for c in WEAKNESS_CHANGES]
+        short = {f"{c}_change": "d_" + c.replace("peak_", "").replace("_percent_mvic", "_mvic") for c in WEAKNESS_CHANGES}
+    else:
+        cols += ["peak_q_angle_deg", "peak_knee_valgus_deg"]
+        short.update(peak_q_angle_deg="q_deg", peak_knee_valgus_deg="valgus_deg")
     t = df[cols].rename(columns=short)
     return t.to_string(index=False, float_format=lambda x: f"{x:.2f}") + (
         f"\n(%MVIC of the model's own MVIC test; p = {df.attrs.get('p', 2):g}; see docs/emg_estimate.md)")
@@ -68,7 +76,8 @@ def _compare_text(df: pd.DataFrame) -> str:
 @argument("--exercises", nargs="+", default=None, metavar="ID", help="exercise ids (default: the whole catalogue)")
 @simulate_arguments
 @argument("--out", default=None, metavar="FILE.h5", help="also write the table and per-frame results to HDF5")
-@argument("--plot", default=None, metavar="FILE.png", help="also draw the ranking bar chart")
+@argument("--plot", default=None, metavar="FILE.png",
+          help="also draw the ranking bar chart (with --strength: Q-angle and knee valgus against strength)")
 @model_arguments
 def _compare_cmd(args):
     model = model_from_args(args)
@@ -82,11 +91,45 @@ def _compare_cmd(args):
                      options={"command": "compare", **options.to_dict(), "exercises": args.exercises or "all"},
                      producer="biomech compare")
     if args.plot:
-        from ..plots import ranking  # matplotlib: imported only when drawing
+        from .. import plots  # matplotlib: imported only when drawing
 
-        ranking(df, args.plot)
+        if _weakened(options):  # Q-angle and knee valgus against strength, weight-bearing exercises
+            curve = weakness_curve(model, args.exercises, dict(options.strength),
+                                   **{k: v for k, v in options.to_dict().items() if k != "strength"})
+            plots.weakness_curve(curve, args.plot)
+        else:
+            plots.ranking(df, args.plot)
     if getattr(args, "json", False):
         return {"p": df.attrs["p"], "model": df.attrs["model"], "rows": df.to_dict(orient="records")}
     return df
 
 
+def _show_text(frame: dict) -> str:
+    lines = [f"{frame['exercise']} at {frame['time_s']:.2f} s"]
+    for side, leg in frame["legs"].items():
+        if leg["role"] == "not analysed":
+            continue
+        terms = ", ".join(f"{k} {v:.3g}" for k, v in leg.items() if isinstance(v, float))
+        lines.append(f"  leg {side} ({leg['role']}): {terms}")
+    return "\n".join(lines)
+
+
+@command("show", help="One frame of an exercise in the frontal plane: Q-angle, knee valgus, pelvis, seesaw levers.",
+         text=_show_text)
+@argument("exercise", help="exercise id (see 'biomech exercises') or path to an exercise YAML file")
+@argument("--time", type=float, default=0.0, metavar="S", help="time in the repetition (s; the nearest frame)")
+@argument("--plot", default=None, metavar="FILE.png", help="draw the frame (pelvis, femora, tibiae, Q-angle lines, levers)")
+@simulate_arguments
+@model_arguments
+def _show_cmd(args):
+    model = model_from_args(args)
+    frame = frontal_frame(model, args.exercise, args.time, **field_values(args, _core.SimulateOptions))
+    if args.plot:
+        from ..plots import frontal_frame as draw  # matplotlib: imported only when drawing
+
+        draw(frame, args.plot)
+    if getattr(args, "json", False):
+        return {"exercise": frame["exercise"], "time_s": frame["time_s"],
+                "legs": {s: {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in leg.items()
+                             if k != "landmarks"} for s, leg in frame["legs"].items()}}
+    return frame
