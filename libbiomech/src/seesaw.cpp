@@ -283,15 +283,20 @@ StanceResult single_leg_stance(const Model& m, Data& d, const StanceOptions& o) 
   // ---- abductors: force, lever, and the body-weight lever
   const int add = 1;
   r.abductor_moment_nm = -r.hip_moment_nm[add];
-  double fsum = 0.0, msum = 0.0;
+  double fsum = 0.0, msum = 0.0, csum = 0.0, cmsum = 0.0;
   for (int c = 0; c < n; ++c)
     if (r.muscle_is_abductor[c]) {
       fsum += r.muscle_force_n[c];
       msum += -R(add, c) * r.muscle_force_n[c];
+      const double capacity = strength[idx[c]];  // at full strength, so defined at any scale
+      csum += capacity;
+      cmsum += -R(add, c) * capacity;
     }
   r.abductor_force_n = fsum;
   r.abductor_force_bw = fsum / r.body_weight_n;
-  r.abductor_lever_m = fsum > 0.0 ? msum / fsum : kNaN;
+  // The lever is geometry: weighted by the forces the abductors carry, or, when they
+  // carry none (strength 0, or no abduction demand), by their capacities.
+  r.abductor_lever_m = fsum > 0.0 ? msum / fsum : (csum > 0.0 ? cmsum / csum : kNaN);
   {
     // gravity alone on the pelvis side, about the stance hip's adduction axis
     Vec3 w_add = Vec3::Zero();

@@ -250,3 +250,16 @@ TEST(Weakness, ReserveFallsAsStrengthRisesAndStanceStaysInEquilibrium) {
     last = r.reserve_torque_nm;
   }
 }
+
+TEST(Weakness, AbductorLeverIsGeometryAtAnyStrength) {
+  // The lever is where the abductors pull, not how hard: with no strength left it is
+  // their capacity-weighted moment arm, finite and near the full-strength lever.
+  const Model& m = default_male();
+  StanceOptions full, none;
+  none.abductor_strength_scale = 0.0;
+  const StanceResult a = stance(m, full), b = stance(m, none);
+  EXPECT_EQ(b.abductor_force_n, 0.0);
+  ASSERT_TRUE(std::isfinite(b.abductor_lever_m));
+  EXPECT_GT(b.abductor_lever_m, 0.0);
+  EXPECT_NEAR(b.abductor_lever_m, a.abductor_lever_m, 0.01);  // m
+}

@@ -167,6 +167,7 @@ struct StanceResult {
   double abductor_force_n = 0.0;            // summed tension of the abductors (abductor_muscles)
   double abductor_force_bw = 0.0;
   double abductor_lever_m = 0.0;            // force-weighted abduction moment arm of the abductors
+                                            // (capacity-weighted when they carry no force)
   double body_weight_lever_m = 0.0;         // abduction demand of W_p's gravity alone / W_p
   Vec3 hip_contact_force_ground_n = Vec3::Zero();  // on the femoral head, ground frame
   Vec3 hip_contact_force_pelvis_n = Vec3::Zero();  // the same in the pelvis frame
@@ -205,7 +206,7 @@ struct StanceResult {
         field("abductor_force_n", &S::abductor_force_n, units::n, "summed tension of the hip abductors"),
         field("abductor_force_bw", &S::abductor_force_bw, units::bw, "abductor force / body weight"),
         field("abductor_lever_m", &S::abductor_lever_m, units::m,
-              "d_a: force-weighted abduction moment arm of the abductors"),
+              "d_a: force-weighted abduction moment arm of the abductors (capacity-weighted when they carry no force)"),
         field("body_weight_lever_m", &S::body_weight_lever_m, units::m,
               "d_w: abduction demand of W_p's gravity alone / W_p"),
         field("hip_contact_force_ground_n", &S::hip_contact_force_ground_n, units::n,
