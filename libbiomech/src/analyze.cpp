@@ -216,17 +216,18 @@ std::vector<Hip> resolve_hips(const Model& model, Data& scratch) {
   return hips;
 }
 
-// Active force per unit activation and passive force (N) of every muscle at the
-// posture of the last compute_muscle_paths, with MT velocities -R qdot.
+// Active force per unit activation and passive force (N) of every muscle, by its
+// own curves (Muscle::hill), at the posture of the last compute_muscle_paths, with
+// MT velocities -R qdot.
 void muscle_forces(const Model& model, const Data& data, const Eigen::VectorXd& qd, const AnalyzeOptions& o,
-                   const HillParameters& hill, Eigen::VectorXd& active, Eigen::VectorXd& passive) {
+                   Eigen::VectorXd& active, Eigen::VectorXd& passive) {
   const int n = model.n_muscles();
   const Eigen::VectorXd v = -(data.moment_arm * qd);
   active.resize(n);
   passive.resize(n);
   for (int i = 0; i < n; ++i) {
     const MuscleTendonParameters mt = muscle_tendon_parameters(model.muscles[i]);
-    const HillState st = rigid_tendon_state(mt, hill, 1.0, data.muscle_length[i], o.force_velocity ? v[i] : 0.0);
+    const HillState st = rigid_tendon_state(mt, model.muscles[i].hill, 1.0, data.muscle_length[i], o.force_velocity ? v[i] : 0.0);
     const double c = std::cos(st.pennation);
     active[i] = mt.max_isometric_force * st.active_fl * st.fv * c;
     passive[i] = o.passive_fiber_force ? mt.max_isometric_force * st.passive * c : 0.0;
@@ -292,7 +293,6 @@ AnalyzeResult analyze(const Model& model, Data& data, const TrialKinematics& kin
   if (nb == 0) throw InvalidArgument("analyze: expected coordinates below the root joint, got none");
   Data scratch(model);
   const std::vector<Hip> hips = resolve_hips(model, scratch);
-  const HillParameters hill;
 
   res.coordinates = model.coordinate_names();
   res.muscles = model.muscle_names();
@@ -328,7 +328,7 @@ AnalyzeResult analyze(const Model& model, Data& data, const TrialKinematics& kin
     }
     const Eigen::VectorXd tau = generalized_forces(model, data, motion, frame_loads);
 
-    muscle_forces(model, data, qd, options, hill, active, passive);
+    muscle_forces(model, data, qd, options, active, passive);
     for (int j = 0; j < nb; ++j) {
       R.row(j) = data.moment_arm.col(balanced[j]).transpose();
       tau_bal[j] = tau[balanced[j]] - R.row(j).dot(passive);

@@ -901,12 +901,12 @@ LegMvic leg_mvic(const Model& model, Data& data, char side) {
 // last compute_muscle_paths: F_max f_PE(min(l~, stretch_limit)) cos(alpha), the
 // Thelen (2003) passive curve of hill_muscle.hpp with a rigid tendon.
 Eigen::VectorXd passive_fiber_forces(const Model& model, const Data& data, double stretch_limit) {
-  const HillParameters hill;
   Eigen::VectorXd f(model.n_muscles());
   for (int i = 0; i < model.n_muscles(); ++i) {
-    const FiberState fs = fiber_state(model.muscles[i], data.muscle_length[i]);
-    f[i] = model.muscles[i].max_isometric_force *
-           passive_force_length(std::min(fs.normalized_length, stretch_limit), hill) * fs.cos_pennation;
+    const Muscle& mu = model.muscles[i];
+    const FiberState fs = fiber_state(mu, data.muscle_length[i]);
+    f[i] = mu.max_isometric_force * passive_force_length(std::min(fs.normalized_length, stretch_limit), mu.hill) *
+           fs.cos_pennation;
   }
   return f;
 }

@@ -129,6 +129,11 @@ void Model::finalize() {
     check_bound("tendon slack length", "muscle '" + m.name + "'", m.tendon_slack_length);
     check(std::isfinite(m.pennation_angle) && m.pennation_angle >= 0.0 && m.pennation_angle < M_PI / 2,
           "muscle '" + m.name + "': expected pennation angle in [0, 90) deg");
+    try {
+      validate(m.hill);
+    } catch (const InvalidArgument& e) {
+      check(false, "muscle '" + m.name + "': " + e.what());
+    }
     check(m.path.size() >= 2, "muscle '" + m.name + "': expected at least 2 path points");
     for (const PathPoint& p : m.path) {
       check(p.body >= 0 && p.body < nb, "muscle '" + m.name + "': path point on an unknown body");

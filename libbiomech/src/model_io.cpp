@@ -13,6 +13,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "biomech/errors.hpp"
 #include "yaml_reader.hpp"
@@ -47,6 +48,18 @@ Vec3 euler_xyz(const Mat3& R) {
   // gimbal lock: only a + c (or a - c) is defined; put it all in a
   return Vec3(std::atan2(R(2, 1), R(1, 1)), b, 0.0);
 }
+
+// A muscle's `curves:` keys (docs/model_file.md) and their HillParameters members.
+constexpr std::pair<const char*, double HillParameters::*> kCurveKeys[] = {
+    {"active_shape", &HillParameters::active_shape},
+    {"passive_shape", &HillParameters::passive_shape},
+    {"passive_strain", &HillParameters::passive_strain},
+    {"fv_shape", &HillParameters::fv_shape},
+    {"fv_max_lengthening", &HillParameters::fv_max_lengthening},
+    {"max_contraction_velocity_per_s", &HillParameters::max_contraction_velocity},
+    {"tendon_strain_at_max_force", &HillParameters::tendon_strain_at_max_force},
+    {"activation_time_s", &HillParameters::activation_time},
+    {"deactivation_time_s", &HillParameters::deactivation_time}};
 
 // ---------------------------------------------------------------- reading
 
@@ -564,7 +577,7 @@ class ModelReader {
       const YAML::Node n = ml[i];
       const std::string f = item("muscles", n, i);
       rd_.check_keys(n, f, {"name", "side", "group", "segment", "max_isometric_force_n", "optimal_fiber_length_m",
-                            "tendon_slack_length_m", "pennation_angle_deg", "path", "wraps", "source"});
+                            "tendon_slack_length_m", "pennation_angle_deg", "curves", "path", "wraps", "source"});
       Muscle mu;
       mu.name = unique_name(n, f, m_.muscles, "muscle");
       if (Reader::has(n, "side")) {
@@ -588,6 +601,22 @@ class ModelReader {
       if (pen_deg < 0.0 || pen_deg >= 90.0)
         rd_.fail(pen, f + ".pennation_angle_deg", "expected an angle in [0, 90) deg, got " + pen.Scalar());
       mu.pennation_angle = pen_deg * to_si(Unit::deg);
+      if (Reader::has(n, "curves")) {
+        const YAML::Node c = n["curves"];
+        const std::string fc = f + ".curves";
+        std::vector<std::string> keys;
+        for (const auto& [key, member] : kCurveKeys) keys.push_back(key);
+        rd_.check_keys(c, fc, keys);
+        for (const auto& [key, member] : kCurveKeys) {
+          if (!Reader::has(c, key)) continue;
+          mu.hill.*member = rd_.number(c[key], fc + "." + key);
+          try {
+            validate(mu.hill);
+          } catch (const InvalidArgument& e) {
+            rd_.fail(c[key], fc + "." + key, e.what());
+          }
+        }
+      }
       if (Reader::has(n, "source")) rd_.text(n["source"], f + ".source");
 
       const YAML::Node path = rd_.get(n, "path", f);
@@ -892,6 +921,12 @@ std::string model_to_yaml(const Model& m, const std::map<std::string, Subject>& 
       o << "    optimal_fiber_length_m: " << num(mu.optimal_fiber_length) << "\n";
       o << "    tendon_slack_length_m: " << num(mu.tendon_slack_length) << "\n";
       o << "    pennation_angle_deg: " << num(mu.pennation_angle, to_si(Unit::deg)) << "\n";
+      const HillParameters defaults;
+      std::string curves;
+      for (const auto& [key, member] : kCurveKeys)
+        if (mu.hill.*member != defaults.*member)
+          curves += std::string(curves.empty() ? "" : ", ") + key + ": " + num(mu.hill.*member);
+      if (!curves.empty()) o << "    curves: {" << curves << "}\n";
       o << "    path:\n";
       for (const PathPoint& p : mu.path) {
         o << "      - {body: " << body_name(p.body) << ", location_m: " << vec(p.location);

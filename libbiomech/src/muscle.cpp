@@ -172,7 +172,7 @@ FiberState fiber_state(const Muscle& mu, double mt_length) {
   s.length = g.length;
   s.cos_pennation = g.cos_pennation;
   s.normalized_length = s.length / mu.optimal_fiber_length;
-  s.force_length = active_force_length(s.normalized_length);
+  s.force_length = gaussian_force_length(s.normalized_length, mu.hill.active_shape);
   s.max_force = mu.max_isometric_force * s.force_length * s.cos_pennation;
   return s;
 }

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <utility>
 #include <sstream>
 
 #include "biomech/errors.hpp"
@@ -518,6 +519,33 @@ class Importer {
     }
   }
 
+  // The curve parameters a Thelen2003Muscle states (those it omits keep
+  // HillParameters' defaults, which are OpenSim's own defaults except KshapeActive).
+  // Other muscle types (Millard2012EquilibriumMuscle, ...) have other curves: their
+  // muscles take the Thelen curves with the default parameters.
+  void read_thelen_curves(const XMLElement* m, const std::string& fm, HillParameters& h) const {
+    const std::pair<const char*, double HillParameters::*> props[] = {
+        {"KshapeActive", &HillParameters::active_shape},
+        {"KshapePassive", &HillParameters::passive_shape},
+        {"FmaxMuscleStrain", &HillParameters::passive_strain},
+        {"Af", &HillParameters::fv_shape},
+        {"Flen", &HillParameters::fv_max_lengthening},
+        {"max_contraction_velocity", &HillParameters::max_contraction_velocity},
+        {"FmaxTendonStrain", &HillParameters::tendon_strain_at_max_force},
+        {"activation_time_constant", &HillParameters::activation_time},
+        {"deactivation_time_constant", &HillParameters::deactivation_time}};
+    for (const auto& [tag, member] : props) {
+      const XMLElement* e = child(m, tag);
+      if (!e) continue;
+      h.*member = number(e, fm + "/" + tag);
+      try {
+        validate(h);
+      } catch (const InvalidArgument& err) {
+        fail(e, fm + "/" + tag, err.what());
+      }
+    }
+  }
+
   void read_muscle(const XMLElement* m, const XMLElement* gp, const XMLElement* pts) {
     OMuscle om;
     Muscle& mu = om.muscle;
@@ -529,6 +557,7 @@ class Importer {
     mu.tendon_slack_length = number(need(m, "tendon_slack_length", fm), fm + "/tendon_slack_length");
     if (const XMLElement* pa = child(m, "pennation_angle_at_optimal"))
       mu.pennation_angle = number(pa, fm + "/pennation_angle_at_optimal");
+    if (std::string(m->Name()) == "Thelen2003Muscle") read_thelen_curves(m, fm, mu.hill);
     std::string base = mu.name;
     if (base.size() > 2 && (base.substr(base.size() - 2) == "_r" || base.substr(base.size() - 2) == "_l")) {
       mu.side = base.back();

@@ -43,7 +43,6 @@ StrengthCurve strength_curve(const Model& model, Data& data, char side, double m
   c.body_mass = model.total_mass();
   const double deg = internal::kDeg;
   c.angular_velocity = velocity_deg * deg;
-  const HillParameters hill;
   c.abduction_angle = Eigen::VectorXd::LinSpaced(samples, min_deg * deg, max_deg * deg);
   c.torque.setZero(samples);
   c.muscle_torque.setZero(samples, model.n_muscles());
@@ -57,7 +56,7 @@ StrengthCurve strength_curve(const Model& model, Data& data, char side, double m
       double fv = 1.0;
       if (c.angular_velocity > 0.0) {
         const double v = -r_abd * c.angular_velocity * fs.cos_pennation;  // m/s, shortening < 0
-        fv = force_velocity(v / (mu.optimal_fiber_length * hill.max_contraction_velocity), 1.0, hill);
+        fv = force_velocity(v / (mu.optimal_fiber_length * mu.hill.max_contraction_velocity), 1.0, mu.hill);
       }
       c.muscle_torque(k, i) = fs.max_force * fv * r_abd;
     }

@@ -139,6 +139,7 @@ void bind_parts(py::module_& m) {
       .def_readonly("optimal_fiber_length", &biomech::Muscle::optimal_fiber_length, "m")
       .def_readonly("tendon_slack_length", &biomech::Muscle::tendon_slack_length, "m")
       .def_readonly("pennation_angle", &biomech::Muscle::pennation_angle, "rad")
+      .def_readonly("hill", &biomech::Muscle::hill, "its curve parameters (HillParameters), as its model file states them")
       .def_readonly("path", &biomech::Muscle::path)
       .def_readonly("wraps", &biomech::Muscle::wraps)
       .def("__repr__", [](const biomech::Muscle& mu) { return "<biomech.Muscle " + mu.name + ">"; });

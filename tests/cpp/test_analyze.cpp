@@ -131,6 +131,54 @@ TEST(Analyze, StillTrialResidualIsTheWeightAndMusclesBalanceTheJoints) {
   }
 }
 
+// A still posture with the hip deeply flexed and the knee straight (hamstrings
+// stretched), every muscle with the active width gamma.
+AnalyzeResult still_flexed(const Model& m, double gamma, bool passive) {
+  Model copy = m;
+  for (Muscle& mu : copy.muscles) mu.hill.active_shape = gamma;
+  copy.finalize();
+  Data d(copy);
+  VectorXd q = copy.default_posture();
+  q[copy.posture_coordinate("hip_flexion_r")] = 1.3;
+  q[copy.posture_coordinate("knee_angle_r")] = -0.05;
+  const VectorXd t = VectorXd::LinSpaced(8, 0.0, 0.07);
+  AnalyzeOptions o;
+  o.passive_fiber_force = passive;
+  return analyze(copy, d, trial(copy, t, [&](double) { return q; }), {}, o);
+}
+
+// Each muscle's own curves: a narrower active force-length curve (gamma) gives
+// every muscle less force per activation away from its optimal length, so the
+// minimal sum of squared activations cannot fall (and here rises).
+TEST(Analyze, UsesEachMusclesOwnForceLengthCurve) {
+  const AnalyzeResult wide = still_flexed(model(), 0.5, false), narrow = still_flexed(model(), 0.3, false);
+  for (int f = 0; f < wide.time.size(); ++f)
+    EXPECT_GE(narrow.activation.row(f).squaredNorm(), wide.activation.row(f).squaredNorm() - 1e-9);
+  EXPECT_GT(narrow.activation.row(0).squaredNorm(), 1.01 * wide.activation.row(0).squaredNorm());
+}
+
+// Passive fibre force, when asked for, is part of each muscle's tension and of
+// the moment balance; stretched muscles carry some.
+TEST(Analyze, PassiveFibreForceEntersTheBalance) {
+  const Model& m = model();
+  const AnalyzeResult off = still_flexed(m, kThelenForceLengthGamma, false),
+                      on = still_flexed(m, kThelenForceLengthGamma, true);
+  Data d(m);
+  const VectorXd q = on.posture.row(0).transpose();
+  compute_muscle_paths(m, d, q);
+  const VectorXd muscle_moment = d.moment_arm.transpose() * on.muscle_force.row(0).transpose();
+  for (int i = 0; i < m.nq(); ++i) {
+    if (m.coordinates[m.independent[i]].name.rfind("pelvis_", 0) == 0) continue;
+    EXPECT_NEAR(muscle_moment[i] + on.reserve(0, i), on.generalized_force(0, i), 1e-6) << m.coordinate_names()[i];
+  }
+  // the passive tension of a stretched muscle needs no activation
+  bool passive_seen = false;
+  for (int j = 0; j < m.n_muscles(); ++j)
+    passive_seen |= on.muscle_force(0, j) > 1.0 && on.activation(0, j) < 1e-6;
+  EXPECT_TRUE(passive_seen);
+  EXPECT_NE((on.muscle_force.row(0) - off.muscle_force.row(0)).cwiseAbs().maxCoeff(), 0.0);
+}
+
 // A ground force that carries the weight at the centre of mass leaves no residual.
 TEST(Analyze, ExternalLoadCarryingTheWeightLeavesNoResidual) {
   const Model& m = model();

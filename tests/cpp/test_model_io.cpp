@@ -78,6 +78,7 @@ muscles:
     optimal_fiber_length_m: 0.0535
     tendon_slack_length_m: 0.078
     pennation_angle_deg: 8
+    curves: {active_shape: 0.5, activation_time_s: 0.015}
     path:
       - {body: pelvis, location_m: [-0.0408, 0.0304, 0.1209]}
       - {body: femur_r, location_m: [-0.0218, -0.0117, 0.0555]}
@@ -238,6 +239,8 @@ void expect_same_model(const Model& a, const Model& b) {
     EXPECT_NEAR(ma.max_isometric_force, mb.max_isometric_force, 1e-12);
     EXPECT_NEAR(ma.optimal_fiber_length, mb.optimal_fiber_length, 1e-12);
     EXPECT_NEAR(ma.tendon_slack_length, mb.tendon_slack_length, 1e-12);
+    EXPECT_EQ(ma.hill.active_shape, mb.hill.active_shape);
+    EXPECT_EQ(ma.hill.activation_time, mb.hill.activation_time);
     EXPECT_NEAR(ma.pennation_angle, mb.pennation_angle, 1e-12);
     ASSERT_EQ(ma.path.size(), mb.path.size());
     for (size_t k = 0; k < ma.path.size(); ++k) {
@@ -302,6 +305,9 @@ TEST(ModelIo, ReadsUnitsIntoRadiansAndMetres) {
   const Muscle& gm = m.muscles[m.muscle_index("glut_med1_r")];
   EXPECT_EQ(gm.side, 'r');
   EXPECT_DOUBLE_EQ(gm.pennation_angle, 8.0 * M_PI / 180.0);
+  EXPECT_DOUBLE_EQ(gm.hill.active_shape, 0.5);  // its own curves; the rest keep the defaults
+  EXPECT_DOUBLE_EQ(gm.hill.activation_time, 0.015);
+  EXPECT_DOUBLE_EQ(gm.hill.fv_shape, HillParameters{}.fv_shape);
   const Muscle& rf = m.muscles[m.muscle_index("rect_fem_r")];
   EXPECT_EQ(rf.path[1].type, PathPoint::Type::conditional);
   EXPECT_DOUBLE_EQ(rf.path[1].range_max, -83.65 * M_PI / 180.0);
@@ -446,6 +452,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bad_quadrant", "quadrant: -x", "quadrant: -z", "quadrant: -z", "wrap_cylinders[cyl_r].quadrant"},
         BadCase{"pennation_out_of_range", "pennation_angle_deg: 8", "pennation_angle_deg: 95", "pennation_angle_deg: 95",
                 "muscles[glut_med1_r].pennation_angle_deg"},
+        BadCase{"unknown_curve", "curves: {active_shape: 0.5,", "curves: {width: 0.5,", "curves: {width",
+                "muscles[glut_med1_r].curves.width"},
+        BadCase{"bad_curve", "curves: {active_shape: 0.5,", "curves: {active_shape: -0.5,", "curves: {active_shape: -0.5",
+                "muscles[glut_med1_r].curves.active_shape"},
         BadCase{"duplicate_key", "    mass_kg: 9.3014\n", "    mass_kg: 9.3014\n    mass_kg: 9.4\n", "mass_kg: 9.4",
                 "bodies[femur_r].mass_kg"},
         BadCase{"duplicate_body", "{name: tibia_r, mass_kg: 3.7075", "{name: femur_r, mass_kg: 3.7075",

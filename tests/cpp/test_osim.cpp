@@ -16,6 +16,7 @@
 #include "biomech/data.hpp"
 #include "biomech/errors.hpp"
 #include "biomech/model_io.hpp"
+#include "biomech/muscle.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/osim.hpp"
 
@@ -226,6 +227,8 @@ const std::string kOsim = R"xml(<?xml version="1.0" encoding="UTF-8" ?>
           <optimal_fiber_length>0.0535</optimal_fiber_length>
           <tendon_slack_length>0.078</tendon_slack_length>
           <pennation_angle_at_optimal>0.13962634</pennation_angle_at_optimal>
+          <KshapeActive>0.5</KshapeActive>
+          <Af>0.25</Af>
         </Thelen2003Muscle>
         <Thelen2003Muscle name="rect_fem_r">
           <GeometryPath name="geometrypath">
@@ -370,6 +373,14 @@ TEST(Osim, ImportsBodiesJointsAndHipMuscles) {
   EXPECT_EQ(gm.segment, "anterior");
   EXPECT_EQ(gm.side, 'r');
   EXPECT_DOUBLE_EQ(gm.pennation_angle, 0.13962634);
+  // the curve parameters it states; the others keep the defaults
+  EXPECT_DOUBLE_EQ(gm.hill.active_shape, 0.5);
+  EXPECT_DOUBLE_EQ(gm.hill.fv_shape, 0.25);
+  EXPECT_DOUBLE_EQ(gm.hill.passive_shape, HillParameters{}.passive_shape);
+  // the statics use the muscle's own active force-length width
+  const double lmt = gm.tendon_slack_length + 1.2 * gm.optimal_fiber_length;
+  const FiberState fs = fiber_state(gm, lmt);
+  EXPECT_NEAR(fs.force_length, std::exp(-std::pow(fs.normalized_length - 1.0, 2) / 0.5), 1e-15);
   ASSERT_EQ(gm.wraps.size(), 1u);
   EXPECT_EQ(gm.wraps[0].range_begin, 0);  // OpenSim's 1-based "1 2"
   EXPECT_EQ(gm.wraps[0].range_end, 1);
@@ -385,6 +396,7 @@ TEST(Osim, ImportsBodiesJointsAndHipMuscles) {
 
   const Muscle& rf = m.muscles[m.muscle_index("rect_fem_r")];
   EXPECT_EQ(rf.group, "rectus_femoris");
+  EXPECT_DOUBLE_EQ(rf.hill.active_shape, kThelenForceLengthGamma);  // states none
   ASSERT_EQ(rf.path.size(), 3u);
   EXPECT_EQ(rf.path[1].type, PathPoint::Type::conditional);
   EXPECT_DOUBLE_EQ(rf.path[1].range_min, -2.61799);
@@ -412,6 +424,9 @@ TEST(Osim, ImportedModelSurvivesAModelFileRoundTrip) {
     compute_muscle_paths(back, b, q);
     EXPECT_LE((a.muscle_length - b.muscle_length).cwiseAbs().maxCoeff(), 1e-12);
     EXPECT_LE((a.moment_arm - b.moment_arm).cwiseAbs().maxCoeff(), 1e-12);
+  }  for (int i = 0; i < m.n_muscles(); ++i) {  // the curves the .osim stated survive
+    EXPECT_EQ(back.muscles[i].hill.active_shape, m.muscles[i].hill.active_shape);
+    EXPECT_EQ(back.muscles[i].hill.fv_shape, m.muscles[i].hill.fv_shape);
   }
 }
 
@@ -463,6 +478,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "<socket_coordinate>/jointset/knee_r/knee_angle_x</socket_coordinate>", "<ConditionalPathPoint name=\"p2\">",
                     "unknown coordinate"},
         OsimBadCase{"nan", "<mass>8</mass>", "<mass>nan</mass>", "<mass>nan</mass>", "finite"},
+        OsimBadCase{"bad_curve", "<KshapeActive>0.5</KshapeActive>", "<KshapeActive>-1</KshapeActive>",
+                    "<KshapeActive>-1", "active_shape > 0"},
         OsimBadCase{"negative_mass", "<mass>8</mass>", "<mass>-8</mass>", "<mass>-8</mass>", "mass >= 0"},
         OsimBadCase{"opensim3", "Version=\"40000\"", "Version=\"30000\"", "<OpenSimDocument", "OpenSim 4"},
         OsimBadCase{"xml_syntax", "<mass>8</mass>", "<mass>8</mas>", "<mass>8</mas>", "XML"},

@@ -174,6 +174,22 @@ def test_the_walking_trial_agrees_with_opensim(opensim_walk, ours):
     np.testing.assert_allclose(np.linalg.norm(pelvis, axis=1), f_mine, rtol=1e-9)
 
 
+def test_each_muscle_keeps_the_curves_its_file_states():
+    """The analysis uses the model's own muscle curves: gait2392's Thelen2003Muscle parameters
+    (KshapeActive 0.5, wider than the default 0.45, Af, Flen, ...) come from the .osim."""
+    need_walk()
+    xml = {m.get("name"): m for m in ET.parse(WALK / MODEL).getroot().iter("Thelen2003Muscle")}
+    model = biomech.Model.from_osim(WALK / MODEL, scope="full")
+    assert len(model.core.muscles) == 92
+    for mu in model.core.muscles:
+        e = xml[mu.name]
+        assert mu.hill.active_shape == float(e.findtext("KshapeActive"))
+        assert mu.hill.fv_shape == float(e.findtext("Af"))
+        assert mu.hill.fv_max_lengthening == float(e.findtext("Flen"))
+        assert mu.hill.max_contraction_velocity == float(e.findtext("max_contraction_velocity"))
+    assert {mu.hill.active_shape for mu in model.core.muscles} == {0.5}
+
+
 def test_without_force_velocity_gluteus_medius_reads_lower(ours):
     """Force-velocity matters on this trial: without it the muscles look stronger while they
     shorten, and the gluteus medius activations fall: the gap seen before force-velocity was modelled."""

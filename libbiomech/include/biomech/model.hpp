@@ -107,6 +107,44 @@ struct PathWrap {
   int range_end = -1;
 };
 
+// Thelen (2003) shape factor gamma of the active force-length Gaussian (also
+// OpenSim's Thelen2003Muscle default KshapeActive): the default of a muscle whose
+// model file does not state its own. The gait2392 .osim files set KshapeActive 0.5
+// on every muscle (imported with it, osim.hpp); the model YAML of the default
+// subject states none, so its muscles use 0.45.
+inline constexpr double kThelenForceLengthGamma = 0.45;
+
+// Dimensionless curve parameters and activation time constants of a muscle
+// (Muscle::hill: the statics, static optimisation and the trial analysis use the
+// muscle's own; the pelvis dynamics take one set for every muscle). The defaults
+// are the Thelen2003Muscle values of every muscle in the gait2392 model file
+// (opensim-models Gait2392_Simbody/gait2392_thelen2003muscle.osim, which the
+// default model derives from), except the active shape (see
+// kThelenForceLengthGamma): KshapePassive 4, FmaxMuscleStrain 0.6, Af 0.3,
+// Flen 1.8, max_contraction_velocity 10, FmaxTendonStrain 0.033, activation /
+// deactivation time constants 0.010 / 0.040 s (OpenSim's documented defaults,
+// citing Thelen 2003 and Winters JM (1995) An improved muscle-reflex actuator for
+// use in large-scale neuromusculoskeletal models. Ann Biomed Eng 23:359-374).
+// The tendon toe shape 3 and toe force 0.33 (normalised) are Thelen 2003 eq. 5.
+struct HillParameters {
+  double active_shape = kThelenForceLengthGamma;  // gamma: width of the Gaussian active force-length curve
+  double passive_shape = 4.0;                // k_PE: exponential shape of the passive curve
+  double passive_strain = 0.6;               // eps0_M: fibre strain at which passive force = max isometric force
+  double fv_shape = 0.3;                     // A_f: force-velocity curvature
+  double fv_max_lengthening = 1.8;           // F_len: normalised force plateau when lengthening
+  double max_contraction_velocity = 10.0;    // optimal fibre lengths per second (at full activation)
+  double tendon_strain_at_max_force = 0.033; // eps0_T: tendon strain at max isometric force
+  double tendon_toe_shape = 3.0;             // k_toe
+  double tendon_toe_force = 0.33;            // normalised force at the end of the toe region
+  double fiber_damping = 0.1;                // beta: normalised fibre damping (compliant tendon only), Millard 2013
+  double activation_time = 0.010;            // s
+  double deactivation_time = 0.040;          // s
+  double max_pennation = 1.4706289056333368; // rad, acos(0.1) (Millard 2013): pennation is clamped below it
+};
+
+// Throws InvalidArgument when a parameter is non-finite or out of its physical range.
+void validate(const HillParameters& p);
+
 struct Muscle {
   std::string name;             // e.g. glut_med1_r
   char side = 'r';              // 'r' or 'l'
@@ -116,6 +154,7 @@ struct Muscle {
   double optimal_fiber_length = 0.0;  // m
   double tendon_slack_length = 0.0;   // m
   double pennation_angle = 0.0;       // rad, at optimal fibre length
+  HillParameters hill;                // its curves (Thelen 2003), as its model file states them
   std::vector<PathPoint> path;
   std::vector<PathWrap> wraps;
 };

@@ -35,39 +35,9 @@
 
 namespace biomech {
 
-// Thelen (2003) shape factor gamma of the active force-length Gaussian (also
-// OpenSim's Thelen2003Muscle default KshapeActive). The gait2392 model file sets
-// KshapeActive 0.5 on every muscle; the code base uses 0.45 throughout.
-inline constexpr double kThelenForceLengthGamma = 0.45;
+// HillParameters, kThelenForceLengthGamma and validate(HillParameters) are in
+// model.hpp: every Muscle carries its own (Muscle::hill).
 
-// Dimensionless curve parameters and activation time constants. The defaults
-// are the Thelen2003Muscle values of every muscle in the gait2392 model file
-// (opensim-models Gait2392_Simbody/gait2392_thelen2003muscle.osim, which the
-// default model derives from), except the active shape (see
-// kThelenForceLengthGamma): KshapePassive 4, FmaxMuscleStrain 0.6, Af 0.3,
-// Flen 1.8, max_contraction_velocity 10, FmaxTendonStrain 0.033, activation /
-// deactivation time constants 0.010 / 0.040 s (OpenSim's documented defaults,
-// citing Thelen 2003 and Winters JM (1995) An improved muscle-reflex actuator for
-// use in large-scale neuromusculoskeletal models. Ann Biomed Eng 23:359-374).
-// The tendon toe shape 3 and toe force 0.33 (normalised) are Thelen 2003 eq. 5.
-struct HillParameters {
-  double active_shape = kThelenForceLengthGamma;  // gamma: width of the Gaussian active force-length curve
-  double passive_shape = 4.0;                // k_PE: exponential shape of the passive curve
-  double passive_strain = 0.6;               // eps0_M: fibre strain at which passive force = max isometric force
-  double fv_shape = 0.3;                     // A_f: force-velocity curvature
-  double fv_max_lengthening = 1.8;           // F_len: normalised force plateau when lengthening
-  double max_contraction_velocity = 10.0;    // optimal fibre lengths per second (at full activation)
-  double tendon_strain_at_max_force = 0.033; // eps0_T: tendon strain at max isometric force
-  double tendon_toe_shape = 3.0;             // k_toe
-  double tendon_toe_force = 0.33;            // normalised force at the end of the toe region
-  double fiber_damping = 0.1;                // beta: normalised fibre damping (compliant tendon only), Millard 2013
-  double activation_time = 0.010;            // s
-  double deactivation_time = 0.040;          // s
-  double max_pennation = 1.4706289056333368; // rad, acos(0.1) (Millard 2013): pennation is clamped below it
-};
-
-// Throws InvalidArgument when a parameter is non-finite or out of its physical range.
-void validate(const HillParameters& p);
 
 // The four Hill parameters of one muscle (from Model::muscles).
 struct MuscleTendonParameters {
@@ -82,7 +52,7 @@ void validate(const MuscleTendonParameters& m);
 // ---------------------------------------------------------------- curves (Thelen 2003)
 
 // f_L of a normalised fibre length l~ (dimensionless, 1 = optimal), exp(-(l~ - 1)^2 / gamma)
-// with gamma = kThelenForceLengthGamma; 1 at l~ = 1. Throws InvalidArgument for a
+// with gamma = kThelenForceLengthGamma (the default muscle's); 1 at l~ = 1. Throws InvalidArgument for a
 // non-finite or negative length.
 double active_force_length(double normalized_fiber_length);
 // The same curve with gamma = p.active_shape: active_force_length(l, p) in
