@@ -77,10 +77,11 @@ class Validation:
     ``emg_by_study`` (rho per study), ``leave_one_study_out``, ``strength``, ``contact_force``,
     ``moments`` (DataFrames) and ``studies`` (citations)."""
 
-    def __init__(self, tables: dict[str, Any], model_name: str, options: dict[str, Any]):
+    def __init__(self, tables: dict[str, Any], model_name: str, options: dict[str, Any], model=None):
         self.__dict__.update(tables)
         self.model_name = model_name
         self.options = options
+        self._model = model  # for the strength plot
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v.to_dict(orient="records") for k, v in self.__dict__.items() if hasattr(v, "to_dict")}
@@ -113,8 +114,9 @@ class Validation:
         return "\n".join(lines)
 
     def plot(self, directory: str | os.PathLike) -> list[Path]:
-        """Model vs measured: ``emg_<study>.png`` for every EMG study with values, and
-        ``hip_contact_force.png`` (every contact-force study); the files written."""
+        """Model vs measured: ``emg_<study>.png`` for every EMG study with values,
+        ``hip_contact_force.png`` (every contact-force study) and ``strength.png`` (the model's
+        abduction strength curves with the measured strengths); the files written."""
         from .plots import validation_contact_force, validation_study
 
         out = Path(directory)
@@ -128,6 +130,12 @@ class Validation:
         if len(self.contact_force):
             p = out / "hip_contact_force.png"
             validation_contact_force(self.contact_force, p)
+            files.append(p)
+        if self._model is not None:
+            from .strength import strength_curve
+
+            p = out / "strength.png"
+            strength_curve(self._model, plot=p)
             files.append(p)
         return files
 
@@ -334,4 +342,4 @@ def validate(model=None, exercises_options: dict[str, Any] | None = None) -> Val
 
     tables = {"emg": emg.reset_index(drop=True), "emg_by_study": by_study, "leave_one_study_out": loso,
               "strength": strength, "contact_force": cf, "moments": moments, "studies": data["studies"]}
-    return Validation(tables, m.name, options)
+    return Validation(tables, m.name, options, m)

@@ -155,7 +155,7 @@ def test_shipped_scorecard_arithmetic(shipped):
 def test_shipped_plots(shipped, tmp_path):
     files = shipped.plot(tmp_path)
     studies = set(shipped.emg["study_id"])
-    assert {f.name for f in files} == {f"emg_{s}.png" for s in studies} | {"hip_contact_force.png"}
+    assert {f.name for f in files} == {f"emg_{s}.png" for s in studies} | {"hip_contact_force.png", "strength.png"}
 
 
 def test_score_emg_leaves_out_values_without_a_model_estimate():
@@ -178,4 +178,4 @@ def test_cli_validate_writes_one_plot_per_study(tmp_path, capsys):
     emg = set(biomech.load_validation_data()["gmed_emg"].query("exercise_id == exercise_id "
                                                               "and muscle == 'gluteus_medius' "
                                                               "and match != 'none'")["study_id"])
-    assert names == {f"emg_{s}.png" for s in emg} | {"hip_contact_force.png"}
+    assert names == {f"emg_{s}.png" for s in emg} | {"hip_contact_force.png", "strength.png"}
