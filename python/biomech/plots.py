@@ -567,22 +567,59 @@ class _h5_attrs:
         return False
 
 
-def validation_study(rows: pd.DataFrame, study: str, rho: float, path: str | os.PathLike | None = None):
+def validation_study(rows: pd.DataFrame, study: str, rho_text: str, path: str | os.PathLike | None = None):
     """One study's gluteus medius %MVIC against the model's mean %MVIC (``biomech.validate``):
     measured mean +- SD per exercise, the model's mean (and peak) estimate beside it."""
     plt = _plt()
     r = rows.sort_values("mean_percent_mvic").reset_index(drop=True)
-    labels = [f"{e} ({s})" if isinstance(s, str) else str(e) for e, s in zip(r["exercise_id"], r["side"])]
+    labels = [f"{e} ({g}{'' if isinstance(s, str) else ': leg not stated, the higher'})\n{n[:45]}"
+              for e, g, s, n in zip(r["exercise_id"], r["leg"], r["side"], r["published_name"])]
     y = np.arange(len(r))
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(r) + 1.8))
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(r) + 1.8))
     ax.errorbar(r["mean_percent_mvic"], y, xerr=r["sd"].fillna(0).to_numpy(), fmt="o", color="#4c72b0",
                 capsize=3, label="measured mean +- SD")
     ax.plot(r["model_mean_percent_mvic"], y, "D", color="#c44e52", label="model, mean over the repetition")
     ax.plot(r["model_peak_percent_mvic"], y, "|", color="#c44e52", ms=12, label="model, peak")
-    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_yticks(y, labels, fontsize=7)
     ax.set_xlabel("gluteus medius activation (%MVIC; each side its own MVIC reference)")
-    rho_text = "n/a (fewer than 3 exercises)" if math.isnan(rho) else f"{rho:+.2f}"
     ax.set_title(f"{study}: Spearman's rho {rho_text}", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def validation_contact_force(cf: pd.DataFrame, path: str | os.PathLike | None = None):
+    """In vivo hip contact force (``biomech.validate().contact_force``): each study's published
+    range (bar), mean +- SD (dot and whiskers) or upper bound (arrow), the model's peak beside it."""
+    plt = _plt()
+    r = cf.reset_index(drop=True)
+    y = np.arange(len(r))
+    fig, ax = plt.subplots(figsize=(9, 0.6 * len(r) + 1.8))
+    labelled = set()
+
+    def once(label):  # each legend entry once
+        if label in labelled:
+            return None
+        labelled.add(label)
+        return label
+
+    for i, row in r.iterrows():
+        lo, hi, mean, sd = row["measured_min"], row["measured_max"], row["measured_mean"], row["measured_sd"]
+        if not math.isnan(lo):
+            ax.plot([lo, hi], [i, i], color="#4c72b0", lw=6, alpha=0.35, solid_capstyle="butt",
+                    label=once("measured range"))
+        if not math.isnan(mean):
+            ax.errorbar([mean], [i], xerr=[0 if math.isnan(sd) else sd], fmt="o", color="#4c72b0", capsize=3,
+                        label=once("measured mean (+- SD when published)"))
+        elif math.isnan(lo):
+            ax.annotate("", (hi - 0.25, i), (hi, i), arrowprops={"arrowstyle": "->", "color": "#4c72b0"})
+            ax.plot([hi], [i], "|", color="#4c72b0", ms=12, label=once("measured upper bound"))
+    ax.plot(r["model_bw"], y, "D", color="#c44e52", label="model, peak")
+    ax.set_yticks(y, [f"{s}: {t[:45]}\nmodel: {e}" for s, t, e in zip(r["study_id"], r["task"], r["exercise_id"])],
+                  fontsize=7)
+    ax.set_xlabel("hip contact force (body weights)")
+    ax.set_title("Hip contact force: instrumented implants vs the model", fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -14,7 +14,8 @@ from .exercise import _SIMULATE_CLI_SKIP, simulate_arguments
                      "contact forces, abduction moments) and print the scorecard: Spearman's rho per study with n, "
                      "leave one study out, errors in BW, which values fall within mean +- SD. docs/validation.md "
                      "explains every figure.", text=lambda v: v.scorecard())
-@argument("--plot", metavar="DIR", help="also draw model vs measured, one PNG per study, into DIR")
+@argument("--plot", metavar="DIR", help="also draw model vs measured into DIR: emg_<study>.png per EMG study, "
+                                             "hip_contact_force.png, strength.png")
 @simulate_arguments
 @model_arguments
 def _validate_cmd(args):
