@@ -115,7 +115,7 @@ Model scale_model(const Model& generic, const Subject& subject) {
   return m;
 }
 
-ModelScaler::ModelScaler(const Model& generic) : generic_(generic) {
+ModelScaler::ModelScaler(const Model& generic) : generic_(generic), calibration_(strength_calibration(generic)) {
   Data d(generic);
   compute_muscle_paths(generic, d, generic.default_posture());
   generic_lengths_ = d.muscle_length;
@@ -219,7 +219,7 @@ void ModelScaler::scale(const Subject& subject, Model& out, Data& data) const {
     if (starts_with(l.name, "tibial_tuberosity")) l.location.z() += side_sign(l.name) * d_tt;
 
   // ---- strength: mass and measured strength (scaling.hpp), then the subject's own factors
-  const double force_scale = s.mass / generic.total_mass() * strength_calibration(generic);
+  const double force_scale = s.mass / generic.total_mass() * calibration_;
   for (Muscle& mu : m.muscles) mu.max_isometric_force *= force_scale;
   for (const auto& [key, scale] : s.strength_scale) {
     bool matched = false;

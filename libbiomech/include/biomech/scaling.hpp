@@ -63,7 +63,8 @@ namespace biomech {
 Model scale_model(const Model& generic, const Subject& s);
 
 // scale_model for many subjects of one generic model (sweeps): the generic
-// model's muscle-tendon lengths are computed once, and scale() overwrites `out`
+// model's muscle-tendon lengths and strength_calibration are computed once
+// (the calibration is 80% of a scale_model), and scale() overwrites `out`
 // (reusing its memory) with exactly what scale_model returns. `data` is scratch:
 // a Data of the generic model (it fits every scaled copy). Thread-safe with one
 // `out` and `data` per thread.
@@ -74,6 +75,7 @@ class ModelScaler {
 
  private:
   const Model& generic_;
+  double calibration_;               // strength_calibration(generic_)
   Eigen::VectorXd generic_lengths_;  // m, at the generic model's default posture
 };
 
