@@ -36,15 +36,12 @@
 #include <string>
 
 #include "biomech/errors.hpp"
+#include "internal.hpp"
 
 namespace biomech {
-namespace {
 
-std::string num(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
+using internal::fmt;
+namespace {
 
 void check_options(const RecruitmentOptions& o) { check_fields(o, "solve_recruitment"); }
 
@@ -98,7 +95,7 @@ void prepare(const double* R, Eigen::Index ld, Eigen::Index m, Eigen::Index n, c
              Eigen::Index tau_stride, RecruitmentWorkspace& work) {
   for (Eigen::Index i = 0; i < n; ++i)
     if (!(std::isfinite(F[i]) && F[i] >= 0.0))
-      throw InvalidArgument("solve_recruitment: expected max_force >= 0 N, got " + num(F[i]) + " at muscle " +
+      throw InvalidArgument("solve_recruitment: expected max_force >= 0 N, got " + fmt(F[i]) + " at muscle " +
                             std::to_string(i));
   // R^T: n x m, row i at R + i * ld
   const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>
@@ -323,7 +320,7 @@ void require_converged(const RecruitmentResult& result, const std::string& calle
   if (result.converged) return;
   const double residual = result.residual.size() ? result.residual.cwiseAbs().maxCoeff() : 0.0;
   throw std::runtime_error(caller + ": muscle recruitment did not converge in " + std::to_string(result.iterations) +
-                           " iterations (moment residual " + num(residual) + " N m); raise max_iterations");
+                           " iterations (moment residual " + fmt(residual) + " N m); raise max_iterations");
 }
 
 int solve_recruitment_batch(const double* moment_arms, int n_frames, int n_muscles, int n_dofs,
