@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Set up biomech on a Debian machine and optionally run its tests.
 #
-#   ./setup.sh             install what is missing (apt packages, Python packages) and `pip install .[test]`
-#   ./setup.sh --test      the same, then build and run every C++ test (ctest, build/) and every
-#                          Python test (pytest tests/python, on the installed package)
+#   ./setup.sh             install what is missing (apt packages, Python packages) and `pip install .`
+#   ./setup.sh --test      the same with the test dependencies (`pip install .[test]`), then build and
+#                          run every C++ test (ctest, build/) and every Python test (pytest tests/python,
+#                          on the installed package)
 #   ./setup.sh --sanitize  build and run the C++ tests under AddressSanitizer + UBSan (build-asan/)
 #   ./setup.sh --test --sanitize   both
 #
@@ -52,7 +53,7 @@ run() { local log=$1; shift; "$@" >"$log" 2>&1; }
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libeigen3-dev libboost-dev libhdf5-dev libgtest-dev libgmock-dev
-  libyaml-cpp-dev libtinyxml2-dev pybind11-dev libopenblas0
+  libyaml-cpp-dev libtinyxml2-dev pybind11-dev libopenblas0 ccache
 )
 python_is_system() { [[ $(command -v "$PYTHON" || true) == /usr/bin/* ]]; }
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
@@ -84,6 +85,14 @@ fi
 
 # ---- 2. Python package ----------------------------------------------------------
 BUILD_DIR=$ROOT/build
+# ccache: a re-run, another checkout or the sanitizer build of an unchanged file compiles nothing.
+# Paths relative to the checkout, so a clone elsewhere hits the same cache.
+LAUNCHER=() PIP_LAUNCHER=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
+  LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  PIP_LAUNCHER=(-Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 if [[ $DO_INSTALL == 1 ]]; then
   "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 9))' \
     || fail "$PYTHON is $("$PYTHON" -V 2>&1); biomech needs Python >= 3.9"
@@ -104,14 +113,15 @@ if [[ $DO_INSTALL == 1 ]]; then
   run "$LOGS/pip.log" "${PIP[@]}" install -q "scikit-build-core>=0.10" "pybind11>=2.10" \
     || fail "pip install scikit-build-core pybind11" "$LOGS/pip.log"
   say "building and installing biomech (C++ core + Python package; log: build/logs/pip.log)"
-  tests_flag=OFF
-  [[ $DO_TEST == 1 ]] && tests_flag=ON
+  # Only the test run needs the test dependencies (scipy, opensim, Jupyter pieces) and the C++ tests.
+  tests_flag=OFF extra=
+  [[ $DO_TEST == 1 ]] && tests_flag=ON extra="[test]"
   # CMAKE_BUILD_PARALLEL_LEVEL: at most $JOBS compile jobs on a shared machine.
   BIOMECH_BUILD_TESTS=$tests_flag CMAKE_BUILD_PARALLEL_LEVEL=$JOBS \
     run "$LOGS/pip.log" "${PIP[@]}" install --no-build-isolation \
-      -Cbuild-dir="$BUILD_DIR" -Cbuild.verbose=true \
-      "$ROOT[test]" \
-    || fail "pip install .[test]" "$LOGS/pip.log"
+      -Cbuild-dir="$BUILD_DIR" -Cbuild.verbose=true "${PIP_LAUNCHER[@]}" \
+      "$ROOT$extra" \
+    || fail "pip install .$extra" "$LOGS/pip.log"
   # pyenv needs a rehash to put the new `biomech` command on PATH.
   if command -v pyenv >/dev/null 2>&1; then pyenv rehash >/dev/null 2>&1 || true; fi
   version=$(cd /tmp && "$PYTHON" -c 'import biomech; print(biomech.__version__)' 2>"$LOGS/import.log") \
@@ -153,7 +163,9 @@ if [[ $DO_TEST == 1 ]]; then
 
   say "running Python tests (installed package)"
   log=$LOGS/pytest.log
-  if "$PYTHON" -m pytest -q -p no:cacheprovider "$ROOT/tests/python" >"$log" 2>&1; then
+  # One BLAS thread: the tests are single-threaded, and idle OpenBLAS threads busy-wait.
+  if OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
+      "$PYTHON" -m pytest -q -p no:cacheprovider "$ROOT/tests/python" >"$log" 2>&1; then
     summary+=("Python tests: $(grep -Eo '[0-9]+ passed' "$log" | tail -1 | cut -d' ' -f1) passed")
     grep -q '[0-9]\+ passed' "$log" || { status=1; summary+=("(no Python tests ran)"); }
   else
@@ -167,8 +179,9 @@ fi
 if [[ $DO_SANITIZE == 1 ]]; then
   ASAN_DIR=$ROOT/build-asan
   say "building C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
-  run "$LOGS/asan-configure.log" cmake -S "$ROOT" -B "$ASAN_DIR" -G Ninja \
-      -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+  # -g1 (line tables: the file:line of every frame of a sanitizer report) compiles faster than -g.
+  run "$LOGS/asan-configure.log" cmake -S "$ROOT" -B "$ASAN_DIR" -G Ninja "${LAUNCHER[@]}" \
+      -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1" \
       -DBIOMECH_SANITIZE=address,undefined -DBIOMECH_BUILD_TESTS=ON -DBIOMECH_BUILD_PYTHON=OFF \
     || fail "sanitizer configure" "$LOGS/asan-configure.log"
   run "$LOGS/asan-build.log" cmake --build "$ASAN_DIR" -j"$JOBS" || fail "sanitizer build" "$LOGS/asan-build.log"

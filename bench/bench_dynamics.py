@@ -1,12 +1,18 @@
 """Benchmark: forward dynamics of single-leg stance.
 
-Prints JSON. Target: a 10 s stance simulation runs at least 1,000 times faster
-than real time on one core. The baseline is real time itself (the simulated
-duration); rates are reported per CPU second and per wall second (bench/timing.py),
-at full strength (settles level) and at 30% strength (drops: the hardest case for
-the step-size control), rigid and compliant tendon.
+Prints JSON. Target: a 10 s stance simulation runs at least 10,000 times faster
+than real time on one core, rigid tendons.
+The baseline is real time itself (the simulated duration); rates are reported
+per CPU second and per wall second (bench/timing.py), at full strength (settles
+level) and at 30% strength (drops: the hardest case for the step-size control),
+rigid and compliant tendon. Two sides are timed for every case:
 
-    python bench/bench_dynamics.py [--duration-s 10] [--repeats 5]
+- "simulation": the simulation itself, _core.simulate_pelvis (plant built once,
+  options prepared once): what the target measures;
+- "python_call": biomech.dynamics.simulate_stance, which adds the Python options,
+  the summary and the pandas time-series table around the same simulation.
+
+    python bench/bench_dynamics.py [--duration-s 10] [--repeats 7]
 """
 from __future__ import annotations
 
@@ -14,29 +20,38 @@ import argparse
 import json
 
 import biomech
-from biomech.dynamics import simulate_stance
+from biomech import _core
+from biomech.dynamics import _options, pelvis_plant, simulate_stance
 from timing import machine, timed
 
-TARGET = 1000.0
+TARGET = 10_000.0
 
 
-def measure(model, repeats: int, **kwargs) -> dict:
+def best(fn, repeats: int) -> dict:
     """The fastest of ``repeats`` runs, by CPU time and by wall time."""
-    results = []
-    times = [timed(lambda: results.append(simulate_stance(model, **kwargs))) for _ in range(repeats)]
-    cpu = min(t["cpu_s"] for t in times)
-    wall = min(t["wall_s"] for t in times)
-    s = results[-1].summary
-    d = kwargs["duration_s"]
-    return {"cpu_s": cpu, "wall_s": wall, "steps": s["steps"], "max_drop_deg": s["max_drop_deg"],
-            "integrator": s["integrator"], "faster_than_real_time_cpu": d / max(cpu, 1e-12),
-            "faster_than_real_time_wall": d / max(wall, 1e-12)}
+    times = [timed(fn) for _ in range(repeats)]
+    return {"cpu_s": min(t["cpu_s"] for t in times), "wall_s": min(t["wall_s"] for t in times)}
+
+
+def measure(model, repeats: int, duration_s: float, **kwargs) -> dict:
+    plant = pelvis_plant(model, "r")
+    options = _options(plant, None, dict(kwargs, duration_s=duration_s, sample_hz=100.0))
+    result = _core.simulate_pelvis(plant, options)
+    sim = best(lambda: _core.simulate_pelvis(plant, options), repeats)
+    call = best(lambda: simulate_stance(model, duration_s=duration_s, sample_hz=100.0, **kwargs), repeats)
+    d = duration_s
+    return {"integrator": result.integrator, "steps": result.steps, "rhs_evaluations": result.rhs_evaluations,
+            "max_drop_deg": float(result.max_drop_deg),
+            "simulation": {**sim, "faster_than_real_time_cpu": d / max(sim["cpu_s"], 1e-12),
+                           "faster_than_real_time_wall": d / max(sim["wall_s"], 1e-12)},
+            "python_call": {**call, "faster_than_real_time_cpu": d / max(call["cpu_s"], 1e-12),
+                            "faster_than_real_time_wall": d / max(call["wall_s"], 1e-12)}}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration-s", type=float, default=10.0, help="simulated time per run (s)")
-    ap.add_argument("--repeats", type=int, default=5, help="runs per case; the fastest counts")
+    ap.add_argument("--repeats", type=int, default=7, help="runs per case and side; the fastest counts")
     a = ap.parse_args()
     model = biomech.Model.default()
     cases = {
@@ -44,16 +59,22 @@ def main() -> None:
         "weak_30pct_rigid": dict(abductor_strength=0.3),
         "full_strength_compliant": dict(abductor_strength=1.0, tendon="compliant"),
     }
-    out = {name: measure(model, a.repeats, duration_s=a.duration_s, sample_hz=100.0, **kw) for name, kw in cases.items()}
-    worst = min(c["faster_than_real_time_cpu"] for name, c in out.items() if name.endswith("rigid"))
+    out = {name: measure(model, a.repeats, a.duration_s, **kw) for name, kw in cases.items()}
+    rigid = [c for name, c in out.items() if name.endswith("rigid")]
+    worst = min(c["simulation"]["faster_than_real_time_cpu"] for c in rigid)
     print(json.dumps({
         "benchmark": "pelvis_dynamics_stance",
         "simulated_duration_s": a.duration_s,
         "cases": out,
-        "faster_than_real_time_cpu_rigid_worst": worst,
-        "target_faster_than_real_time": TARGET,
-        "meets_target": worst >= TARGET,
-        "note": "CPU time (time.process_time) and wall time of one run, each the best of --repeats; 100 Hz output",
+        "acceptance": {
+            "faster_than_real_time_per_core_rigid_worst": worst,
+            "target_faster_than_real_time": TARGET,
+            "meets_target": bool(worst >= TARGET),
+            "python_call_faster_than_real_time_rigid_worst":
+                min(c["python_call"]["faster_than_real_time_cpu"] for c in rigid),
+            "note": "simulated time / CPU time of one run of the simulation (_core.simulate_pelvis, one thread), "
+                    "the best of --repeats; python_call adds simulate_stance's options, summary and pandas table",
+        },
         "machine": machine(),
     }, indent=2))
 

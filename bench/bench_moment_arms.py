@@ -1,7 +1,7 @@
 """Benchmark: hip-muscle moment arms batched over many postures.
 
-Prints JSON. Target: >= 1,000,000 muscle-posture moment-arm vectors (all
-coordinates the muscles cross) per CPU second, single-threaded. CPU and wall
+Prints JSON. Target: >= 10,000,000 muscle-posture moment-arm vectors (all
+coordinates the muscles cross) per CPU second, single-threaded (= per core). CPU and wall
 time of both sides (bench/timing.py). The baseline, run in the
 same process on the same postures, is the naive tendon-excursion recipe:
 central finite differences of the muscle lengths (2 length evaluations per
@@ -18,6 +18,8 @@ import numpy as np
 
 import biomech
 from timing import machine, rates, ratios, timed
+
+TARGET = 10_000_000  # muscle-posture moment-arm vectors / s / core
 
 
 def random_postures(model: biomech.Model, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -48,7 +50,7 @@ def main() -> None:
         for s in range(0, len(q), args.chunk):
             model.moment_arms_array(q[s : s + args.chunk])
 
-    ours = rates(timed(analytic), args.postures * nm, "muscle_posture_vectors")
+    ours = rates(timed(analytic, min_cpu_s=1.0), args.postures * nm, "muscle_posture_vectors")
 
     # baseline: central differences of lengths on a subset, same process
     nb = min(args.baseline_postures, args.postures)
@@ -77,8 +79,12 @@ def main() -> None:
         "postures": args.postures,
         "threads": 1,
         "ours": ours,
-        "target_per_cpu_s": 1_000_000,
-        "meets_target": ours["muscle_posture_vectors_per_cpu_s"] >= 1_000_000,
+        "acceptance": {
+            "vectors_per_s_per_core": ours["muscle_posture_vectors_per_cpu_s"],
+            "target_vectors_per_s_per_core": TARGET,
+            "meets_target": bool(ours["muscle_posture_vectors_per_cpu_s"] >= TARGET),
+            "note": "single-threaded: vectors per CPU second = per core",
+        },
         "baseline": "central finite differences of lengths (same batch code, same process)",
         "baseline_postures": nb,
         "finite_differences": baseline,

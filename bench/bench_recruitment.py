@@ -7,7 +7,8 @@ muscles that cross the hip), with moments the muscles can produce
 says so, when the default model cannot be loaded.
 
 Measures, in one run and single-threaded, CPU and wall time of each side (bench/timing.py):
-- frames per second of solve_recruitment_batch (C++, one call per repetition);
+- frames per second of solve_recruitment_batch (C++, one call per repetition); one thread,
+  so frames per CPU second are frames per second per core (the acceptance figure);
 - scipy.optimize.minimize(method="SLSQP") on the first --scipy-frames of the same
   frames, the same problem (biomech.recruitment.solve_recruitment_slsqp), with
   NumPy's and SciPy's BLAS pinned to one thread (threadpoolctl): with their default threads,
@@ -25,6 +26,8 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits  # a test dependency (biomech[test])
 
 from timing import machine, rates, ratios, timed
+
+TARGET = 1_000_000  # frames / s / core on the default model's 27-muscle, 3-dof hip frame
 
 
 def frames_from_default_model(rng, n):
@@ -92,8 +95,12 @@ def main(argv=None):
         "p": args.p,
         "n_frames": len(tau),
         "ours": ours,
-        "target_frames_per_cpu_s": 100000,
-        "meets_target": bool(ours["frames_per_cpu_s"] >= 100000),
+        "acceptance": {
+            "frames_per_s_per_core": ours["frames_per_cpu_s"],
+            "target_frames_per_s_per_core": TARGET,
+            "meets_target": bool(ours["frames_per_cpu_s"] >= TARGET),
+            "note": "single-threaded: frames per CPU second = per core; wall time depends on the machine's load",
+        },
         "mean_newton_iterations": float(out["iterations"].mean()),
         "max_newton_iterations": int(out["iterations"].max()),
         "all_converged": bool(out["converged"].all()),

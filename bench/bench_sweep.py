@@ -1,6 +1,12 @@
 """Sweep benchmark: a population sweep streamed to HDF5, its peak resident memory
 and its throughput with n_jobs = 1 and 2 C++ threads.
 
+Target: 1,000,000 evaluations in under 60 s (wall) with 2 jobs, a scaling
+of at least 1.8x from 1 to 2 jobs (wall, measured in one run; it needs an idle machine with
+two free cores: check machine.load_average), and a peak RSS under 500 MB. On a shared
+machine the CPU-time figures are the comparable ones: evaluations per CPU second with one
+job is the per-core rate.
+
 Each run is a fresh subprocess (so its peak RSS, from resource.getrusage, belongs to that
 sweep alone) and reports its CPU and wall time: the single-leg-stance seesaw over a random
 population of subjects (sex, mass, height, pelvis width, neck-shaft angle, gluteus medius
@@ -8,8 +14,8 @@ strength 30-100 %), so every evaluation scales the model to its subject and bala
 The n_jobs scaling is a wall-time claim: check machine.load_average in the output (it needs
 two idle cores). Prints one JSON object.
 
-    python bench/bench_sweep.py                 # 100,000 evaluations (a few minutes on 2 cores)
-    python bench/bench_sweep.py --n 10000       # quicker
+    python bench/bench_sweep.py                 # 100,000 evaluations, n_jobs 1 then 2
+    python bench/bench_sweep.py --n 1000000     # the target's size
 """
 from __future__ import annotations
 
@@ -58,7 +64,7 @@ def run(n: int, n_jobs: int, chunk: int, out: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=100_000, help="evaluations per run (default 100000)")
+    ap.add_argument("--n", type=int, default=100_000, help="evaluations per run (default 100000; the target is for 1000000)")
     ap.add_argument("--chunk", type=int, default=2048, help="rows per chunk (default 2048)")
     args = ap.parse_args()
     import h5py
@@ -81,14 +87,21 @@ def main() -> None:
         "chunk_rows": args.chunk,
         "n_jobs_1": {**r1, "evaluations_per_wall_s": args.n / r1["wall_s"], "evaluations_per_cpu_s": args.n / r1["cpu_s"]},
         "n_jobs_2": {**r2, "evaluations_per_wall_s": args.n / r2["wall_s"], "evaluations_per_cpu_s": args.n / r2["cpu_s"]},
-        # Wall speed-up is the scaling claim; it needs an otherwise idle machine with >= 2 free cores
-        # (see machine.load_average). CPU 2 vs 1 > 1 means the second thread adds work (overhead).
-        "speedup_2_vs_1_wall": r1["wall_s"] / r2["wall_s"],
+        # CPU 2 vs 1 > 1 means the second thread adds work (overhead); the wall scaling (acceptance)
+        # needs an otherwise idle machine with >= 2 free cores (see machine.load_average).
         "cpu_2_vs_1": r2["cpu_s"] / r1["cpu_s"],
         "results_identical_1_vs_2": bool(identical),
         "peak_rss_mb": peak,
-        "target": "peak RSS < 500 MB for 100,000 evaluations; throughput rises with n_jobs",
-        "meets_target": bool(peak < 500 and r2["wall_s"] < r1["wall_s"] and args.n >= 100_000),
+        "acceptance": {
+            "evaluations": args.n,
+            "wall_s_2_jobs": r2["wall_s"],
+            "scaling_2_vs_1_wall": r1["wall_s"] / r2["wall_s"],
+            "peak_rss_mb": peak,
+            "evaluations_per_s_per_core": args.n / r1["cpu_s"],
+            "target": "1,000,000 evaluations in < 60 s with 2 jobs, scaling >= 1.8 (idle machine), peak RSS < 500 MB",
+            "meets_target": bool(args.n >= 1_000_000 and r2["wall_s"] < 60.0 and r1["wall_s"] / r2["wall_s"] >= 1.8
+                                 and peak < 500),
+        },
         "machine": machine(),
     }, indent=2))
 

@@ -162,23 +162,28 @@ double Function::derivative(double xv) const {
 }
 
 Function Function::scaled(double s) const {
+  Function f = *this;
+  f.scale(s);
+  return f;
+}
+
+void Function::scale(double s) {
   switch (kind_) {
     case Kind::constant:
-      return constant(b_ * s);
+      *this = constant(b_ * s);
+      return;
     case Kind::linear:
-      return linear(a_ * s, b_ * s);
-    case Kind::polynomial: {
-      auto c = y_;
-      for (auto& v : c) v *= s;
-      return polynomial(c);
-    }
-    case Kind::spline: {
-      auto y = y_;
-      for (auto& v : y) v *= s;
-      return spline(x_, y);
-    }
+      *this = linear(a_ * s, b_ * s);
+      return;
+    case Kind::polynomial:
+    case Kind::spline:
+      for (double& v : y_) {
+        v *= s;
+        if (!std::isfinite(v)) throw InvalidArgument("Function::scale: expected a finite result, got a non-finite value");
+      }
+      if (kind_ == Kind::spline) fit_spline();
+      return;
   }
-  return *this;
 }
 
 }  // namespace biomech

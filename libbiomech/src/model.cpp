@@ -15,24 +15,28 @@ namespace {
 
 bool finite(const Vec3& v) { return v.allFinite(); }
 
-void check(bool ok, const std::string& what) {
-  if (!ok) throw InvalidArgument("Model: " + what);
+// `what` makes the message, only on failure: finalize runs for every scaled model of a sweep.
+template <class What>
+void check(bool ok, const What& what) {
+  if (!ok) throw InvalidArgument("Model: " + what());
 }
 
 // Checks `v` against the kModelBounds entry `bound`: "Model: <what>: expected <bound> in [a, b] unit, got v".
-void check_bound(std::string_view bound, const std::string& what, double v) {
+template <class What>
+void check_bound(std::string_view bound, const What& what, double v) {
   for (const FieldInfo& b : kModelBounds)
     if (b.name == bound) {
       if (std::isfinite(v) && v >= b.min && v <= b.max) return;
       char got[32];
       std::snprintf(got, sizeof got, "%.6g", v);
-      throw InvalidArgument("Model: " + what + ": expected " + std::string(bound) + " " + detail::bounds_text(b) +
+      throw InvalidArgument("Model: " + what() + ": expected " + std::string(bound) + " " + detail::bounds_text(b) +
                             ", got " + got);
     }
   throw std::logic_error("check_bound: no model bound named " + std::string(bound));
 }
 
-void check_bounds(std::string_view bound, const std::string& what, const Eigen::Ref<const Eigen::MatrixXd>& v) {
+template <class What>
+void check_bounds(std::string_view bound, const What& what, const Eigen::Ref<const Eigen::MatrixXd>& v) {
   for (Eigen::Index i = 0; i < v.size(); ++i) check_bound(bound, what, v.data()[i]);
 }
 
@@ -56,41 +60,48 @@ bool is_in_subtree(const Model& model, int b, int ancestor) {
 void Model::finalize() {
   const int nb = static_cast<int>(bodies.size());
   const int nc = static_cast<int>(coordinates.size());
-  check(nb > 0, "expected at least one body, got none");
+  check(nb > 0, [&] { return std::string("expected at least one body, got none"); });
   check(joints.size() == bodies.size(),
-        "expected one joint per body, got " + std::to_string(joints.size()) + " joints for " + std::to_string(nb) + " bodies");
+        [&] {
+          return "expected one joint per body, got " + std::to_string(joints.size()) + " joints for " +
+                 std::to_string(nb) + " bodies";
+        });
 
   std::set<std::string> names;
   for (int b = 0; b < nb; ++b) {
     const Body& body = bodies[b];
-    check(names.insert(body.name).second, "duplicate body name '" + body.name + "'");
+    check(names.insert(body.name).second, [&] { return "duplicate body name '" + body.name + "'"; });
     check(body.joint >= 0 && body.joint < nb && joints[body.joint].child == b,
-          "body '" + body.name + "' has no joint whose child it is");
+          [&] { return "body '" + body.name + "' has no joint whose child it is"; });
     const int parent = joints[body.joint].parent;
-    check(parent < b, "bodies must be ordered parent first; '" + body.name + "' comes before its parent");
+    check(parent < b,
+          [&] { return "bodies must be ordered parent first; '" + body.name + "' comes before its parent"; });
     check(std::isfinite(body.mass) && body.mass >= 0.0,
-          "body '" + body.name + "': expected a finite mass >= 0 kg, got " + std::to_string(body.mass));
-    check_bound("body mass", "body '" + body.name + "'", body.mass);
-    check_bounds("body centre of mass", "body '" + body.name + "'", body.com);
-    check_bounds("body inertia", "body '" + body.name + "'", body.inertia);
+          [&] { return "body '" + body.name + "': expected a finite mass >= 0 kg, got " + std::to_string(body.mass); });
+    check_bound("body mass", [&] { return "body '" + body.name + "'"; }, body.mass);
+    check_bounds("body centre of mass", [&] { return "body '" + body.name + "'"; }, body.com);
+    check_bounds("body inertia", [&] { return "body '" + body.name + "'"; }, body.inertia);
   }
 
   names.clear();
   for (int c = 0; c < nc; ++c) {
     const Coordinate& co = coordinates[c];
-    check(names.insert(co.name).second, "duplicate coordinate name '" + co.name + "'");
+    check(names.insert(co.name).second, [&] { return "duplicate coordinate name '" + co.name + "'"; });
     check(std::isfinite(co.range_min) && std::isfinite(co.range_max) && co.range_min <= co.range_max,
-          "coordinate '" + co.name + "': expected a finite range with min <= max");
-    check(std::isfinite(co.default_value), "coordinate '" + co.name + "': non-finite default");
+          [&] { return "coordinate '" + co.name + "': expected a finite range with min <= max"; });
+    check(std::isfinite(co.default_value), [&] { return "coordinate '" + co.name + "': non-finite default"; });
     if (co.driver < 0) {  // a coupled coordinate's range is unused (OpenSim writes +-99999.9 there)
       const char* range = co.rotational ? "coordinate range (rotation)" : "coordinate range (translation)";
-      check_bound(range, "coordinate '" + co.name + "'", co.range_min);
-      check_bound(range, "coordinate '" + co.name + "'", co.range_max);
+      check_bound(range, [&] { return "coordinate '" + co.name + "'"; }, co.range_min);
+      check_bound(range, [&] { return "coordinate '" + co.name + "'"; }, co.range_max);
     }
-    check(co.driver < nc && co.driver != c, "coordinate '" + co.name + "': bad driver index");
+    check(co.driver < nc && co.driver != c, [&] { return "coordinate '" + co.name + "': bad driver index"; });
     if (co.driver >= 0)
       check(coordinates[co.driver].driver < 0,
-            "coordinate '" + co.name + "': expected an independent driver, got coupled '" + coordinates[co.driver].name + "'");
+            [&] {
+              return "coordinate '" + co.name + "': expected an independent driver, got coupled '" +
+                     coordinates[co.driver].name + "'";
+            });
   }
 
   for (Joint& j : joints)
@@ -98,55 +109,59 @@ void Model::finalize() {
       for (TransformAxis& ax : *axes)
         if (ax.axis.allFinite() && ax.axis.norm() > 0.0) ax.axis.normalize();
   for (const Joint& j : joints) {
-    check(j.child >= 0 && j.child < nb, "joint '" + j.name + "': bad child body");
-    check(j.parent >= -1 && j.parent < nb, "joint '" + j.name + "': bad parent body");
+    check(j.child >= 0 && j.child < nb, [&] { return "joint '" + j.name + "': bad child body"; });
+    check(j.parent >= -1 && j.parent < nb, [&] { return "joint '" + j.name + "': bad parent body"; });
     check(j.parent_offset.matrix().allFinite() && j.child_offset.matrix().allFinite(),
-          "joint '" + j.name + "': non-finite offset frame");
-    check_bounds("joint offset", "joint '" + j.name + "'", j.parent_offset.translation());
-    check_bounds("joint offset", "joint '" + j.name + "'", j.child_offset.translation());
+          [&] { return "joint '" + j.name + "': non-finite offset frame"; });
+    check_bounds("joint offset", [&] { return "joint '" + j.name + "'"; }, j.parent_offset.translation());
+    check_bounds("joint offset", [&] { return "joint '" + j.name + "'"; }, j.child_offset.translation());
     for (const auto* axes : {&j.rotations, &j.translations})
       for (const TransformAxis& ax : *axes) {
-        check(ax.coordinate >= -1 && ax.coordinate < nc, "joint '" + j.name + "': bad coordinate index");
-        check(finite(ax.axis) && ax.axis.norm() > 0.0, "joint '" + j.name + "': expected a non-zero axis");
+        check(ax.coordinate >= -1 && ax.coordinate < nc,
+              [&] { return "joint '" + j.name + "': bad coordinate index"; });
+        check(finite(ax.axis) && ax.axis.norm() > 0.0,
+              [&] { return "joint '" + j.name + "': expected a non-zero axis"; });
       }
   }
 
   for (const WrapCylinder& w : wrap_cylinders) {
-    check(w.body >= 0 && w.body < nb, "wrap cylinder '" + w.name + "': bad body");
-    check_bound("wrap cylinder radius", "wrap cylinder '" + w.name + "'", w.radius);
+    check(w.body >= 0 && w.body < nb, [&] { return "wrap cylinder '" + w.name + "': bad body"; });
+    check_bound("wrap cylinder radius", [&] { return "wrap cylinder '" + w.name + "'"; }, w.radius);
   }
   for (const Landmark& l : landmarks) {
-    check(l.body >= 0 && l.body < nb, "landmark '" + l.name + "': bad body");
-    check_bounds("point location", "landmark '" + l.name + "'", l.location);
+    check(l.body >= 0 && l.body < nb, [&] { return "landmark '" + l.name + "': bad body"; });
+    check_bounds("point location", [&] { return "landmark '" + l.name + "'"; }, l.location);
   }
 
   names.clear();
   for (const Muscle& m : muscles) {
-    check(names.insert(m.name).second, "duplicate muscle name '" + m.name + "'");
-    check(m.side == 'r' || m.side == 'l', "muscle '" + m.name + "': expected side 'r' or 'l'");
-    check_bound("max isometric force", "muscle '" + m.name + "'", m.max_isometric_force);
-    check_bound("optimal fibre length", "muscle '" + m.name + "'", m.optimal_fiber_length);
-    check_bound("tendon slack length", "muscle '" + m.name + "'", m.tendon_slack_length);
+    check(names.insert(m.name).second, [&] { return "duplicate muscle name '" + m.name + "'"; });
+    check(m.side == 'r' || m.side == 'l', [&] { return "muscle '" + m.name + "': expected side 'r' or 'l'"; });
+    check_bound("max isometric force", [&] { return "muscle '" + m.name + "'"; }, m.max_isometric_force);
+    check_bound("optimal fibre length", [&] { return "muscle '" + m.name + "'"; }, m.optimal_fiber_length);
+    check_bound("tendon slack length", [&] { return "muscle '" + m.name + "'"; }, m.tendon_slack_length);
     check(std::isfinite(m.pennation_angle) && m.pennation_angle >= 0.0 && m.pennation_angle < M_PI / 2,
-          "muscle '" + m.name + "': expected pennation angle in [0, 90) deg");
+          [&] { return "muscle '" + m.name + "': expected pennation angle in [0, 90) deg"; });
     try {
       validate(m.hill);
     } catch (const InvalidArgument& e) {
-      check(false, "muscle '" + m.name + "': " + e.what());
+      const std::string what = e.what();
+      check(false, [&] { return "muscle '" + m.name + "': " + what; });
     }
-    check(m.path.size() >= 2, "muscle '" + m.name + "': expected at least 2 path points");
+    check(m.path.size() >= 2, [&] { return "muscle '" + m.name + "': expected at least 2 path points"; });
     for (const PathPoint& p : m.path) {
-      check(p.body >= 0 && p.body < nb, "muscle '" + m.name + "': path point on an unknown body");
-      check_bounds("point location", "muscle '" + m.name + "': path point", p.location);
+      check(p.body >= 0 && p.body < nb, [&] { return "muscle '" + m.name + "': path point on an unknown body"; });
+      check_bounds("point location", [&] { return "muscle '" + m.name + "': path point"; }, p.location);
       if (p.type == PathPoint::Type::conditional)
         check(p.condition_coordinate >= 0 && p.condition_coordinate < nc,
-              "muscle '" + m.name + "': conditional point needs a coordinate");
+              [&] { return "muscle '" + m.name + "': conditional point needs a coordinate"; });
       if (p.type == PathPoint::Type::moving)
-        for (int c : p.moving_coordinate) check(c >= -1 && c < nc, "muscle '" + m.name + "': bad moving coordinate");
+        for (int c : p.moving_coordinate) check(c >= -1 && c < nc,
+             [&] { return "muscle '" + m.name + "': bad moving coordinate"; });
     }
     for (const PathWrap& w : m.wraps)
       check(w.cylinder >= 0 && w.cylinder < static_cast<int>(wrap_cylinders.size()),
-            "muscle '" + m.name + "': unknown wrap cylinder");
+            [&] { return "muscle '" + m.name + "': unknown wrap cylinder"; });
   }
 
   independent.clear();

@@ -4,6 +4,7 @@
 #include "biomech/kinematics.hpp"
 #include "biomech/wrapping.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -24,23 +25,12 @@ bool point_active(const Data& data, const PathPoint& p) {
   return v >= p.range_min && v <= p.range_max;
 }
 
-void push_point(PathScratch& s, const Vec3& p, int body, int origin) {
-  s.points.push_back(p);
-  s.bodies.push_back(body);
-  s.origin.push_back(origin);
-  s.arc.push_back(0);
-  s.arc_length.push_back(0.0);
-}
+using Path = std::vector<PathPointState>;
 
-// One entry of the path being built: an active path point, or a tangent point
-// of a wrap (wrap >= 0, the index into Muscle::wraps).
-struct PathEntry {
-  Vec3 p;
-  int body = -1;
-  int origin = -1;  // index into Muscle::path, -1 for a tangent point
-  int wrap = -1;    // index into Muscle::wraps for a tangent point
-  double arc = 0.0; // on the first tangent point: the arc length to the second
-};
+// The segment after point k is a wrap arc (between the two tangent points of one wrap).
+bool arc_after(const Path& path, size_t k) {
+  return path[k].wrap >= 0 && k + 1 < path.size() && path[k + 1].wrap == path[k].wrap;
+}
 
 // OpenSim's GeometryPath::applyWrapObjects, reimplemented: each PathWrap wraps
 // at most ONE segment of the current path within its range: the first segment
@@ -48,18 +38,20 @@ struct PathEntry {
 // whose length grows least (the first of equals). With several PathWraps the
 // wraps are applied in turn, each one's tangent points becoming path points for
 // the next, repeated (up to 8 times) until the length changes by < 0.5 mm.
-void apply_wraps(const Model& model, const Data& d, const Muscle& mus, std::vector<PathEntry>& path) {
+void apply_wraps(const Model& model, const Data& d, const Muscle& mus, PathScratch& s) {
   const int nw = static_cast<int>(mus.wraps.size());
-  if (nw == 0) return;
+  Path& path = s.points;
   const int npts = static_cast<int>(mus.path.size());
   auto total_length = [&]() {
     double l = 0.0;
     for (size_t k = 0; k + 1 < path.size(); ++k)
-      l += path[k].arc > 0.0 && path[k].wrap >= 0 && path[k + 1].wrap == path[k].wrap ? path[k].arc
-                                                                                         : (path[k + 1].p - path[k].p).norm();
+      l += path[k].arc > 0.0 && arc_after(path, k) ? path[k].arc : (path[k + 1].p - path[k].p).norm();
     return l;
   };
-  std::vector<int> order(nw), result(nw);
+  std::vector<int>& order = s.wrap_order;
+  std::vector<int>& result = s.wrap_result;
+  order.resize(nw);
+  result.resize(nw);
   for (int i = 0; i < nw; ++i) order[i] = i;
   enum { kNoWrap = 0, kInside = 1, kWrapped = 2, kMandatory = 3 };
   const int max_iterations = nw < 2 ? 1 : 8;
@@ -92,7 +84,7 @@ void apply_wraps(const Model& model, const Data& d, const Muscle& mus, std::vect
       WrapResult best_r;
       double min_change = std::numeric_limits<double>::infinity();
       for (int a = start; a < end; ++a) {
-        const PathEntry &pa = path[a], &pb = path[a + 1];
+        const PathPointState &pa = path[a], &pb = path[a + 1];
         // not between the two tangent points of one wrap object
         if (pa.wrap >= 0 && pb.wrap >= 0 && mus.wraps[pa.wrap].cylinder == mus.wraps[pb.wrap].cylinder) continue;
         const Vec3 la = Xi * pa.p, lb = Xi * pb.p;
@@ -112,7 +104,7 @@ void apply_wraps(const Model& model, const Data& d, const Muscle& mus, std::vect
         if (change < min_change) min_change = change, best = a, best_r = r;
       }
       if (best < 0) continue;
-      PathEntry t1, t2;
+      PathPointState t1, t2;
       t1.p = X * best_r.t1;
       t2.p = X * best_r.t2;
       t1.body = t2.body = cyl.body;
@@ -137,89 +129,89 @@ void apply_wraps(const Model& model, const Data& d, const Muscle& mus, std::vect
   }
 }
 
-// Builds the current path of muscle m in data's scratch (points, bodies,
-// wrap arcs) and the unit-tension force on every point; returns the length (m).
+// Builds the current path of muscle m in s.points (points in ground, bodies,
+// wrap tangent points) with the unit-tension force on every point; returns the length (m).
 double build_path(const Model& model, const Data& d, int m, PathScratch& s) {
   const Muscle& mus = model.muscles[m];
-  s.points.clear();
-  s.bodies.clear();
-  s.origin.clear();
-  s.arc.clear();
-  s.arc_length.clear();
-  std::vector<PathEntry> path;
-  path.reserve(mus.path.size() + 2 * mus.wraps.size());
+  Path& path = s.points;
+  path.clear();
   for (int i = 0; i < static_cast<int>(mus.path.size()); ++i) {
     const PathPoint& pp = mus.path[i];
     if (!point_active(d, pp)) continue;
-    PathEntry e;
+    PathPointState& e = path.emplace_back();
     e.p = d.body_pose[pp.body] * point_location(d, pp);
     e.body = pp.body;
     e.origin = i;
-    path.push_back(e);
   }
-  apply_wraps(model, d, mus, path);
-  for (size_t k = 0; k < path.size(); ++k) {
-    const PathEntry& e = path[k];
-    push_point(s, e.p, e.body, e.origin);
-    if (e.wrap >= 0 && k + 1 < path.size() && path[k + 1].wrap == e.wrap) {
-      s.arc.back() = 1;
-      s.arc_length.back() = e.arc;
-    }
-  }
-  const size_t n = s.points.size();
-  s.force.assign(n, Vec3::Zero());
+  if (!mus.wraps.empty()) apply_wraps(model, d, mus, s);
+  const size_t n = path.size();
   double length = 0.0;
   for (size_t k = 0; k + 1 < n; ++k) {
-    if (s.arc[k]) {
-      length += s.arc_length[k];
+    if (arc_after(path, k)) {
+      length += path[k].arc;
       continue;
     }
-    const Vec3 seg = s.points[k + 1] - s.points[k];
+    const Vec3 seg = path[k + 1].p - path[k].p;
     const double l = seg.norm();
     length += l;
     if (l > 0.0) {
       const Vec3 u = seg / l;
-      s.force[k] += u;
-      s.force[k + 1] -= u;
+      path[k].force += u;
+      path[k + 1].force -= u;
     }
   }
   return length;
 }
 
-}  // namespace
-
-void compute_muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
-  check(model, data, "compute_muscle_paths");
+// Lengths and moment arms; with `wanted` (per posture index) only the moment
+// arms about the wanted coordinates (the others are left 0).
+void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q, const char* wanted) {
   forward_kinematics(model, data, q);
   const int nb = static_cast<int>(model.bodies.size());
+  const int nj = static_cast<int>(model.joints.size());
+  PathScratch& ps = data.path;
+  ps.parent.resize(nb);
+  for (int b = 0; b < nb; ++b) ps.parent[b] = model.joints[model.bodies[b].joint].parent;
+  ps.touched.assign(nb, 0);
   data.moment_arm.setZero();
   for (int m = 0; m < model.n_muscles(); ++m) {
-    data.muscle_length[m] = build_path(model, data, m, data.path);
-    const PathScratch& ps = data.path;
+    data.muscle_length[m] = build_path(model, data, m, ps);
     // Moment arm r_k = sum_j f_j . dp_j/dq_k with dp/dq = w x p + v for every
     // body below the joint: reduce each body's points to a force and a moment
-    // about the ground origin, then sum them over subtrees.
-    for (int b = 0; b < nb; ++b) data.body_force[b].setZero(), data.body_moment[b].setZero();
-    for (size_t j = 0; j < ps.points.size(); ++j) {
-      const int b = ps.bodies[j];
-      data.body_force[b] += ps.force[j];
-      data.body_moment[b] += ps.points[j].cross(ps.force[j]);
+    // about the ground origin, then sum them over subtrees. Only the bodies that
+    // carry a point and their ancestors have a load (the others would add zeros).
+    for (const PathPointState& pt : ps.points)
+      for (int b = pt.body; b >= 0 && !ps.touched[b]; b = ps.parent[b]) {
+        ps.touched[b] = 1;
+        data.body_force[b].setZero();
+        data.body_moment[b].setZero();
+      }
+    for (const PathPointState& pt : ps.points) {
+      data.body_force[pt.body] += pt.force;
+      data.body_moment[pt.body] += pt.p.cross(pt.force);
     }
     for (int b = nb - 1; b > 0; --b) {
-      const int parent = model.joints[model.bodies[b].joint].parent;
-      if (parent < 0) continue;
+      const int parent = ps.parent[b];
+      if (!ps.touched[b] || parent < 0) continue;
       data.body_force[parent] += data.body_force[b];
       data.body_moment[parent] += data.body_moment[b];
     }
     auto row = data.moment_arm.row(m);
-    for (const MotionTerm& t : data.motion_terms) {
-      const int child = model.joints[t.joint].child;
-      row[t.posture_index] += t.w.dot(data.body_moment[child]) + t.v.dot(data.body_force[child]);
+    for (int j = 0; j < nj; ++j) {
+      const int child = model.joints[j].child;
+      if (!ps.touched[child]) continue;
+      for (int k = data.joint_terms_begin[j]; k < data.joint_terms_begin[j + 1]; ++k) {
+        const MotionTerm& t = data.motion_terms[k];
+        if (wanted && !wanted[t.posture_index]) continue;
+        row[t.posture_index] += t.w.dot(data.body_moment[child]) + t.v.dot(data.body_force[child]);
+      }
     }
+    for (const PathPointState& pt : ps.points)
+      for (int b = pt.body; b >= 0 && ps.touched[b]; b = ps.parent[b]) ps.touched[b] = 0;
     // a moving point also slides within its body
     const Muscle& mus = model.muscles[m];
-    for (size_t j = 0; j < ps.points.size(); ++j) {
-      const int o = ps.origin[j];
+    for (const PathPointState& pt : ps.points) {
+      const int o = pt.origin;
       if (o < 0 || mus.path[o].type != PathPoint::Type::moving) continue;
       const PathPoint& pp = mus.path[o];
       const Mat3 R = data.body_pose[pp.body].linear();
@@ -228,11 +220,19 @@ void compute_muscle_paths(const Model& model, Data& data, const Eigen::Ref<const
         if (c < 0) continue;
         const Coordinate& co = model.coordinates[c];
         const int k = co.driver >= 0 ? model.posture_index[co.driver] : model.posture_index[c];
+        if (wanted && !wanted[k]) continue;
         const double rate = pp.moving[i].derivative(data.coordinate_value[c]) * data.coordinate_rate[c];
-        row[k] += ps.force[j].dot(R.col(i)) * rate;
+        row[k] += pt.force.dot(R.col(i)) * rate;
       }
     }
   }
+}
+
+}  // namespace
+
+void compute_muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
+  check(model, data, "compute_muscle_paths");
+  muscle_paths(model, data, q, nullptr);
 }
 
 void compute_muscle_paths_batch(const Model& model, Data& data, const Eigen::Ref<const Eigen::MatrixXd>& postures,
@@ -249,10 +249,13 @@ void compute_muscle_paths_batch(const Model& model, Data& data, const Eigen::Ref
   if (lengths.rows() != n || lengths.cols() != nm)
     throw InvalidArgument("compute_muscle_paths_batch: expected lengths of shape (" + std::to_string(n) + ", " +
                           std::to_string(nm) + ")");
-  for (int c : coords)
+  std::vector<char> wanted(model.nq(), 0);
+  for (int c : coords) {
     if (c < 0 || c >= model.nq()) throw InvalidArgument("compute_muscle_paths_batch: coordinate index out of range");
+    wanted[c] = 1;
+  }
   for (int i = 0; i < n; ++i) {
-    compute_muscle_paths(model, data, postures.row(i).transpose());
+    muscle_paths(model, data, postures.row(i).transpose(), wanted.data());
     lengths.row(i) = data.muscle_length.transpose();
     if (!moment_arms) continue;
     double* out = moment_arms + static_cast<size_t>(i) * nm * nc;
@@ -269,9 +272,11 @@ MusclePathForces muscle_path_forces(const Model& model, const Data& data, int mu
   PathScratch s;
   MusclePathForces out;
   out.length = build_path(model, data, muscle, s);
-  out.points = std::move(s.points);
-  out.bodies = std::move(s.bodies);
-  out.force = std::move(s.force);
+  for (const PathPointState& pt : s.points) {
+    out.points.push_back(pt.p);
+    out.bodies.push_back(pt.body);
+    out.force.push_back(pt.force);
+  }
   return out;
 }
 

@@ -19,23 +19,59 @@ using pelvis::finite;
 using pelvis::need;
 using pelvis::fmt;
 
-void PelvisPlant::muscle_geometry(int i, double theta, double& len, double& arm) const {
-  const double u = (theta - table_min) / table_step;
-  if (u <= 0.0 || u >= table_size - 1) {  // linear extrapolation with the end slope
-    const int k = u <= 0.0 ? 0 : table_size - 1;
-    const double t0 = table_min + k * table_step;
-    arm = moment_arm(k, i);
-    len = length(k, i) - arm * (theta - t0);
+namespace {
+
+// Where theta falls in the tables: linear extrapolation from end knot k, or the
+// cubic Hermite weights on [knot k, knot k + 1] (values and d/dt, t in [0, 1]).
+struct TableSpot {
+  int k = 0;
+  bool extrapolate = false;
+  double dtheta = 0.0;  // extrapolation: theta - knot k
+  double h = 0.0;       // rad, the knot step
+  double h00 = 0, h10 = 0, h01 = 0, h11 = 0, d00 = 0, d10 = 0, d01 = 0, d11 = 0;
+};
+
+TableSpot table_spot(const PelvisPlant& P, double theta) {
+  TableSpot s;
+  const double u = (theta - P.table_min) / P.table_step;
+  if (u <= 0.0 || u >= P.table_size - 1) {  // linear extrapolation with the end slope
+    s.extrapolate = true;
+    s.k = u <= 0.0 ? 0 : P.table_size - 1;
+    s.dtheta = theta - (P.table_min + s.k * P.table_step);
+    return s;
+  }
+  s.k = static_cast<int>(u);
+  const double t = u - s.k;
+  s.h = P.table_step;
+  const double t2 = t * t, t3 = t2 * t;
+  s.h00 = 2 * t3 - 3 * t2 + 1, s.h10 = t3 - 2 * t2 + t, s.h01 = -2 * t3 + 3 * t2, s.h11 = t3 - t2;
+  s.d00 = 6 * t2 - 6 * t, s.d10 = 3 * t2 - 4 * t + 1, s.d01 = -6 * t2 + 6 * t, s.d11 = 3 * t2 - 2 * t;
+  return s;
+}
+
+void interpolate(const PelvisPlant& P, const TableSpot& s, int i, double& len, double& arm) {
+  if (s.extrapolate) {
+    arm = P.moment_arm(s.k, i);
+    len = P.length(s.k, i) - arm * s.dtheta;
     return;
   }
-  const int k = static_cast<int>(u);
-  const double t = u - k, h = table_step;
-  const double p0 = length(k, i), p1 = length(k + 1, i);
-  const double m0 = -moment_arm(k, i) * h, m1 = -moment_arm(k + 1, i) * h;
-  const double t2 = t * t, t3 = t2 * t;
-  len = (2 * t3 - 3 * t2 + 1) * p0 + (t3 - 2 * t2 + t) * m0 + (-2 * t3 + 3 * t2) * p1 + (t3 - t2) * m1;
-  const double d = (6 * t2 - 6 * t) * p0 + (3 * t2 - 4 * t + 1) * m0 + (-6 * t2 + 6 * t) * p1 + (3 * t2 - 2 * t) * m1;
-  arm = -d / h;
+  const int k = s.k;
+  const double p0 = P.length(k, i), p1 = P.length(k + 1, i);
+  const double m0 = -P.moment_arm(k, i) * s.h, m1 = -P.moment_arm(k + 1, i) * s.h;
+  len = s.h00 * p0 + s.h10 * m0 + s.h01 * p1 + s.h11 * m1;
+  const double d = s.d00 * p0 + s.d10 * m0 + s.d01 * p1 + s.d11 * m1;
+  arm = -d / s.h;
+}
+
+}  // namespace
+
+void PelvisPlant::muscle_geometry(int i, double theta, double& len, double& arm) const {
+  interpolate(*this, table_spot(*this, theta), i, len, arm);
+}
+
+void PelvisPlant::muscle_geometry(double theta, double* len, double* arm) const {
+  const TableSpot s = table_spot(*this, theta);
+  for (int i = 0; i < n_muscles(); ++i) interpolate(*this, s, i, len[i], arm[i]);
 }
 
 Vec3 PelvisPlant::muscle_unit_force(int i, double theta) const {

@@ -57,7 +57,7 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
     cap[i] = -r * (s1.tendon_force - s0.tendon_force);
   }
   controller.effort_map = EffortMap(cap);
-  ubuf.resize(n), abuf.resize(n), fbuf.resize(n), lbuf.resize(n);
+  ubuf.resize(n), fbuf.resize(n), length.resize(n), arm.resize(n);
 }
 
 double PelvisSystem::muscle_force(int i, const MuscleTendonParameters& m, double act, double L, double vmt,
@@ -97,9 +97,9 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
   // muscles
   double q_mus = 0.0;
   double* fo = out && out->f ? out->f : fbuf.data();
+  P.muscle_geometry(th, length.data(), arm.data());
   for (int i = 0; i < n; ++i) {
-    double L, r;
-    P.muscle_geometry(i, th, L, r);
+    const double L = length[i], r = arm[i];
     const double act = x[ia + i];
     double force = 0.0;
     if (muscles_on) {
@@ -120,8 +120,9 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
   // passive hip, perturbation, lean actuator
   const double q_hip = hip_passive(P, O).moment(hip_q(th), om);
   const double q_pert = pulse_on ? O.perturbation.torque : 0.0;
+  const Turned R = turned(th, psi);
   double g_th, g_psi;
-  gravity_terms(th, psi, g_th, g_psi);
+  gravity_terms(R, g_th, g_psi);
 
   double lean_target = lean0, tau_lean = 0.0;
   if (lean_dof) {
@@ -131,13 +132,16 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
     tau_lean = C.lumbar_stiffness * (lean_target - la) - C.lumbar_damping * lad + lumbar_passive;
     if (C.lumbar_gravity_compensation) {
       // generalized gravity force on the lean is -g_psi; hold it (and the elastic lumbar moment) at the target
-      double gt, gp;
-      gravity_terms(th, th - lean_target, gt, gp);
-      tau_lean += gp - P.lumbar_sign * O.lumbar_passive.moment(lumbar_q(lean_target), 0.0);
+      const double gp = m2 * g2.dot(perp(rot2(b, th - lean_target)));
+      if (lean_target != lumbar_hold_target) {  // the elastic moment at the target: constant unless it moves
+        lumbar_hold_target = lean_target;
+        lumbar_hold = P.lumbar_sign * O.lumbar_passive.moment(lumbar_q(lean_target), 0.0);
+      }
+      tau_lean += gp - lumbar_hold;
     }
   }
 
-  const V2 Ra = rot2(a, th), Rb = rot2(b, psi);
+  const V2 &Ra = R.a, &Rb = R.b;
   const double C12 = Ra.dot(Rb), S12 = Ra.dot(perp(Rb));
   const double M11 = I1 + m2 * a.squaredNorm(), M22 = I2 + m2 * b.squaredNorm(), M12 = m2 * C12;
   const double Qth = q_mus + q_hip + q_pert + tau_lean + g_th;
@@ -165,12 +169,12 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
     out->gravity_moment = g_th + g_psi;
     out->lean_torque = tau_lean;
     const double ke = 0.5 * (M11 * om * om + 2 * M12 * om * psid + M22 * psid * psid);
-    double pe = potential(th, psi) + hip_passive(P, O).potential(hip_q(th));
+    double pe = potential(R) + hip_passive(P, O).potential(hip_q(th));
     if (lean_dof) pe += O.lumbar_passive.potential(lumbar_q(la));
     out->energy = ke + pe;
     out->trunk_tilt = la - th;
     // hip contact force: pelvis on the femoral head = m g + muscle pull on the upper body - m a
-    const V2 Rd1 = rot2(d1, th);
+    const V2& Rd1 = R.d1;
     const V2 acc = m1 * (thdd * perp(Rd1) - om * om * Rd1) +
                    m2 * (thdd * perp(Ra) - om * om * Ra + psidd * perp(Rb) - psid * psid * Rb);
     Vec3 fm = Vec3::Zero();

@@ -5,6 +5,7 @@
 #pragma once
 #include <Eigen/Core>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,8 @@ namespace biomech::pelvis {
 
 using V2 = Eigen::Vector2d;
 
-inline V2 rot2(const V2& v, double a) {
-  const double c = std::cos(a), s = std::sin(a);
-  return V2(c * v.x() - s * v.y(), s * v.x() + c * v.y());
-}
+inline V2 rot2(const V2& v, double c, double s) { return V2(c * v.x() - s * v.y(), s * v.x() + c * v.y()); }
+inline V2 rot2(const V2& v, double a) { return rot2(v, std::cos(a), std::sin(a)); }
 inline V2 perp(const V2& v) { return V2(-v.y(), v.x()); }  // rotated by +90 deg
 
 // rotation of a ground vector by angle a about unit axis e
@@ -114,21 +113,31 @@ class PelvisSystem {
   bool pulse_on = false;
   long rhs_count = 0;
   long steps = 0;
-  mutable std::vector<double> ubuf, abuf, fbuf, lbuf;
+  std::vector<double> ubuf, fbuf, length, arm;  // per muscle: excitations, forces, geometry of one rhs
+  double lumbar_hold_target = std::numeric_limits<double>::quiet_NaN(), lumbar_hold = 0.0;  // see rhs
 
   PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptions& opt);
 
   double hip_q(double th) const { return P.hip_adduction0 + th; }
   double lumbar_q(double la) const { return P.lumbar0 + P.lumbar_sign * la; }
 
+  // d1 and a turned by theta, b by psi (one sine and cosine of each angle)
+  struct Turned {
+    V2 d1, a, b;
+  };
+  Turned turned(double th, double psi) const {
+    const double ct = std::cos(th), st = std::sin(th), cp = std::cos(psi), sp = std::sin(psi);
+    return {rot2(d1, ct, st), rot2(a, ct, st), rot2(b, cp, sp)};
+  }
   // gravitational generalized forces -dV/dtheta, -dV/dpsi
+  void gravity_terms(const Turned& r, double& g_th, double& g_psi) const {
+    g_th = m1 * g2.dot(perp(r.d1)) + m2 * g2.dot(perp(r.a));
+    g_psi = m2 * g2.dot(perp(r.b));
+  }
   void gravity_terms(double th, double psi, double& g_th, double& g_psi) const {
-    g_th = m1 * g2.dot(perp(rot2(d1, th))) + m2 * g2.dot(perp(rot2(a, th)));
-    g_psi = m2 * g2.dot(perp(rot2(b, psi)));
+    gravity_terms(turned(th, psi), g_th, g_psi);
   }
-  double potential(double th, double psi) const {
-    return -m1 * g2.dot(rot2(d1, th)) - m2 * g2.dot(rot2(a, th) + rot2(b, psi));
-  }
+  double potential(const Turned& r) const { return -m1 * g2.dot(r.d1) - m2 * g2.dot(r.a + r.b); }
 
   // Tendon force of muscle i (N) at the given geometry and state; fibre length
   // (m) and velocity (m/s) into lm, vm.

@@ -20,6 +20,12 @@
 // (semismooth Newton; for p = 2 a(s) is piecewise linear and the iteration
 // ends once the active set is right). It stops when the moment residual is
 // below the tolerance, so the equality is met to that tolerance (N m).
+//
+// Speed: the m x m algebra (3 dofs at the hip, 4 for a leg) is fixed-size
+// Eigen on the stack (the kernel is a template on m, Dynamic for other sizes);
+// A is stored transposed, one contiguous column per dof, so that s = A^T lambda
+// and a(s) are element-wise over the muscles and A a, A D A^T are dot products
+// (both vectorise); the batch checks the options once per call.
 #include "biomech/recruitment.hpp"
 
 #include <Eigen/Cholesky>
@@ -82,22 +88,173 @@ struct Activation {
   }
 };
 
-// Dual value at lambda; fills s = A^T lambda, a, D and the residual g = tau - A a - c lambda.
-double evaluate(const Eigen::MatrixXd& A, const Eigen::Ref<const Eigen::VectorXd>& tau,
-                const Activation& act, double c, const Eigen::VectorXd& lambda, Eigen::VectorXd& s,
-                Eigen::VectorXd& a, Eigen::VectorXd& D, Eigen::VectorXd& g) {
-  s.noalias() = A.transpose() * lambda;
-  double value = 0.0;
-  for (Eigen::Index i = 0; i < s.size(); ++i) {
-    act(s[i], a[i], D[i]);
-    value += act.power(a[i]) - s[i] * a[i];
-  }
-  g = tau - c * lambda;
-  g.noalias() -= A * a;
-  return value - 0.5 * c * lambda.squaredNorm() + lambda.dot(tau);
+// The moment arms, forces and moments of one frame, checked, into work.At =
+// (R diag(F))^T (n x m, one column per dof) with the per-muscle buffers sized for
+// n muscles. R is m x n with column stride ld, tau has stride tau_stride.
+void prepare(const double* R, Eigen::Index ld, Eigen::Index m, Eigen::Index n, const double* F, const double* tau,
+             Eigen::Index tau_stride, RecruitmentWorkspace& work) {
+  for (Eigen::Index i = 0; i < n; ++i)
+    if (!(std::isfinite(F[i]) && F[i] >= 0.0))
+      throw InvalidArgument("solve_recruitment: expected max_force >= 0 N, got " + fmt(F[i]) + " at muscle " +
+                            std::to_string(i));
+  // R^T: n x m, row i at R + i * ld
+  const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>
+      Rt(R, n, m, Eigen::OuterStride<>(ld));
+  work.At.noalias() = Eigen::Map<const Eigen::VectorXd>(F, n).asDiagonal() * Rt;
+  if (!work.At.allFinite()) throw InvalidArgument("solve_recruitment: expected finite moment arms, got a non-finite entry");
+  for (Eigen::Index j = 0; j < m; ++j)
+    if (!std::isfinite(tau[j * tau_stride]))
+      throw InvalidArgument("solve_recruitment: expected finite tau, got a non-finite entry");
+  for (Eigen::VectorXd* v : {&work.s, &work.a, &work.deriv, &work.a_trial, &work.deriv_trial}) v->resize(n);
 }
 
-// One semismooth-Newton solve of the dual (docs/recruitment.md).
+// The dual Newton iteration with m = M dofs (Eigen::Dynamic: any m) on work.At.
+// Leaves the activations in work.a and the multipliers in work.lambda.
+template <int M>
+struct DualNewton {
+  using Vec = Eigen::Matrix<double, M, 1>;
+  using Mat = Eigen::Matrix<double, M, M>;
+  using Arms = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, M>>;
+
+  Arms At;  // n x m: row i = muscle i's moment arms times its force
+  Vec tau;
+  const Activation& act;
+  double c;
+  Eigen::VectorXd& s;  // (n) scratch
+
+  // Dual value at lambda; fills a, D = da/ds and the residual g = tau - A a - c lambda.
+  double evaluate(const Vec& lambda, Eigen::VectorXd& a, Eigen::VectorXd& D, Vec& g) const {
+    s.noalias() = At * lambda;
+    double value = 0.0;
+    if (act.kind == 2) {  // a = clip(s / 2, a_min, 1) element-wise, as Activation does one by one
+      a.array() = (0.5 * s.array()).max(act.lo).min(1.0);
+      D.array() = (s.array() > act.s_lo && s.array() < 2.0).select(Eigen::ArrayXd::Constant(s.size(), 0.5), 0.0);
+      value = (a.array() * a.array() - s.array() * a.array()).sum();
+    } else {
+      for (Eigen::Index i = 0; i < s.size(); ++i) {
+        act(s[i], a[i], D[i]);
+        value += act.power(a[i]) - s[i] * a[i];
+      }
+    }
+    g = tau - c * lambda;
+    g.noalias() -= At.transpose() * a;
+    return value - 0.5 * c * lambda.squaredNorm() + lambda.dot(tau);
+  }
+
+  // Lower triangle of A diag(w) A^T + c I: the Newton matrix for w = da/ds.
+  Mat newton_matrix(const Eigen::VectorXd& w) const {
+    const Eigen::Index m = At.cols();
+    Mat H(m, m);
+    for (Eigen::Index k = 0; k < m; ++k) {
+      s = At.col(k).cwiseProduct(w);
+      for (Eigen::Index j = k; j < m; ++j) H(j, k) = s.dot(At.col(j));
+      H(k, k) += c;
+    }
+    return H;
+  }
+
+  static double max_abs(const Vec& v) { return v.cwiseAbs().maxCoeff(); }
+
+  void run(const RecruitmentOptions& options, RecruitmentWorkspace& work, int& iterations, bool& converged) const {
+    const Eigen::Index m = At.cols();
+    Vec lambda(m), g(m), g_trial(m), lambda_trial(m);
+    // Start: the warm start, or the unbounded p = 2 optimum (A A^T / 2 + c I) lambda = tau.
+    const bool warm = options.warm_start && work.lambda.size() == m && work.lambda.allFinite();
+    if (warm) {
+      lambda = work.lambda;
+    } else {
+      work.deriv.setConstant(0.5);
+      lambda = Eigen::LLT<Mat>(newton_matrix(work.deriv)).solve(tau);
+      if (!lambda.allFinite()) lambda.setZero();
+    }
+
+    // Rounding floor for the stopping test: the residual cannot be computed more
+    // accurately than a few ulps of the largest moment in the sum.
+    const double scale = tau.cwiseAbs().maxCoeff() + At.cwiseAbs().colwise().sum().maxCoeff();
+    constexpr double eps = std::numeric_limits<double>::epsilon();
+    const double tol = std::max(options.tolerance_nm, 16.0 * eps * scale);
+
+    Eigen::VectorXd* a = &work.a;
+    Eigen::VectorXd* D = &work.deriv;
+    Eigen::VectorXd* a_trial = &work.a_trial;
+    Eigen::VectorXd* D_trial = &work.deriv_trial;
+    double value = evaluate(lambda, *a, *D, g);
+    double gnorm2 = g.squaredNorm();
+    int it = 0;
+    converged = max_abs(g) <= tol;
+    while (!converged && it < options.max_iterations) {
+      ++it;
+      // Newton matrix A D A^T + c I (D = 0 for muscles on their bounds).
+      const Vec d = Eigen::LLT<Mat>(newton_matrix(*D)).solve(g);
+      const double slope = g.dot(d);  // > 0: d is an ascent direction of g
+
+      // Backtracking: Armijo on the dual value (monotone ascent, no cycling), or,
+      // once the predicted gain is below the rounding of the value, a 10% cut of
+      // the residual (Newton is then in its fast local phase).
+      double t = 1.0;
+      bool accepted = false;
+      for (int ls = 0; ls < 60; ++ls) {
+        lambda_trial = lambda + t * d;
+        const double v = evaluate(lambda_trial, *a_trial, *D_trial, g_trial);
+        const double gn2 = g_trial.squaredNorm();
+        const bool unresolved = t * slope <= 64.0 * eps * (std::abs(value) + std::abs(v));
+        if (unresolved ? gn2 <= 0.81 * gnorm2 : v >= value + 1e-4 * t * slope) {
+          accepted = true;
+          value = v;
+          gnorm2 = gn2;
+          break;
+        }
+        t *= 0.5;
+      }
+      if (!accepted) {
+        // No progress possible in floating point. When the multipliers are large
+        // (a reserve carries a big moment), s = A^T lambda cancels and carries an
+        // error of eps |A|^T |lambda|; accept the point if the residual is at that floor.
+        s.noalias() = At.cwiseAbs() * lambda.cwiseAbs();
+        s.array() *= D->array();
+        const Vec floor_row = At.cwiseAbs().transpose() * s;
+        converged = max_abs(g) <= tol + 64.0 * eps * floor_row.maxCoeff();
+        break;
+      }
+      lambda.swap(lambda_trial);
+      g.swap(g_trial);
+      std::swap(a, a_trial);
+      std::swap(D, D_trial);
+      converged = max_abs(g) <= tol;
+    }
+    if (a != &work.a) {  // the iterate lives in the trial buffers: swap them in
+      work.a.swap(work.a_trial);
+      work.deriv.swap(work.deriv_trial);
+    }
+    work.lambda = lambda;
+    iterations = it;
+  }
+};
+
+// One semismooth-Newton solve of the dual (docs/recruitment.md) on work.At
+// (prepared) for tau (m values, stride tau_stride).
+void solve_dual(const double* tau, Eigen::Index tau_stride, const Activation& act, double c,
+                const RecruitmentOptions& options, RecruitmentWorkspace& work, int& iterations, bool& converged) {
+  const Eigen::Index m = work.At.cols(), n = work.At.rows();
+  auto run = [&](auto fixed) {
+    constexpr int M = decltype(fixed)::value;
+    using K = DualNewton<M>;
+    K k{typename K::Arms(work.At.data(), n, m), typename K::Vec(m), act, c, work.s};
+    for (Eigen::Index j = 0; j < m; ++j) k.tau[j] = tau[j * tau_stride];
+    k.run(options, work, iterations, converged);
+  };
+  if (m == 3) run(std::integral_constant<int, 3>{});
+  else if (m == 4) run(std::integral_constant<int, 4>{});
+  else run(std::integral_constant<int, Eigen::Dynamic>{});
+}
+
+// A stalled solve is retried by continuation (solve_recruitment) under a heavy reserve weight.
+bool needs_continuation(const RecruitmentOptions& o) { return o.reserve_weight > 1e4; }
+
+double reserve_c(const RecruitmentOptions& o) {
+  return o.reserve_reference_nm * o.reserve_reference_nm / (2.0 * o.reserve_weight);
+}
+
 void solve_once(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms, const Eigen::Ref<const Eigen::VectorXd>& max_force,
                 const Eigen::Ref<const Eigen::VectorXd>& tau, const RecruitmentOptions& options,
                 RecruitmentWorkspace& work, RecruitmentResult& result) {
@@ -111,108 +268,20 @@ void solve_once(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms, const Eige
   if (tau.size() != m)
     throw InvalidArgument("solve_recruitment: expected tau of size " + std::to_string(m) +
                           " (moment_arms rows), got " + std::to_string(tau.size()));
-  if (!moment_arms.allFinite())
-    throw InvalidArgument("solve_recruitment: expected finite moment arms, got a non-finite entry");
-  if (!tau.allFinite())
-    throw InvalidArgument("solve_recruitment: expected finite tau, got a non-finite entry");
-  for (Eigen::Index i = 0; i < n; ++i)
-    if (!(std::isfinite(max_force[i]) && max_force[i] >= 0.0))
-      throw InvalidArgument("solve_recruitment: expected max_force >= 0 N, got " + fmt(max_force[i]) +
-                            " at muscle " + std::to_string(i));
 
   const Activation act(options.p, options.min_activation);
-  const double c = options.reserve_reference_nm * options.reserve_reference_nm / (2.0 * options.reserve_weight);
-
-  work.A = moment_arms * max_force.asDiagonal();
-  work.s.resize(n);
-  work.a.resize(n);
-  work.deriv.resize(n);
-  work.a_trial.resize(n);
-  work.tmp.resize(n);
-  work.g.resize(m);
-  work.g_trial.resize(m);
-  work.d.resize(m);
-  work.lambda_trial.resize(m);
-  work.H.resize(m, m);
-
-  // Start: the warm start, or the unbounded p = 2 optimum (A A^T / 2 + c I) lambda = tau.
-  const bool warm = options.warm_start && work.lambda.size() == m && work.lambda.allFinite();
-  if (!warm) {
-    work.H.noalias() = 0.5 * work.A * work.A.transpose();
-    work.H.diagonal().array() += c;
-    work.llt.compute(work.H);
-    work.lambda = work.llt.solve(tau);
-    if (!work.lambda.allFinite()) work.lambda.setZero(m);
-  }
-
-  // Rounding floor for the stopping test: the residual cannot be computed more
-  // accurately than a few ulps of the largest moment in the sum.
-  const double scale = tau.cwiseAbs().maxCoeff() + work.A.cwiseAbs().rowwise().sum().maxCoeff();
-  constexpr double eps = std::numeric_limits<double>::epsilon();
-  const double tol = std::max(options.tolerance_nm, 16.0 * eps * scale);
-
-  double value = evaluate(work.A, tau, act, c, work.lambda, work.s, work.a, work.deriv, work.g);
-  double gnorm2 = work.g.squaredNorm();
+  const double c = reserve_c(options);
+  prepare(moment_arms.data(), moment_arms.outerStride(), m, n, max_force.data(), tau.data(), 1, work);
   int it = 0;
-  bool converged = work.g.cwiseAbs().maxCoeff() <= tol;
-  Eigen::LLT<Eigen::MatrixXd>& llt = work.llt;
-  while (!converged && it < options.max_iterations) {
-    ++it;
-    // Newton matrix A D A^T + c I, only over muscles off their bounds.
-    work.H.setZero();
-    for (Eigen::Index i = 0; i < n; ++i)
-      if (work.deriv[i] > 0.0) work.H.selfadjointView<Eigen::Lower>().rankUpdate(work.A.col(i), work.deriv[i]);
-    work.H.diagonal().array() += c;
-    llt.compute(work.H);
-    work.d = llt.solve(work.g);
-    const double slope = work.g.dot(work.d);  // > 0: d is an ascent direction of g
-
-    // Backtracking: Armijo on the dual value (monotone ascent, no cycling), or,
-    // once the predicted gain is below the rounding of the value, a 10% cut of
-    // the residual (Newton is then in its fast local phase).
-    double t = 1.0;
-    bool accepted = false;
-    for (int ls = 0; ls < 60; ++ls) {
-      work.lambda_trial = work.lambda + t * work.d;
-      const double v = evaluate(work.A, tau, act, c, work.lambda_trial, work.s, work.a_trial, work.tmp,
-                                work.g_trial);
-      const double gn2 = work.g_trial.squaredNorm();
-      const bool unresolved = t * slope <= 64.0 * eps * (std::abs(value) + std::abs(v));
-      if (unresolved ? gn2 <= 0.81 * gnorm2 : v >= value + 1e-4 * t * slope) {
-        accepted = true;
-        value = v;
-        gnorm2 = gn2;
-        break;
-      }
-      t *= 0.5;
-    }
-    if (!accepted) {
-      // No progress possible in floating point. When the multipliers are large
-      // (a reserve carries a big moment), s = A^T lambda cancels and carries an
-      // error of eps |A|^T |lambda|; accept the point if the residual is at that floor.
-      work.tmp = work.A.cwiseAbs().transpose() * work.lambda.cwiseAbs();
-      double floor = 0.0;
-      for (Eigen::Index j = 0; j < m; ++j) {
-        double row = 0.0;
-        for (Eigen::Index i = 0; i < n; ++i) row += std::abs(work.A(j, i)) * work.deriv[i] * work.tmp[i];
-        floor = std::max(floor, row);
-      }
-      converged = work.g.cwiseAbs().maxCoeff() <= tol + 64.0 * eps * floor;
-      break;
-    }
-    work.lambda.swap(work.lambda_trial);
-    work.a.swap(work.a_trial);
-    work.deriv.swap(work.tmp);
-    work.g.swap(work.g_trial);
-    converged = work.g.cwiseAbs().maxCoeff() <= tol;
-  }
+  bool converged = false;
+  solve_dual(tau.data(), 1, act, c, options, work, it, converged);
 
   result.activation = work.a;
   result.force = work.a.cwiseProduct(max_force);
   result.reserve = c * work.lambda;
   result.multiplier = work.lambda;
   result.residual = tau - result.reserve;
-  result.residual.noalias() -= work.A * work.a;
+  result.residual.noalias() -= work.At.transpose() * work.a;
   double cost = 0.0;
   for (Eigen::Index i = 0; i < n; ++i) cost += act.power(work.a[i]);
   result.cost = cost + options.reserve_weight *
@@ -228,7 +297,7 @@ void solve_recruitment(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms,
                        const Eigen::Ref<const Eigen::VectorXd>& tau, const RecruitmentOptions& options,
                        RecruitmentWorkspace& work, RecruitmentResult& result) {
   solve_once(moment_arms, max_force, tau, options, work, result);
-  if (result.converged || !(options.reserve_weight > 1e4)) return;
+  if (result.converged || !needs_continuation(options)) return;
   // Stalled with saturated muscles under a heavy reserve weight: the dual is then
   // nearly flat along the reserves and Newton cannot resolve the last hundredths of
   // a N m. Continuation: solve with a 10 times lighter reserve weight (better
@@ -278,24 +347,37 @@ int solve_recruitment_batch(const double* moment_arms, int n_frames, int n_muscl
     throw InvalidArgument("solve_recruitment_batch: expected outputs sized for " + std::to_string(n_frames) +
                           " frames");
 
+  check_options(options);
+
+  const Activation act(options.p, options.min_activation);
+  const double c = reserve_c(options);
   RecruitmentWorkspace work;
   RecruitmentResult result;
   RecruitmentOptions opt = options;
-  Eigen::VectorXd f(n_muscles), t(n_dofs);
+  Eigen::VectorXd f(n_muscles);
   const std::ptrdiff_t block = static_cast<std::ptrdiff_t>(n_muscles) * n_dofs;
   int failures = 0;
   for (int k = 0; k < n_frames; ++k) {
     // [muscle][dof] row-major is R (dofs x muscles) column-major.
-    Eigen::Map<const Eigen::MatrixXd> R(moment_arms + k * block, n_dofs, n_muscles);
+    const double* R = moment_arms + k * block;
     f = max_force.row(max_force.rows() == 1 ? 0 : k).transpose();
-    t = tau.row(k).transpose();
+    const double* t = tau.data() + k * tau.innerStride();
     opt.warm_start = options.warm_start && k > 0;
-    solve_recruitment(R, f, t, opt, work, result);
-    activation.row(k) = result.activation.transpose();
-    reserve.row(k) = result.reserve.transpose();
-    iterations[k] = result.iterations;
-    converged[k] = result.converged ? 1 : 0;
-    if (!result.converged) ++failures;
+    prepare(R, n_dofs, n_dofs, n_muscles, f.data(), t, tau.outerStride(), work);
+    int it = 0;
+    bool ok = false;
+    solve_dual(t, tau.outerStride(), act, c, opt, work, it, ok);
+    if (!ok && needs_continuation(options)) {  // rare: the full solve with its continuation
+      Eigen::Map<const Eigen::MatrixXd> Rm(R, n_dofs, n_muscles);
+      solve_recruitment(Rm, f, tau.row(k).transpose(), opt, work, result);
+      it = result.iterations;
+      ok = result.converged;
+    }
+    activation.row(k) = work.a.transpose();
+    reserve.row(k) = (c * work.lambda).transpose();
+    iterations[k] = it;
+    converged[k] = ok ? 1 : 0;
+    if (!ok) ++failures;
   }
   return failures;
 }

@@ -97,13 +97,6 @@ struct FemurReshape {
   }
 };
 
-// Muscle-tendon lengths at the default posture.
-Eigen::VectorXd default_lengths(const Model& m) {
-  Data d(m);
-  compute_muscle_paths(m, d, m.default_posture());
-  return d.muscle_length;
-}
-
 }  // namespace
 
 double strength_calibration(const Model& generic) {
@@ -116,6 +109,20 @@ double strength_calibration(const Model& generic) {
 }
 
 Model scale_model(const Model& generic, const Subject& subject) {
+  Model m;
+  Data data(generic);
+  ModelScaler(generic).scale(subject, m, data);
+  return m;
+}
+
+ModelScaler::ModelScaler(const Model& generic) : generic_(generic), calibration_(strength_calibration(generic)) {
+  Data d(generic);
+  compute_muscle_paths(generic, d, generic.default_posture());
+  generic_lengths_ = d.muscle_length;
+}
+
+void ModelScaler::scale(const Subject& subject, Model& out, Data& data) const {
+  const Model& generic = generic_;
   const Subject ref = with_defaults(generic.subject);
   const Subject s = with_defaults(subject);
   const int nb = static_cast<int>(generic.bodies.size());
@@ -142,7 +149,8 @@ Model scale_model(const Model& generic, const Subject& subject) {
     return body < 0 ? Eigen::DiagonalMatrix<double, 3>(1, 1, 1) : Eigen::DiagonalMatrix<double, 3>(factor[body]);
   };
 
-  Model m = generic;
+  out = generic;  // copy-assignment keeps out's memory
+  Model& m = out;
   m.subject = s;
   for (Joint& j : m.joints) {
     if (j.parent < 0) continue;  // the free root joint: its translations are coordinates
@@ -150,7 +158,7 @@ Model scale_model(const Model& generic, const Subject& subject) {
     j.child_offset.translation() = S(j.child) * j.child_offset.translation();
     for (TransformAxis& ax : j.translations) {
       const bool coordinate_driven = ax.coordinate >= 0 && !generic.coordinates[ax.coordinate].rotational;
-      if (!coordinate_driven) ax.function = ax.function.scaled((S(j.parent) * ax.axis.normalized()).norm());
+      if (!coordinate_driven) ax.function.scale((S(j.parent) * ax.axis.normalized()).norm());
     }
   }
   for (Coordinate& c : m.coordinates)
@@ -170,7 +178,7 @@ Model scale_model(const Model& generic, const Subject& subject) {
     for (PathPoint& p : mu.path) {
       p.location = S(p.body) * p.location;
       for (int i = 0; i < 3; ++i)
-        if (p.moving_coordinate[i] >= 0) p.moving[i] = p.moving[i].scaled(factor[p.body][i]);
+        if (p.moving_coordinate[i] >= 0) p.moving[i].scale(factor[p.body][i]);
     }
 
   // ---- bone shape: neck-shaft angle and anteversion (femur), tibiofemoral angle (knee)
@@ -211,7 +219,7 @@ Model scale_model(const Model& generic, const Subject& subject) {
     if (starts_with(l.name, "tibial_tuberosity")) l.location.z() += side_sign(l.name) * d_tt;
 
   // ---- strength: mass and measured strength (scaling.hpp), then the subject's own factors
-  const double force_scale = s.mass / generic.total_mass() * strength_calibration(generic);
+  const double force_scale = s.mass / generic.total_mass() * calibration_;
   for (Muscle& mu : m.muscles) mu.max_isometric_force *= force_scale;
   for (const auto& [key, scale] : s.strength_scale) {
     bool matched = false;
@@ -321,13 +329,15 @@ Model scale_model(const Model& generic, const Subject& subject) {
   m.finalize();
 
   // ---- fibre and tendon slack lengths keep their share of the muscle-tendon length
-  const Eigen::VectorXd L0 = default_lengths(generic), L1 = default_lengths(m);
+  check(m, data);
+  compute_muscle_paths(m, data, m.default_posture());
+  const Eigen::VectorXd& L0 = generic_lengths_;
+  const Eigen::VectorXd& L1 = data.muscle_length;
   for (int i = 0; i < m.n_muscles(); ++i) {
     const double r = L0[i] > 0.0 ? L1[i] / L0[i] : 1.0;
     m.muscles[i].optimal_fiber_length *= r;
     m.muscles[i].tendon_slack_length *= r;
   }
-  return m;
 }
 
 }  // namespace biomech

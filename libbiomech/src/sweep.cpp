@@ -425,6 +425,10 @@ void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<c
     }
   }
 
+  // subjects swept: every row scales the generic model, into one Model per thread
+  std::unique_ptr<ModelScaler> scaler;
+  if (!shared) scaler = std::make_unique<ModelScaler>(generic);
+
   int threads = n_threads == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : n_threads;
   threads = static_cast<int>(std::min<Eigen::Index>(threads, std::max<Eigen::Index>(n, 1)));
   std::atomic<Eigen::Index> next{0};
@@ -434,6 +438,8 @@ void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<c
   auto work = [&] {
     auto ws = target->make_workspace();
     Eigen::VectorXd row(p);
+    Model scaled;
+    std::unique_ptr<Data> scale_data;
     while (!stop.load()) {
       const Eigen::Index r = next.fetch_add(1);
       if (r >= n) break;
@@ -442,7 +448,8 @@ void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<c
         if (shared) {
           target->evaluate(*shared, row.data(), &out(r, 0), *ws);
         } else {
-          const Model scaled = scale_model(generic, sweep_subject(generic, spec, row.data()));
+          if (!scale_data) scale_data = std::make_unique<Data>(generic);
+          scaler->scale(sweep_subject(generic, spec, row.data()), scaled, *scale_data);
           target->evaluate(scaled, row.data(), &out(r, 0), *ws);
         }
       } catch (const std::exception& e) {

@@ -18,14 +18,23 @@ struct MotionTerm {
   Vec3 v = Vec3::Zero();
 };
 
-// One muscle's current path, rebuilt for every muscle and posture.
+// One point of a muscle's current path (an active path point or a wrap tangent
+// point), rebuilt for every muscle and posture.
+struct PathPointState {
+  Vec3 p = Vec3::Zero();      // ground, m
+  int body = -1;              // body the point is fixed in
+  int origin = -1;            // index into Muscle::path, -1 for a wrap tangent point
+  int wrap = -1;              // index into Muscle::wraps for a tangent point, -1 otherwise
+  double arc = 0.0;           // first tangent point of a wrap: arc length (m) to the second
+  Vec3 force = Vec3::Zero();  // unit-tension force on the point (u_out - u_in)
+};
+
+// Scratch of the path algorithm (muscle_path.cpp); reused, so a posture allocates nothing.
 struct PathScratch {
-  std::vector<Vec3> points;        // ground, m
-  std::vector<int> bodies;         // body each point is fixed in
-  std::vector<int> origin;         // index into Muscle::path, -1 for a wrap tangent point
-  std::vector<char> arc;           // 1 when the segment after the point is a wrap arc
-  std::vector<double> arc_length;  // m, length of that arc
-  std::vector<Vec3> force;         // unit-tension force on each point (u_out - u_in)
+  std::vector<PathPointState> points;  // the current muscle's path
+  std::vector<int> parent;             // per body: its parent body (-1: ground)
+  std::vector<char> touched;           // per body: carries a point of the muscle, or is an ancestor of one
+  std::vector<int> wrap_order, wrap_result;
 };
 
 struct Data {

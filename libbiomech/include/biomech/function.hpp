@@ -28,6 +28,8 @@ class Function {
   double derivative(double x) const;
   // Same function with y multiplied by s (used when scaling translations).
   Function scaled(double s) const;
+  // The same in place, reusing this function's memory (scaled(s) == copy, then scale(s)).
+  void scale(double s);
 
   Kind kind() const { return kind_; }
   const std::vector<double>& x() const { return x_; }  // knots (spline)

@@ -102,6 +102,8 @@ struct PelvisPlant {
   int n_muscles() const { return static_cast<int>(muscles.size()); }
   // Interpolated length (m) and moment arm (m) of plant muscle i at obliquity theta.
   void muscle_geometry(int i, double theta, double& length, double& moment_arm) const;
+  // The same for every plant muscle at once (n values each; the interpolation weights are shared).
+  void muscle_geometry(double theta, double* length, double* moment_arm) const;
   Vec3 muscle_unit_force(int i, double theta) const;  // ground frame of the posture (see unit_force)
 };
 

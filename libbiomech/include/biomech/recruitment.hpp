@@ -16,7 +16,6 @@
 // never exactly zero (they are of order 1e-6 N m with the defaults when the
 // muscles can carry the moment) and become large only when the muscles cannot.
 #pragma once
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <string>
 
@@ -68,12 +67,14 @@ struct RecruitmentResult {
   Eigen::VectorXd multiplier;
 };
 
-// Workspace so repeated solves allocate nothing.
+// Workspace so repeated solves allocate nothing (the m x m Newton algebra is
+// on the stack: fixed-size for 3 and 4 dofs).
 struct RecruitmentWorkspace {
-  Eigen::VectorXd lambda, g, a, tmp;
-  Eigen::MatrixXd A, H;
-  Eigen::VectorXd s, d, lambda_trial, a_trial, g_trial, deriv;
-  Eigen::LLT<Eigen::MatrixXd> llt;
+  Eigen::VectorXd lambda;                  // (m) multipliers of the last solve: the warm start
+  Eigen::MatrixXd At;                      // (n x m) (R diag(F))^T: one column per dof
+  Eigen::VectorXd a, deriv;                // (n) activations and da/ds at the iterate
+  Eigen::VectorXd a_trial, deriv_trial;    // (n) the same at the line search's trial point
+  Eigen::VectorXd s;                       // (n) scratch
 };
 
 // Throws InvalidArgument on mismatched sizes, non-finite input, p <= 1, negative F.

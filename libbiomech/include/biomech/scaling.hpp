@@ -50,6 +50,7 @@
 #pragma once
 #include <string>
 
+#include "biomech/data.hpp"
 #include "biomech/model.hpp"
 #include "biomech/subject.hpp"
 
@@ -60,6 +61,23 @@ namespace biomech {
 // Throws InvalidArgument for an invalid subject or a generic model without the
 // reference subject's height.
 Model scale_model(const Model& generic, const Subject& s);
+
+// scale_model for many subjects of one generic model (sweeps): the generic
+// model's muscle-tendon lengths and strength_calibration are computed once
+// (the calibration is 80% of a scale_model), and scale() overwrites `out`
+// (reusing its memory) with exactly what scale_model returns. `data` is scratch:
+// a Data of the generic model (it fits every scaled copy). Thread-safe with one
+// `out` and `data` per thread.
+class ModelScaler {
+ public:
+  explicit ModelScaler(const Model& generic);
+  void scale(const Subject& s, Model& out, Data& data) const;
+
+ private:
+  const Model& generic_;
+  double calibration_;               // strength_calibration(generic_)
+  Eigen::VectorXd generic_lengths_;  // m, at the generic model's default posture
+};
 
 // default_model (the shipped model file scaled to a subject) reads a file: model_io.hpp.
 
@@ -72,6 +90,5 @@ inline constexpr double kReferenceAbductionTorque = 1.8;  // N m/kg
 
 // c of the strength rule for `generic` (1 when it has no right hip coordinates).
 double strength_calibration(const Model& generic);
-
 
 }  // namespace biomech
