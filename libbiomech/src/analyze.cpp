@@ -16,23 +16,20 @@
 #include "biomech/seesaw.hpp"
 #include "biomech/signal.hpp"
 #include "biomech/strength.hpp"
+#include "internal.hpp"
 
 namespace biomech {
-namespace {
 
-std::string num(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
+using internal::fmt;
+namespace {
 
 void check_times(const Eigen::VectorXd& t, const std::string& what) {
   if (t.size() < 4) throw InvalidArgument("analyze: expected at least 4 " + what + " samples, got " + std::to_string(t.size()));
   if (!t.allFinite()) throw InvalidArgument("analyze: expected finite " + what + " times");
   for (Eigen::Index k = 1; k < t.size(); ++k)
     if (!(t[k] > t[k - 1]))
-      throw InvalidArgument("analyze: expected strictly increasing " + what + " times, got " + num(t[k - 1]) + " then " +
-                            num(t[k]));
+      throw InvalidArgument("analyze: expected strictly increasing " + what + " times, got " + fmt(t[k - 1]) + " then " +
+                            fmt(t[k]));
 }
 
 // The trial's coordinates in the model's posture order (defaults where the trial
@@ -83,15 +80,15 @@ Trajectory trajectory(const Model& model, const TrialKinematics& k, const Analyz
 std::vector<Eigen::Index> selected_frames(const Eigen::VectorXd& t, const AnalyzeOptions& o) {
   const double tol = 1e-9 * std::max(1.0, t.cwiseAbs().maxCoeff());
   const double t0 = o.start_time.value_or(t[0]) - tol, t1 = o.end_time.value_or(t[t.size() - 1]) + tol;
-  if (t0 > t1) throw InvalidArgument("analyze: expected start_time_s <= end_time_s, got " + num(t0) + " > " + num(t1));
+  if (t0 > t1) throw InvalidArgument("analyze: expected start_time_s <= end_time_s, got " + fmt(t0) + " > " + fmt(t1));
   std::vector<Eigen::Index> frames;
   for (Eigen::Index k = 0; k < t.size(); ++k)
     if (t[k] >= t0 && t[k] <= t1) frames.push_back(k);
   std::vector<Eigen::Index> out;
   for (size_t i = 0; i < frames.size(); i += static_cast<size_t>(o.frame_step)) out.push_back(frames[i]);
   if (out.empty())
-    throw InvalidArgument("analyze: no frame between " + num(t0) + " and " + num(t1) + " s (the trial runs from " +
-                          num(t[0]) + " to " + num(t[t.size() - 1]) + " s)");
+    throw InvalidArgument("analyze: no frame between " + fmt(t0) + " and " + fmt(t1) + " s (the trial runs from " +
+                          fmt(t[0]) + " to " + fmt(t[t.size() - 1]) + " s)");
   return out;
 }
 
@@ -124,8 +121,8 @@ LoadsAtFrames resample_loads(const Model& model, const std::vector<ExternalLoadS
     check(l.torque, "torque", true);
     const double tol = 1e-9 * std::max(1.0, std::abs(l.time[n - 1]));
     if (times.minCoeff() < l.time[0] - tol || times.maxCoeff() > l.time[n - 1] + tol)
-      throw InvalidArgument(who + ": its data run from " + num(l.time[0]) + " to " + num(l.time[n - 1]) +
-                            " s, the analysed frames from " + num(times.minCoeff()) + " to " + num(times.maxCoeff()) +
+      throw InvalidArgument(who + ": its data run from " + fmt(l.time[0]) + " to " + fmt(l.time[n - 1]) +
+                            " s, the analysed frames from " + fmt(times.minCoeff()) + " to " + fmt(times.maxCoeff()) +
                             " s");
     const Eigen::VectorXd t = times.cwiseMax(l.time[0]).cwiseMin(l.time[n - 1]);
     auto at = [&](const Eigen::MatrixXd& m) {

@@ -5,8 +5,11 @@
 #include <string>
 
 #include "biomech/errors.hpp"
+#include "internal.hpp"
 
 namespace biomech {
+
+using internal::fmt;
 namespace {
 
 double axis_value(const Data& data, const TransformAxis& ax) {
@@ -27,12 +30,6 @@ MotionTerm* term_for(const Model& model, Data& data, int joint, const TransformA
   return nullptr;
 }
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
 }  // namespace
 
 void check_posture_bounds(const Model& model, const Eigen::Ref<const Eigen::VectorXd>& q, const std::string& where) {
@@ -41,9 +38,9 @@ void check_posture_bounds(const Model& model, const Eigen::Ref<const Eigen::Vect
     const double margin = c.rotational ? kPostureMarginRad : kPostureMarginM;
     if (std::isfinite(q[i]) && q[i] >= c.range_min - margin && q[i] <= c.range_max + margin) continue;
     const double k = c.rotational ? 180.0 / M_PI : 1.0;
-    throw InvalidArgument(where + ": expected " + c.name + " in [" + num((c.range_min - margin) * k) + ", " +
-                          num((c.range_max + margin) * k) + "] " + (c.rotational ? "deg" : "m") +
-                          " (its range widened by " + (c.rotational ? "360 deg" : "1 m") + "), got " + num(q[i] * k));
+    throw InvalidArgument(where + ": expected " + c.name + " in [" + fmt((c.range_min - margin) * k) + ", " +
+                          fmt((c.range_max + margin) * k) + "] " + (c.rotational ? "deg" : "m") +
+                          " (its range widened by " + (c.rotational ? "360 deg" : "1 m") + "), got " + fmt(q[i] * k));
   }
 }
 

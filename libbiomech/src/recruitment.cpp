@@ -30,15 +30,12 @@
 #include <string>
 
 #include "biomech/errors.hpp"
+#include "internal.hpp"
 
 namespace biomech {
-namespace {
 
-std::string num(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
+using internal::fmt;
+namespace {
 
 void check_options(const RecruitmentOptions& o) { check_fields(o, "solve_recruitment"); }
 
@@ -120,7 +117,7 @@ void solve_once(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms, const Eige
     throw InvalidArgument("solve_recruitment: expected finite tau, got a non-finite entry");
   for (Eigen::Index i = 0; i < n; ++i)
     if (!(std::isfinite(max_force[i]) && max_force[i] >= 0.0))
-      throw InvalidArgument("solve_recruitment: expected max_force >= 0 N, got " + num(max_force[i]) +
+      throw InvalidArgument("solve_recruitment: expected max_force >= 0 N, got " + fmt(max_force[i]) +
                             " at muscle " + std::to_string(i));
 
   const Activation act(options.p, options.min_activation);
@@ -254,7 +251,7 @@ void require_converged(const RecruitmentResult& result, const std::string& calle
   if (result.converged) return;
   const double residual = result.residual.size() ? result.residual.cwiseAbs().maxCoeff() : 0.0;
   throw std::runtime_error(caller + ": muscle recruitment did not converge in " + std::to_string(result.iterations) +
-                           " iterations (moment residual " + num(residual) + " N m); raise max_iterations");
+                           " iterations (moment residual " + fmt(residual) + " N m); raise max_iterations");
 }
 
 int solve_recruitment_batch(const double* moment_arms, int n_frames, int n_muscles, int n_dofs,

@@ -16,18 +16,15 @@
 #include "biomech/muscle_path.hpp"
 #include "biomech/scaling.hpp"
 #include "biomech/seesaw.hpp"
+#include "internal.hpp"
 
 namespace biomech {
 
+using internal::fmt;
+
 namespace {
 
-constexpr double kDeg = M_PI / 180.0;
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+using internal::kDeg;
 
 // Sweep parameters of the subject: the numeric fields of Subject (Subject::fields()),
 // its sex (0 = male, 1 = female) and gluteus medius strength in % of the model's.
@@ -324,13 +321,13 @@ std::unique_ptr<SweepTarget> make_target(const Model& generic, const SweepSpec& 
 // Range check of one value; posture parameters against the model's coordinate range.
 void check_value(const Model& generic, const std::string& name, double v, Eigen::Index row) {
   const std::string where = " (row " + std::to_string(row) + ", parameter '" + name + "')";
-  if (!std::isfinite(v)) throw InvalidArgument("sweep: expected a finite value, got " + num(v) + where);
+  if (!std::isfinite(v)) throw InvalidArgument("sweep: expected a finite value, got " + fmt(v) + where);
   if (const SweepParameterInfo* p = find_info(name)) {
     if (v < p->min || v > p->max)
-      throw InvalidArgument("sweep: expected " + name + " in [" + num(p->min) + ", " + num(p->max) + "] " + p->units +
-                            ", got " + num(v) + where);
+      throw InvalidArgument("sweep: expected " + name + " in [" + fmt(p->min) + ", " + fmt(p->max) + "] " + p->units +
+                            ", got " + fmt(v) + where);
     if (name == "sex" && v != 0.0 && v != 1.0)
-      throw InvalidArgument("sweep: expected sex 0 (male) or 1 (female), got " + num(v) + where);
+      throw InvalidArgument("sweep: expected sex 0 (male) or 1 (female), got " + fmt(v) + where);
     return;
   }
   double k = 1.0;
@@ -338,8 +335,8 @@ void check_value(const Model& generic, const std::string& name, double v, Eigen:
   if (q >= 0) {
     const Coordinate& c = generic.coordinates[generic.independent[q]];
     if (v * k < c.range_min - 1e-12 || v * k > c.range_max + 1e-12)
-      throw InvalidArgument("sweep: expected " + name + " in [" + num(c.range_min / k) + ", " + num(c.range_max / k) +
-                            "], got " + num(v) + where);
+      throw InvalidArgument("sweep: expected " + name + " in [" + fmt(c.range_min / k) + ", " + fmt(c.range_max / k) +
+                            "], got " + fmt(v) + where);
   }
 }
 
@@ -453,7 +450,7 @@ void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<c
         if (!error) {
           std::string ctx = "sweep: row " + std::to_string(r) + " (";
           for (Eigen::Index c = 0; c < p; ++c)
-            ctx += (c ? ", " : "") + spec.parameters[c] + "=" + num(params(r, c));
+            ctx += (c ? ", " : "") + spec.parameters[c] + "=" + fmt(params(r, c));
           error = std::make_exception_ptr(InvalidArgument(ctx + "): " + e.what()));
         }
         stop = true;

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import _core
 
-__all__ = ["finite_number", "integer", "flag", "side"]
+__all__ = ["finite_number", "integer", "flag", "side", "is_number"]
 
 
 def finite_number(name: str, value: Any, lo: float = -math.inf, hi: float = math.inf) -> float:
@@ -55,3 +55,12 @@ def side(value: Any, name: str = "side") -> str:
         return _core.parse_side(value)
     except ValueError:
         raise ValueError(f"{name}: expected 'r' or 'l' (right, left), got {value!r}") from None
+
+
+def is_number(text: str) -> bool:
+    """True when ``text`` reads as a float (the readers' test for a numeric token)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

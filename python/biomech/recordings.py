@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._checks import is_number
 from ._errors import file_error
 
 __all__ = ["ForcePlate", "C3DRecording", "read_c3d", "read_emg_csv"]
@@ -223,7 +224,7 @@ def read_emg_csv(path: str | os.PathLike, time_column: str | None = None, rate_h
         try:
             rows.append([float(t) for t in tokens])
         except ValueError:
-            j = next(i for i, t in enumerate(tokens) if not _is_number(t))
+            j = next(i for i, t in enumerate(tokens) if not is_number(t))
             raise file_error(path, line, labels[j], f"expected a number, got {tokens[j]!r}") from None
         row_lines.append(line)
     values = np.array(rows, dtype=float).reshape(len(rows), len(labels))
@@ -253,9 +254,3 @@ def read_emg_csv(path: str | os.PathLike, time_column: str | None = None, rate_h
     return df
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._checks import is_number
 from ._errors import file_error, read_text_file
 
 __all__ = [
@@ -133,14 +134,6 @@ def _coordinate_of(column: str) -> str:
     return column[:-2] if column.endswith("_u") else column
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _split_labels(line: str) -> list[str]:
     # Labels are tab-separated in OpenSim's files; a file without tabs is split on blanks.
     parts = line.split("\t") if "\t" in line else line.split()
@@ -172,7 +165,7 @@ def read_storage(path: str | os.PathLike) -> Storage:
     # ---- header
     end = next((i for i, s in enumerate(lines) if s.strip() == "endheader"), None)
     if end is None:
-        first_data = next((i for i, s in enumerate(lines) if s.strip() and _is_number(s.split()[0])), len(lines) - 1)
+        first_data = next((i for i, s in enumerate(lines) if s.strip() and is_number(s.split()[0])), len(lines) - 1)
         raise fail(first_data + 1, "endheader", "expected a header closed by a line 'endheader', found none")
     name, version, in_degrees, degrees_stated = "", None, False, False
     header: dict[str, str] = {}
@@ -243,7 +236,7 @@ def read_storage(path: str | os.PathLike) -> Storage:
         try:
             row = [float(t) for t in tokens]
         except ValueError:
-            j = next(k for k, t in enumerate(tokens) if not _is_number(t))
+            j = next(k for k, t in enumerate(tokens) if not is_number(t))
             raise fail(i + 1, labels[j], f"expected a number, got {tokens[j]!r}") from None
         if not all(math.isfinite(v) for v in row):
             j = next(k for k, v in enumerate(row) if not math.isfinite(v))
@@ -501,7 +494,7 @@ def read_external_loads(xml_path: str | os.PathLike, data_file: str | os.PathLik
     cutoff_text, cutoff_line = text(loads, "lowpass_cutoff_frequency_for_load_kinematics")
     cutoff = None
     if cutoff_text:
-        if not _is_number(cutoff_text):
+        if not is_number(cutoff_text):
             raise file_error(xml_path, cutoff_line, "lowpass_cutoff_frequency_for_load_kinematics",
                              f"expected a number, got {cutoff_text!r}")
         cutoff = float(cutoff_text) if float(cutoff_text) >= 0 else None
