@@ -283,15 +283,21 @@ StanceResult single_leg_stance(const Model& m, Data& d, const StanceOptions& o) 
   // ---- abductors: force, lever, and the body-weight lever
   const int add = 1;
   r.abductor_moment_nm = -r.hip_moment_nm[add];
-  double fsum = 0.0, msum = 0.0;
+  // The lever is force-weighted; abductors that carry nothing (strength 0) still have a
+  // lever: weighted by their capacity, or plain when they have none.
+  double fsum = 0.0, msum = 0.0, csum = 0.0, cmsum = 0.0, nsum = 0.0, nmsum = 0.0;
   for (int c = 0; c < n; ++c)
     if (r.muscle_is_abductor[c]) {
       fsum += r.muscle_force_n[c];
       msum += -R(add, c) * r.muscle_force_n[c];
+      csum += strength[idx[c]];
+      cmsum += -R(add, c) * strength[idx[c]];
+      nsum += 1.0;
+      nmsum += -R(add, c);
     }
   r.abductor_force_n = fsum;
   r.abductor_force_bw = fsum / r.body_weight_n;
-  r.abductor_lever_m = fsum > 0.0 ? msum / fsum : kNaN;
+  r.abductor_lever_m = fsum > 0.0 ? msum / fsum : csum > 0.0 ? cmsum / csum : nsum > 0.0 ? nmsum / nsum : 0.0;
   {
     // gravity alone on the pelvis side, about the stance hip's adduction axis
     Vec3 w_add = Vec3::Zero();

@@ -205,7 +205,7 @@ struct StanceResult {
         field("abductor_force_n", &S::abductor_force_n, units::n, "summed tension of the hip abductors"),
         field("abductor_force_bw", &S::abductor_force_bw, units::bw, "abductor force / body weight"),
         field("abductor_lever_m", &S::abductor_lever_m, units::m,
-              "d_a: force-weighted abduction moment arm of the abductors"),
+              "d_a: force-weighted abduction moment arm of the abductors (capacity-weighted when they carry none)"),
         field("body_weight_lever_m", &S::body_weight_lever_m, units::m,
               "d_w: abduction demand of W_p's gravity alone / W_p"),
         field("hip_contact_force_ground_n", &S::hip_contact_force_ground_n, units::n,
