@@ -4,8 +4,8 @@
 
 Runs pytest on the fuzz tests with ``BIOMECH_FUZZ_EXAMPLES`` raised, each case recorded
 (fuzz_cases.record), and prints one JSON object: the cases tried per file type (hdf5,
-sweep, exercise, model, osim, api) split by outcome (a correct result or a clear error),
-and the failures: any crash, hang (a case over ``--hang-s`` ends the run with a traceback),
+sweep, exercise, model, osim, storage, external_loads, api) split by outcome (a correct
+result or a clear error), and the failures: any crash, hang (a case over ``--hang-s`` ends the run with a traceback),
 silent wrong result or unclear error fails a test and shows in ``failed`` with pytest's tail.
 """
 from __future__ import annotations

@@ -30,7 +30,7 @@ def bounds_markdown() -> str:
     import importlib
 
     import biomech
-    from biomech import _core, _yaml, results
+    from biomech import _core, _yaml, analysis, results, storage
 
     sweep = importlib.import_module("biomech.sweep")  # the module (biomech.sweep is also the function)
 
@@ -61,6 +61,14 @@ def bounds_markdown() -> str:
             f"| sweep rows | {sweep.MAX_ROWS} | samples x grid points |",
             f"| values of one grid axis or distribution | {sweep.MAX_GRID_NUM} | `grid`, `population` |",
             f"| sweep chunk size | {sweep.MAX_CHUNK_SIZE} rows | `chunk_size` |",
+            f"| storage file size | {storage.MAX_STORAGE_BYTES} bytes | `.sto`/`.mot` (`read_storage`, "
+            "`biomech analyze`) |",
+            f"| ExternalLoads file size | {storage.MAX_XML_BYTES} bytes | `.xml` (`read_external_loads`) |",
+            f"| storage values | finite; time within +-{storage.MAX_TIME_S:g} s | every row of a storage file |",
+            f"| external load components | force +-{analysis.MAX_EXTERNAL_FORCE_N:g} N, torque "
+            f"+-{analysis.MAX_EXTERNAL_TORQUE_NM:g} N m, point +-{analysis.MAX_EXTERNAL_POINT_M:g} m | "
+            "`biomech analyze`, by data row and column |",
+            f"| `strength_scale` factors | 0 .. {_core.MAX_STRENGTH_SCALE:g} | `Subject`, a model file's subject |",
             f"| nesting in a results file | {results.MAX_DEPTH} levels | `save_results`, `load_results` |",
             "", END]
     del biomech

@@ -156,8 +156,17 @@ void Model::finalize() {
         check(p.condition_coordinate >= 0 && p.condition_coordinate < nc,
               [&] { return "muscle '" + m.name + "': conditional point needs a coordinate"; });
       if (p.type == PathPoint::Type::moving)
-        for (int c : p.moving_coordinate) check(c >= -1 && c < nc,
-             [&] { return "muscle '" + m.name + "': bad moving coordinate"; });
+        for (int i = 0; i < 3; ++i) {
+          const int c = p.moving_coordinate[i];
+          check(c >= -1 && c < nc, [&] { return "muscle '" + m.name + "': bad moving coordinate"; });
+          if (c < 0 || p.moving[i].kind() != Function::Kind::spline) continue;
+          // spline knots: x a coordinate value, y a location (a knot at 1e308 overflows the spline)
+          const auto what = [&] { return "muscle '" + m.name + "': moving path point knot"; };
+          for (double x : p.moving[i].x())
+            check_bound(coordinates[c].rotational ? "coordinate range (rotation)" : "coordinate range (translation)",
+                        what, x);
+          for (double y : p.moving[i].y()) check_bound("point location", what, y);
+        }
     }
     for (const PathWrap& w : m.wraps)
       check(w.cylinder >= 0 && w.cylinder < static_cast<int>(wrap_cylinders.size()),

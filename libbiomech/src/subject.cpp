@@ -13,6 +13,7 @@
 namespace biomech {
 namespace {
 
+using internal::fmt;
 using internal::kDeg;
 
 // gait2392 proportions (reference subject 1.80 m tall, OpenSim documentation of gait2392):
@@ -72,9 +73,9 @@ void validate(const Subject& s) {
   check_fields(s, "Subject");
   for (const auto& [key, scale] : s.strength_scale) {
     if (key.empty()) throw InvalidArgument("Subject.strength_scale: expected a muscle, base name, group or 'all', got an empty key");
-    if (!std::isfinite(scale) || scale < 0.0)
-      throw InvalidArgument("Subject.strength_scale['" + key + "']: expected a finite factor >= 0, got " +
-                            std::to_string(scale));
+    if (!(scale >= 0.0 && scale <= kMaxStrengthScale))
+      throw InvalidArgument("Subject.strength_scale['" + key + "']: expected a factor in [0, " + fmt(kMaxStrengthScale) +
+                            "], got " + fmt(scale));
   }
 }
 

@@ -18,37 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from . import _core
-from ._errors import file_error
+from ._errors import file_error, read_text_file
 
 MAX_BYTES = 1 << 20                   # a config is a few hundred bytes; 1 MiB is generous
 MAX_DEPTH = _core.MAX_YAML_DEPTH      # nested mappings and lists (the C++ loaders' limit)
 MAX_VALUES = _core.MAX_YAML_VALUES    # scalars, lists and mappings after expanding aliases
-
-
-def read_text(path: str | os.PathLike, what: str = "file") -> str:
-    """The text of a regular file of at most MAX_BYTES, decoded as UTF-8 (FileError naming
-    line and column of an invalid byte)."""
-    path = Path(path)
-    try:
-        if not path.is_file():
-            raise file_error(path, 0, "<file>", f"expected a regular {what}, got a directory or device")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise file_error(path, 0, "<file>", f"expected a {what} of at most {MAX_BYTES} bytes, got {size}")
-        data = path.read_bytes()
-    except OSError as e:
-        raise file_error(path, 0, "<file>", f"cannot read it ({e.strerror or e})") from None
-    return decode_utf8(data, path)
-
-
-def decode_utf8(data: bytes, path: str | os.PathLike) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise file_error(path, line, "<file>", f"invalid UTF-8 at line {line}, column {column} "
-                                               f"(byte 0x{data[e.start]:02x})") from None
 
 
 def _field(parts: list) -> str:
@@ -62,7 +36,7 @@ def load(path: str | os.PathLike, what: str = "file") -> tuple[Any, dict[str, in
     """(the document as Python objects, {dotted field: 1-based line}) of a YAML file."""
     import yaml
 
-    text = read_text(path, what)
+    text = read_text_file(path, what, MAX_BYTES)
 
     class Loader(yaml.SafeLoader):
         """SafeLoader that counts expanded values and depth while composing."""

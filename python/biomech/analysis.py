@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
+from ._errors import file_error
 from .fields import scalar_fields
 from .model import Model, as_model
 from .storage import ExternalLoads, Storage, read_external_loads, read_storage
@@ -43,9 +44,38 @@ def trial_model(model: Any) -> Model:
     return as_model(model)
 
 
+# Largest external load (checked with the file's line): far beyond any recorded trial.
+MAX_EXTERNAL_FORCE_N = 1e5
+MAX_EXTERNAL_TORQUE_NM = 1e5
+MAX_EXTERNAL_POINT_M = 100.0
+
+
+def _row_error(storage: Storage, row: int, column: str, message: str) -> ValueError:
+    """A FileError at a row of a storage file (line 0 when the storage was not read from a file)."""
+    line = storage.row_lines[row] if storage.row_lines is not None else 0
+    return file_error(storage.path or "<storage>", line, column, message)
+
+
 def _kinematics(kinematics: Any, model: Model) -> Storage:
+    """The trial's coordinates in radians, each model coordinate within the range forward
+    kinematics accepts (the joint range widened by a turn, or 1 m), checked with the row's line."""
     kin = kinematics if isinstance(kinematics, Storage) else read_storage(kinematics)
-    return kin.in_radians(model)
+    kin = kin.in_radians(model)
+    coords = model.coordinates
+    margin = {True: np.deg2rad(_core.POSTURE_MARGIN_DEG), False: _core.POSTURE_MARGIN_M}
+    for col in kin.column_names:
+        if col not in coords.index:
+            continue
+        rot = bool(coords.at[col, "rotational"])
+        lo, hi = coords.at[col, "range_min"] - margin[rot], coords.at[col, "range_max"] + margin[rot]
+        v = kin.data[col].to_numpy()
+        out = np.flatnonzero(~((v >= lo) & (v <= hi)))
+        if out.size:
+            k, unit = out[0], (np.rad2deg(1.0) if rot else 1.0)
+            raise _row_error(kin, k, col, f"expected {col} in [{lo * unit:.6g}, {hi * unit:.6g}] "
+                             f"{'deg' if rot else 'm'} (its range widened by {'360 deg' if rot else '1 m'}), "
+                             f"got {v[k] * unit:.6g}")
+    return kin
 
 
 def _loads(external_loads: Any) -> list:
@@ -60,6 +90,17 @@ def _loads(external_loads: Any) -> list:
         for frame, what in ((f.force_expressed_in_body, "force"), (f.point_expressed_in_body, "point")):
             if frame != "ground":
                 raise ValueError(f"{where}: expected the {what} expressed in ground, got {frame!r}")
+        for what, values, columns, bound, unit in (
+                ("force", f.force, f.force_columns, MAX_EXTERNAL_FORCE_N, "N"),
+                ("point", f.point, f.point_columns, MAX_EXTERNAL_POINT_M, "m"),
+                ("torque", f.torque, f.torque_columns, MAX_EXTERNAL_TORQUE_NM, "N m")):
+            if values is None:
+                continue
+            far = np.argwhere(~(np.abs(np.asarray(values, float)) <= bound))
+            if far.size:
+                k, j = far[0]
+                raise _row_error(loads.data, k, columns[j], f"ExternalForce {f.name!r}: expected a {what} component "
+                                 f"in [-{bound:g}, {bound:g}] {unit}, got {values[k, j]:g}")
         empty = np.zeros((0, 3))
         out.append(_core.ExternalLoadSeries(
             f.name, f.applied_to_body, loads.time, np.asarray(f.force, float),

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import is_number
-from ._errors import file_error
+from ._errors import file_error, read_text_file
 
 __all__ = [
     "Storage",
@@ -35,6 +35,11 @@ __all__ = [
     "read_external_loads",
 ]
 
+# Largest storage or external loads file read (checked before reading): an hour of 100 Hz
+# frames of 40 columns is about 170 MB of text.
+MAX_STORAGE_BYTES = 256 << 20
+MAX_XML_BYTES = 16 << 20
+MAX_TIME_S = 1e9  # |time| of a row (the bound of AnalyzeOptions' start_time_s and end_time_s)
 # Header keys OpenSim's readers know; any other key=value line is kept in Storage.header.
 _ROWS_KEYS = ("nRows", "datarows")
 _COLUMNS_KEYS = ("nColumns", "datacolumns")
@@ -54,6 +59,8 @@ class Storage:
     files are in degrees), False otherwise.
     ``header``: every other ``key=value`` line (and ``range`` of the older layout), as text.
     ``description``: the free lines of the header after the name.
+    ``row_lines``: the 1-based line of each data row in the file (None when not read from one),
+    for errors that point at a row.
     """
 
     name: str
@@ -63,6 +70,7 @@ class Storage:
     data: pd.DataFrame
     description: str = ""
     path: Path | None = None
+    row_lines: list[int] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def time(self) -> np.ndarray:
@@ -115,7 +123,7 @@ class Storage:
         t, v = lowpass_like_opensim(self.time, self.data[self.column_names].to_numpy(), cutoff_hz)
         data = pd.DataFrame(v, columns=self.column_names)
         data.insert(0, "time", t)
-        return dataclasses.replace(self, data=data)
+        return dataclasses.replace(self, data=data, row_lines=None)
 
 
 def _coordinate_of(column: str) -> str:
@@ -139,17 +147,17 @@ def read_storage(path: str | os.PathLike) -> Storage:
     STOFileAdapter (version=3, OpenSimVersion, DataType=double) and the older layout
     (``name``, ``datacolumns``, ``datarows``, ``range``), each closed by ``endheader``.
     The first label must be ``time``; rows are split on tabs and blanks. Checked, each a
-    biomech.FileError naming the line and column: a header without ``endheader``, a bad
+    biomech.FileError naming the line and column (also for a file that is not a regular
+    file, larger than MAX_STORAGE_BYTES or not valid UTF-8): a header without ``endheader``, a bad
     ``inDegrees``/``version``/``DataType``, duplicate labels, a row with the wrong number of
-    values, a value that is not a number, a time that does not increase, and row or column
+    values, a value that is not a finite number (NaN and inf refused), a time that does not increase, and row or column
     counts that disagree with nRows/datarows and nColumns/datacolumns (which count the time
     column). Angles stay as the file has them: see :meth:`Storage.in_radians`.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"storage file not found: {path}")
-    with open(path, encoding="utf-8", errors="replace") as f:
-        lines = f.read().splitlines()
+    lines = read_text_file(path, "storage file", MAX_STORAGE_BYTES).splitlines()
 
     def fail(line: int, field: str, message: str):
         return file_error(path, line, field, message)
@@ -226,13 +234,21 @@ def read_storage(path: str | os.PathLike) -> Storage:
         if len(tokens) != ncol:
             raise fail(i + 1, "columns", f"expected {ncol} values (as many as labels), got {len(tokens)}")
         try:
-            rows.append([float(t) for t in tokens])
+            row = [float(t) for t in tokens]
         except ValueError:
             j = next(k for k, t in enumerate(tokens) if not is_number(t))
             raise fail(i + 1, labels[j], f"expected a number, got {tokens[j]!r}") from None
+        if not all(math.isfinite(v) for v in row):
+            j = next(k for k, v in enumerate(row) if not math.isfinite(v))
+            raise fail(i + 1, labels[j], f"expected a finite number, got {tokens[j]!r}")
+        rows.append(row)
         row_lines.append(i + 1)
     values = np.array(rows, dtype=float).reshape(len(rows), ncol)
     time = values[:, 0]
+    far = np.flatnonzero(np.abs(time) > MAX_TIME_S)
+    if far.size:
+        k = far[0]
+        raise fail(row_lines[k], "time", f"expected a time in [-{MAX_TIME_S:g}, {MAX_TIME_S:g}] s, got {time[k]:g}")
     bad = np.flatnonzero(~(np.diff(time) > 0))
     if bad.size:
         k = bad[0] + 1
@@ -247,7 +263,7 @@ def read_storage(path: str | os.PathLike) -> Storage:
                     raise fail(header_line[key], key, f"header announces {announced} {what}, the file has {actual}")
     data = pd.DataFrame(values, columns=labels)
     return Storage(name=name, version=version, in_degrees=in_degrees, header=header, data=data,
-                   description="\n".join(description), path=path)
+                   description="\n".join(description), path=path, row_lines=row_lines)
 
 
 def write_storage(path: str | os.PathLike, data: pd.DataFrame, *, name: str | None = None,
@@ -384,11 +400,12 @@ def _parse_xml_with_lines(path: Path):
     parser.StartElementHandler = start
     parser.EndElementHandler = builder.end
     parser.CharacterDataHandler = builder.data
+    text = read_text_file(path, "external loads file", MAX_XML_BYTES)
     try:
-        with open(path, "rb") as f:
-            parser.ParseFile(f)
+        parser.Parse(text, True)
     except xml.parsers.expat.ExpatError as e:
-        raise file_error(path, e.lineno, "xml", f"not well-formed XML: {xml.parsers.expat.ErrorString(e.code)}") from None
+        raise file_error(path, e.lineno, "xml", f"not well-formed XML at line {e.lineno}, column {e.offset + 1}: "
+                                               f"{xml.parsers.expat.ErrorString(e.code)}") from None
     return builder.close(), lines
 
 
@@ -403,7 +420,7 @@ def read_external_loads(xml_path: str | os.PathLike, data_file: str | os.PathLik
     identifier, a point without a force, an identifier that matches other than 3 columns.
     """
     xml_path = Path(xml_path)
-    if not xml_path.is_file():
+    if not xml_path.exists():
         raise FileNotFoundError(f"external loads file not found: {xml_path}")
     root, lines = _parse_xml_with_lines(xml_path)
     loads = root if root.tag == "ExternalLoads" else root.find("ExternalLoads")
@@ -426,7 +443,7 @@ def read_external_loads(xml_path: str | os.PathLike, data_file: str | os.PathLik
         data_path = Path(datafile_text)
         if not data_path.is_absolute():
             data_path = xml_path.parent / data_path
-    if not data_path.is_file():
+    if not data_path.exists():
         raise FileNotFoundError(f"external loads data file not found: {data_path} (from {xml_path}:{datafile_line})")
     data = read_storage(data_path)
     labels = data.column_names

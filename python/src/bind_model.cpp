@@ -300,6 +300,7 @@ void bind_model(py::module_& m) {
   m.attr("POSTURE_MARGIN_DEG") = biomech::kPostureMarginRad * 180.0 / M_PI;
   m.attr("POSTURE_MARGIN_M") = biomech::kPostureMarginM;
   m.attr("MAX_STRENGTH_SAMPLES") = biomech::kMaxStrengthSamples;
+  m.attr("MAX_STRENGTH_SCALE") = biomech::kMaxStrengthScale;
   m.attr("MAX_TEXT_FILE_BYTES") = biomech::kMaxTextFileBytes;
   m.attr("MAX_YAML_DEPTH") = biomech::kMaxYamlDepth;
   m.attr("MAX_YAML_VALUES") = biomech::kMaxYamlValues;

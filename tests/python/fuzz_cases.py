@@ -227,8 +227,8 @@ SWEEP_CONFIGS = {
                   b"grid:\n  gmed_strength_pct: [40, 80]\nn_jobs: 1\ncompression: 4\n",
 }
 
-EXERCISES = ["clamshell", "lateral_band_walk_knees", "side_lying_hip_abduction_cuff_ankle", "side_plank_hip_abduction",
-             "single_leg_stance"]
+EXERCISES = ["clamshell", "clamshell_banded", "lateral_band_walk_knees", "side_lying_hip_abduction_cuff_ankle",
+             "side_plank_hip_abduction", "single_leg_stance"]
 
 
 def exercise_sample(name: str) -> bytes:

@@ -449,3 +449,181 @@ def test_hostile_api_reproducers(model):
         model.moment_arms({"pelvis_tx": 1e308})
     with pytest.raises(ValueError, match=r"activations in \[0, 1\], got nan"):
         biomech.percent_mvic(model, np.full(len(model.muscle_names), np.nan))
+
+
+# ---- recorded trials (biomech analyze), subjects, exercise 'limits'
+
+
+@pytest.fixture(scope="module")
+def trial(model, workdir):
+    """A short written coordinates file and an ExternalLoads xml + .mot (one force on femur_r)."""
+    names = model.coordinate_names
+    t = np.linspace(0.0, 1.0, 21)
+    q = pd.DataFrame({n: np.zeros_like(t) for n in names}, index=pd.Index(t, name="time"))
+    q["hip_flexion_r"] = 20.0 * np.sin(t)  # deg
+    kin = biomech.write_storage(workdir / "trial.mot", q, in_degrees=True)
+    grf = pd.DataFrame({"f_vx": 0.0, "f_vy": 100.0, "f_vz": 0.0, "f_px": 0.0, "f_py": 0.0, "f_pz": 0.0},
+                       index=pd.Index(t, name="time"))
+    biomech.write_storage(workdir / "grf.mot", grf)
+    xml = workdir / "loads.xml"
+    xml.write_text('<?xml version="1.0" encoding="UTF-8" ?>\n<OpenSimDocument Version="40000">\n'
+                   '<ExternalLoads name="loads"><objects>\n<ExternalForce name="f">\n'
+                   "<applied_to_body>femur_r</applied_to_body>\n<force_identifier>f_v</force_identifier>\n"
+                   "<point_identifier>f_p</point_identifier>\n</ExternalForce></objects>\n"
+                   "<datafile>grf.mot</datafile></ExternalLoads></OpenSimDocument>\n")
+    return kin, xml
+
+
+def _replace_value(path: Path, column: str, row: int, value: str) -> tuple[Path, int]:
+    """A copy of a storage file with one value replaced; (copy, its 1-based line)."""
+    lines = path.read_text().splitlines()
+    end = lines.index("endheader")
+    labels = lines[end + 1].split()
+    at = end + 2 + row
+    tokens = lines[at].split()
+    tokens[labels.index(column)] = value
+    lines[at] = "\t".join(tokens)
+    out = path.with_name(f"{path.stem}_{column}_{value}{path.suffix}")
+    out.write_text("\n".join(lines) + "\n")
+    return out, at + 1
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e308", "-1e9"])
+def test_analyze_kinematics_values_name_file_line_and_column(model, trial, value):
+    """1e308 deg gave 'forward_kinematics: expected finite coordinates' naming nothing."""
+    kin, _ = trial
+    path, line = _replace_value(kin, "hip_flexion_r", 4, value)
+    with pytest.raises(biomech.FileError) as e:
+        biomech.analyze(model, path, None, progress=False)
+    assert e.value.file == str(path) and e.value.line == line and e.value.field == "hip_flexion_r", str(e.value)
+
+
+def test_analyze_time_and_external_load_bounds(model, trial, workdir):
+    """A last time of 1e308 s gave 'natural_spline_interpolate: singular collocation system';
+    a force of 1e300 N went through to the results."""
+    kin, xml = trial
+    path, line = _replace_value(kin, "time", 20, "1e308")
+    with pytest.raises(biomech.FileError, match=r"time in \[-1e\+09, 1e\+09\] s") as e:
+        biomech.analyze(model, path, None, progress=False)
+    assert e.value.line == line and e.value.field == "time"
+    grf, line = _replace_value(workdir / "grf.mot", "f_vy", 3, "1e300")
+    with pytest.raises(biomech.FileError, match=r"force component in \[-100000, 100000\] N") as e:
+        biomech.analyze(model, kin, biomech.read_external_loads(xml, data_file=grf), progress=False)
+    assert e.value.file == str(grf) and e.value.line == line and e.value.field == "f_vy"
+    df = biomech.analyze(model, kin, xml, progress=False)  # the pristine trial analyses
+    assert np.isfinite(df["hip_contact_force_bw"]).all()
+
+
+def test_trial_files_invalid_utf8_devices_and_bad_xml(trial, workdir):
+    kin, xml = trial
+    raw = kin.read_bytes()
+    bad = workdir / "bad.mot"
+    bad.write_bytes(raw.replace(b"hip_flexion_r", b"hip_flexion_r\xe9", 1))
+    line = raw[: raw.index(b"hip_flexion_r")].count(b"\n") + 1
+    with pytest.raises(biomech.FileError, match=f"invalid UTF-8 at line {line}, column") as e:
+        biomech.read_storage(bad)
+    assert e.value.line == line
+    bad_xml = workdir / "bad.xml"
+    bad_xml.write_bytes(xml.read_bytes().replace(b"femur_r", b"femur_r\xe9"))
+    with pytest.raises(biomech.FileError, match="invalid UTF-8 at line 5"):
+        biomech.read_external_loads(bad_xml)
+    bad_xml.write_bytes(xml.read_bytes().replace(b"</ExternalForce>", b""))
+    with pytest.raises(biomech.FileError, match=r"not well-formed XML at line \d+, column \d+"):
+        biomech.read_external_loads(bad_xml)
+    for read in (biomech.read_storage, biomech.read_external_loads):
+        with pytest.raises(biomech.FileError, match="regular"):
+            read("/dev/zero")
+    r = subprocess.run([sys.executable, "-m", "biomech", "analyze", "--model", str(REPO_MODEL), "--kinematics",
+                        str(bad)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and str(bad) in r.stderr, r.stderr
+
+
+REPO_MODEL = HERE.parents[1] / "models" / "gait2392_hip.yaml"
+
+
+@fuzz
+@given(data=st.data())
+def test_mutated_storage_file(model, trial, workdir, data):
+    kin, _ = trial
+    raw = kin.read_bytes()
+    path = workdir / "mutated.mot"
+    path.write_bytes(apply_text(raw, data.draw(text_mutation(raw, aliases=False))))
+    with watchdog():
+        try:
+            q = biomech.analysis._kinematics(path, model)
+        except Exception as e:  # noqa: BLE001
+            check_file_error(e, path)
+            record("storage", "error")
+            return
+    assert np.isfinite(q.data.to_numpy()).all() and (np.diff(q.time) > 0).all()
+    assert (np.abs(q.time) <= biomech.storage.MAX_TIME_S).all()
+    record("storage", "valid")
+
+
+@fuzz
+@given(data=st.data())
+def test_mutated_external_loads_file(trial, workdir, data):
+    _, xml = trial
+    raw = xml.read_bytes()
+    path = workdir / "mutated.xml"
+    path.write_bytes(apply_text(raw, data.draw(text_mutation(raw, aliases=False))))
+    with watchdog():
+        try:
+            loads = biomech.read_external_loads(path)
+            biomech.analysis._loads(loads)  # the bounds analyze applies
+        except Exception as e:  # noqa: BLE001
+            if isinstance(e, FileNotFoundError) or str(path) not in str(e):  # a mutated <datafile> names another file
+                assert isinstance(e, (biomech.FileError, FileNotFoundError, ValueError)), repr(e)
+                assert "\n" not in str(e).strip()
+            else:
+                check_file_error(e, path)
+            record("external_loads", "error")
+            return
+    assert all(np.isfinite(f.force).all() and np.abs(f.force).max() <= biomech.analysis.MAX_EXTERNAL_FORCE_N
+               for f in loads.forces if f.force is not None)
+    record("external_loads", "valid")
+
+
+def test_strength_scale_bound_names_the_factor():
+    """{'all': 1e308} gave 'max isometric force ... got inf' (a derived number) instead of the factor."""
+    with pytest.raises(ValueError, match=r"strength_scale\['all'\]: expected a factor in \[0, 100\], got 1e\+308"):
+        biomech.Model.default(biomech.Subject(strength_scale={"all": 1e308}))
+    with pytest.raises(ValueError, match="strength_scale"):
+        biomech.Subject(strength_scale={"all": "x"})
+    assert biomech.Model.default(biomech.Subject(strength_scale={"gluteus_medius": 0.0})).name
+
+
+def test_exercise_limits_must_be_text(model, tmp_path):
+    text = exercise_sample("clamshell_banded").decode()
+    assert "\nlimits: >" in text
+    path = tmp_path / "clamshell_banded.yaml"
+    path.write_text(re.sub(r"\nlimits: >\n(  .*\n)+", "\nlimits: {a: [1]}\n", text, count=1))
+    line = path.read_text().splitlines().index("limits: {a: [1]}") + 1
+    with pytest.raises(biomech.FileError) as e:
+        biomech.Exercise.load(path)
+    assert e.value.field == "limits" and e.value.line == line, str(e.value)
+
+
+def test_lever_model_cli_refuses_1e308():
+    r = subprocess.run([sys.executable, "-m", "biomech", "stance", "--lever", "--partial-weight-n", "1e308"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "partial_weight_n" in r.stderr, r.stderr
+
+
+def test_moving_path_point_knot_bound(tmp_path):
+    """A knee-driven path point's spline knot at 1e308 deg loaded and gave NaN muscle lengths."""
+    raw = model_sample()
+    at = raw.index(b"function: {spline: {x_deg: [", raw.index(b"moving: {"))
+    end = raw.index(b"]", at)
+    knots = raw[at + len(b"function: {spline: {x_deg: ["):end].split(b",")
+    bad = tmp_path / "knot.yaml"
+    bad.write_bytes(raw[:at] + b"function: {spline: {x_deg: [" + b",".join(knots[:-1] + [b" 1e308"]) + raw[end:])
+    with pytest.raises(biomech.FileError, match=r"moving path point knot") as e:
+        biomech.Model.load(bad)
+    assert e.value.file == str(bad), str(e.value)
+
+
+def test_stance_without_abductor_strength_is_finite(model):
+    """abductor_strength_scale=0 gave abductor_lever_m NaN; the lever is then capacity-weighted."""
+    r = biomech.single_leg_stance(model, abductor_strength_scale=0.0).to_dict()
+    assert all_finite(r) and r["abductor_force_n"] == 0.0 and 0.0 < r["abductor_lever_m"] < 0.2

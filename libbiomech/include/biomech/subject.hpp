@@ -21,6 +21,10 @@ inline bool parse_choice(std::string_view text, Sex& s) {
 
 // Inputs in SI units and radians. Optional fields left empty take the
 // sex-specific defaults documented in subject.cpp (each with its source).
+// Largest strength_scale factor: far beyond any person, it keeps maximal forces within the
+// model's bound (kModelBounds, max isometric force), so the error names the factor.
+inline constexpr double kMaxStrengthScale = 100.0;
+
 struct Subject {
   std::string name = "default";
   double mass = 70.0;     // kg
@@ -34,7 +38,7 @@ struct Subject {
   std::optional<double> tuberosity_offset;     // m, lateral offset of the tibial tuberosity from the patella centre (TT-TG)
   // Multiplier on max isometric force, keyed by muscle name (glut_med1_r),
   // muscle base name (glut_med1), group (gluteus_medius) or "all".
-  std::map<std::string, double> strength_scale;
+  std::map<std::string, double> strength_scale;  // each factor in [0, kMaxStrengthScale]
 
   // Bounds: what the model can represent for an adult, not population norms.
   static constexpr auto fields() {
@@ -55,7 +59,7 @@ struct Subject {
         field("tuberosity_offset_m", &S::tuberosity_offset, units::m, -0.05, 0.05,
               "lateral offset of the tibial tuberosity from the patella centre, TT-TG (empty: sex default)"),
         field("strength_scale", &S::strength_scale, units::one,
-              "factor on maximal isometric force by muscle, base name, group or 'all'")};
+              "factor in [0, 100] on maximal isometric force by muscle, base name, group or 'all'")};
   }
 };
 
