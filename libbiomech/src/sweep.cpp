@@ -22,6 +22,11 @@ namespace biomech {
 
 using internal::fmt;
 
+Data& SweepTarget::Workspace::data_for(const Model& model) {
+  if (!data_ || !fits(model, *data_)) data_ = std::make_unique<Data>(model);
+  return *data_;
+}
+
 namespace {
 
 using internal::kDeg;
@@ -124,17 +129,14 @@ class MomentArmTarget : public SweepTarget {
     return o;
   }
 
-  // One Data per thread, remade only when a model of another shape comes
-  // (a Data depends on the model's sizes, not on its scaled geometry).
   struct Ws : Workspace {
-    std::unique_ptr<Data> data;
     Eigen::VectorXd q;
   };
   std::unique_ptr<Workspace> make_workspace() const override { return std::make_unique<Ws>(); }
 
   void evaluate(const Model& model, const double* params, double* out, Workspace& base) const override {
     auto& w = static_cast<Ws&>(base);
-    if (!w.data || !fits(model, *w.data)) w.data = std::make_unique<Data>(model);
+    Data& data = w.data_for(model);
     w.q = model.default_posture();
     const RowValues rv{spec_, params};
     for (const auto& name : all_names()) {
@@ -142,12 +144,12 @@ class MomentArmTarget : public SweepTarget {
       const int qi = posture_parameter(model, name, &k);
       if (qi >= 0) w.q[qi] = rv.get(name, 0.0) * k;
     }
-    compute_muscle_paths(model, *w.data, w.q);
+    compute_muscle_paths(model, data, w.q);
     int k = 0;
     double gmed_abd = 0.0;
     for (int m : muscles_) {
-      for (int d : dofs_) out[k++] = w.data->moment_arm(m, d);
-      if (model.muscles[m].group == "gluteus_medius") gmed_abd += -w.data->moment_arm(m, dofs_[1]);
+      for (int d : dofs_) out[k++] = data.moment_arm(m, d);
+      if (model.muscles[m].group == "gluteus_medius") gmed_abd += -data.moment_arm(m, dofs_[1]);
     }
     out[k] = n_gmed_ == 0 ? std::nan("") : gmed_abd / n_gmed_;
   }
@@ -189,20 +191,14 @@ class StanceTarget : public SweepTarget {
     for (const FieldInfo& f : numeric_fields<StanceResult>()) o.push_back({std::string(f.name), column_unit(f)});
     return o;
   }
-  // One Data per thread, remade only when a model of another shape comes.
-  struct Ws : Workspace {
-    std::unique_ptr<Data> data;
-  };
-  std::unique_ptr<Workspace> make_workspace() const override { return std::make_unique<Ws>(); }
-  void evaluate(const Model& model, const double* params, double* out, Workspace& base) const override {
-    auto& w = static_cast<Ws&>(base);
-    if (!w.data || !fits(model, *w.data)) w.data = std::make_unique<Data>(model);
+  void evaluate(const Model& model, const double* params, double* out, Workspace& ws) const override {
+    Data& data = ws.data_for(model);
     const RowValues rv{spec_, params};
     StanceOptions o;
     o.stance_side = spec_.side;
     for (const FieldInfo& f : numeric_fields<StanceOptions>())
       if (rv.has(std::string(f.name))) set_field(o, f.name, rv.get(std::string(f.name), 0.0), "sweep");
-    const StanceResult r = single_leg_stance(model, *w.data, o);
+    const StanceResult r = single_leg_stance(model, data, o);
     int k = 0;
     for (const FieldInfo& f : numeric_fields<StanceResult>()) out[k++] = get_field(r, f.name);
   }
@@ -255,13 +251,8 @@ class ExerciseTarget : public SweepTarget {
         o.push_back({p + std::string(f.name), column_unit(f)});
     return o;
   }
-  struct Ws : Workspace {
-    std::unique_ptr<Data> data;
-  };
-  std::unique_ptr<Workspace> make_workspace() const override { return std::make_unique<Ws>(); }
-  void evaluate(const Model& model, const double* params, double* out, Workspace& base) const override {
-    auto& w = static_cast<Ws&>(base);
-    if (!w.data || !fits(model, *w.data)) w.data = std::make_unique<Data>(model);
+  void evaluate(const Model& model, const double* params, double* out, Workspace& ws) const override {
+    Data& data = ws.data_for(model);
     const RowValues rv{spec_, params};
     Exercise ex = *spec_.exercise;
     const bool band = rv.has(kBandStiffness), cuff = rv.has(kCuffMass);
@@ -273,7 +264,7 @@ class ExerciseTarget : public SweepTarget {
     SimulateOptions so;
     for (const FieldInfo& f : numeric_fields<SimulateOptions>())
       if (rv.has(std::string(f.name))) set_field(so, f.name, rv.get(std::string(f.name), 0.0), "sweep");
-    const SimulationResult r = simulate(model, *w.data, ex, so);
+    const SimulationResult r = simulate(model, data, ex, so);
     const auto sums = summarize(ex, r);
     if (sums.size() != prefixes_.size())
       throw InvalidArgument("sweep: expected " + std::to_string(prefixes_.size()) + " leg summaries, got " +

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "biomech/data.hpp"
 #include "biomech/model.hpp"
 #include "biomech/subject.hpp"
 
@@ -79,12 +80,18 @@ std::vector<std::string> sweep_targets();
 // row. evaluate() is const and thread-safe given one Workspace per thread.
 class SweepTarget {
  public:
+  // Per-thread scratch of evaluate(): one Data, remade only when a model of another
+  // shape comes (a Data depends on the model's sizes, not on its scaled geometry).
   struct Workspace {
     virtual ~Workspace() = default;
+    Data& data_for(const Model& model);
+
+   private:
+    std::unique_ptr<Data> data_;
   };
   virtual ~SweepTarget() = default;
   virtual std::vector<SweepOutput> outputs() const = 0;
-  virtual std::unique_ptr<Workspace> make_workspace() const = 0;
+  virtual std::unique_ptr<Workspace> make_workspace() const { return std::make_unique<Workspace>(); }
   // `model` is the generic model scaled to this row's subject; `params` the row.
   virtual void evaluate(const Model& model, const double* params, double* out, Workspace& ws) const = 0;
 };
