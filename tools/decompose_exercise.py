@@ -3,12 +3,14 @@
     python tools/decompose_exercise.py single_leg_stance
     python tools/decompose_exercise.py side_lying_hip_abduction --frame peak_abduction
     python tools/decompose_exercise.py path/to/exercise.yaml --leg l --frame 12 --co-contraction 0.1
+    python tools/decompose_exercise.py single_leg_stance --model my_model.yaml   # scaled like the default
 
 For the chosen frame of one analysed leg it prints the generalized forces the leg's actuators supply
 (hip flexion, adduction, rotation, knee), the reserves, the gluteus medius %MVIC, the posture, and
 the hip contact force (pelvis on femur) split along its own direction into: gravity of each body of
 the leg, each contact or support acting on the leg, each muscle's pull on the leg (its tension
-along the path segment that crosses the hip), and the rest (inertia and the known loads on the leg).
+along the path segment that crosses the hip; muscles that wrap are lumped into the rest), and the
+rest (inertia and the known loads on the leg); then the muscles' shares summed by group.
 The split uses Newton's law for the leg below the hip: J = m a - sum of the other forces on it.
 """
 from __future__ import annotations
@@ -39,7 +41,8 @@ def subtree(model, body: int) -> list[int]:
 def muscle_pull(model, data, muscle: int, tension: float, leg: list[int]) -> np.ndarray:
     """Net force (N, ground) of a muscle with `tension` on the bodies in `leg`: along every path
     segment that crosses between the leg and the rest, toward the rest. gait2392 paths have no
-    wrap objects, so the active points (conditional ones in range) are the returned points."""
+    wrap objects, so the active points (conditional ones in range) are the returned points; None for a
+    path with wrap points."""
     bodies = []
     for p in model.muscles[muscle].path:
         if p.type == "conditional" and not p.range_min <= data.coordinate_value[p.condition_coordinate] <= p.range_max:
@@ -47,7 +50,7 @@ def muscle_pull(model, data, muscle: int, tension: float, leg: list[int]) -> np.
         bodies.append(p.body)
     pts = np.asarray(_core.muscle_path_points(model, data, muscle))
     if len(bodies) != len(pts):
-        raise ValueError(f"{model.muscles[muscle].name}: path with wrap points is not supported here")
+        return None
     force = np.zeros(3)
     for k in range(len(pts) - 1):
         a, b = bodies[k] in leg, bodies[k + 1] in leg
@@ -63,11 +66,14 @@ def exercise_file(exercise: str) -> str:
     return str(biomech.exercise._exercise_dir() / f"{exercise}.yaml")
 
 
-def decompose(exercise: str, leg_side: str = "r", frame: str = "peak_hcf", p: float = 2.0, **options):
+def decompose(exercise: str, leg_side: str = "r", frame: str = "peak_hcf", p: float = 2.0, model_file=None,
+              **options):
+    """Prints the decomposition; returns {part: BW along the force} and {muscle group: BW}."""
     path = exercise_file(exercise)
-    model = biomech.Model.default()
+    # a model file is scaled to its default subject exactly as the shipped one is
+    model = biomech.Model.default() if model_file is None else biomech.Model(_core.default_model(None, model_file))
     core = model.core
-    res = _core.simulate(core, Exercise.load(path).core, p, **biomech.exercise._options(options))
+    res = biomech.exercise.simulate_raw(model, Exercise.load(path), p=p, **options)
     leg = next(l for l in res.legs if l.side == leg_side)
     moment = np.asarray(leg.moment)
     if frame == "peak_hcf":
@@ -97,10 +103,17 @@ def decompose(exercise: str, leg_side: str = "r", frame: str = "peak_hcf", p: fl
         if np.linalg.norm(on_leg) > 0:
             parts[f"contact {cs['name']}"] = -on_leg
     tension = np.asarray(leg.force)[f] + np.asarray(leg.passive_force)[f]
+    groups, wrapped = {}, []
     for i, (name, m) in enumerate(zip(leg.actuators, leg.muscle_index)):
         if m >= 0 and tension[i] > 0:
-            parts[f"muscle {name}"] = -muscle_pull(core, data, m, tension[i], below)
-    parts["inertia and known loads"] = J - sum(parts.values())
+            pull = muscle_pull(core, data, m, tension[i], below)
+            if pull is None:
+                wrapped.append(name)
+                continue
+            parts[f"muscle {name}"] = -pull
+            g = core.muscles[m].group
+            groups[g] = groups.get(g, 0.0) + float(-pull @ unit) / weight
+    parts["inertia and known loads" + (" and wrapping muscles" if wrapped else "")] = J - sum(parts.values())
 
     print(f"{res.exercise_id}, leg {leg_side}, frame {f} (t = {res.time[f]:.2f} s): hip contact force "
           f"{leg.hip_contact_force_bw[f]:.2f} BW")
@@ -114,6 +127,11 @@ def decompose(exercise: str, leg_side: str = "r", frame: str = "peak_hcf", p: fl
     for name, v in sorted(parts.items(), key=lambda kv: -abs(kv[1] @ unit)):
         if abs(v @ unit) / weight >= 0.01:
             print(f"    {name:36s} {v @ unit / weight:+.2f}")
+    print("  muscles by group (BW):", ", ".join(f"{g} {v:+.2f}" for g, v in sorted(groups.items(), key=lambda kv: -kv[1])
+                                                if abs(v) >= 0.005))
+    if wrapped:
+        print("  muscles that wrap, counted in the rest:", ", ".join(wrapped))
+    return {k: float(v @ unit) / weight for k, v in parts.items()}, groups
 
 
 if __name__ == "__main__":
@@ -125,6 +143,7 @@ if __name__ == "__main__":
     ap.add_argument("--co-contraction", type=float, default=0.0)
     ap.add_argument("--passive-fiber-force", action="store_true")
     ap.add_argument("--no-rest-supports", action="store_true")
+    ap.add_argument("--model", help="a model file, scaled to its default subject like the shipped one")
     a = ap.parse_args()
-    decompose(a.exercise, a.leg, a.frame, a.p, co_contraction=a.co_contraction,
+    decompose(a.exercise, a.leg, a.frame, a.p, model_file=a.model, co_contraction=a.co_contraction,
               passive_fiber_force=a.passive_fiber_force, rest_supports=not a.no_rest_supports)
