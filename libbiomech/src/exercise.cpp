@@ -274,7 +274,10 @@ ResolvedPoint resolve_point(const Model& model, const Exercise& ex, const Data& 
     if (li < 0) {
       std::string names;
       for (const Landmark& l : model.landmarks) names += (names.empty() ? "" : ", ") + l.name;
-      fail(ex, f, "unknown landmark '" + name + "' (model '" + model.name + "' has " + names + ")");
+      // an imported .osim has no landmarks: say where they come from instead of listing none
+      fail(ex, f, "unknown landmark '" + name + "' (model '" + model.name + "' " +
+                      (names.empty() ? "has no landmarks; give them in a model file, docs/model_file.md \"Landmarks\""
+                                     : "has " + names) + ")");
     }
     const Landmark& l = model.landmarks[li];
     return Vec3(to_body * (neutral.body_pose[l.body] * l.location));

@@ -6,6 +6,7 @@
     >>> v.contact_force                            # in vivo hip contact force vs the model (BW)
     >>> print(v.scorecard())
     >>> v.plot("validation/")                      # model vs measured, one picture per study
+    >>> biomech.validate(biomech.Model.load("mine.yaml"))   # another model, as its file states it
 
 What each table holds and how to read it: docs/validation.md. Every measured value carries its
 study; the studies' citations are in ``v.studies``. Nothing in the model is fitted to these data.

@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 import biomech
+from shared import shared_path
 from biomech.validate import MIN_EXERCISES_FOR_RHO, Validation, score_contact_force, score_emg, spearman
 
 
@@ -179,3 +180,50 @@ def test_cli_validate_writes_one_plot_per_study(tmp_path, capsys):
                                                               "and muscle == 'gluteus_medius' "
                                                               "and match != 'none'")["study_id"])
     assert names == {f"emg_{s}.png" for s in emg} | {"hip_contact_force.png", "strength.png"}
+
+
+def test_cli_validate_takes_a_model_file(tmp_path, capsys):
+    """`biomech validate --model FILE` validates that file as written (its own forces, no subject
+    scaling): a copy of the shipped file with the gluteus medius at half force is weaker than
+    the unmodified file, and the scorecard's figures are that model's."""
+    import json
+
+    import yaml
+
+    import biomech.cli as cli
+    from biomech._paths import data_path
+    from biomech.model import DEFAULT_MODEL_FILE
+
+    doc = yaml.safe_load(data_path(DEFAULT_MODEL_FILE).read_text())
+    doc["name"] = "weak_gmed"
+    for m in doc["muscles"]:
+        if m["group"] == "gluteus_medius":
+            m["max_isometric_force_n"] *= 0.5
+    path = tmp_path / "weak_gmed.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+    assert cli.main(["validate", "--model", str(path)]) == 0
+    assert "Validation of model 'weak_gmed'" in capsys.readouterr().out
+    assert cli.main(["--json", "validate", "--model", str(path)]) == 0
+    v = json.loads(capsys.readouterr().out)
+    weak, intact = biomech.Model.load(path), biomech.Model.load(data_path(DEFAULT_MODEL_FILE))
+    peak = biomech.strength_curve(weak).attrs["peak_torque_nm_per_kg"]
+    isometric = [r["model"] for r in v["strength"] if r["test"] == "isometric"]
+    assert isometric and all(x == pytest.approx(peak) for x in isometric)
+    assert peak < biomech.strength_curve(intact).attrs["peak_torque_nm_per_kg"]
+    stance = biomech.compare(weak, ["single_leg_stance"])["peak_hip_contact_force_bw"].max()
+    rows = [r for r in v["contact_force"] if r["exercise_id"] == "single_leg_stance"]
+    assert rows and all(r["model_bw"] == pytest.approx(stance) for r in rows)
+
+
+def test_cli_validate_osim_without_landmarks_is_one_line(capsys):
+    """An imported .osim has no landmarks, which the catalogue exercises need: one line that says
+    so, exit status 1."""
+    import biomech.cli as cli
+
+    osim = shared_path("reference_models", "Rajagopal2016.osim")
+    if osim is None or not osim.exists():
+        pytest.skip("needs the shared reference models ($BIOMECH_SHARED or ../shared)")
+    assert cli.main(["validate", "--model", str(osim)]) == 1
+    err = capsys.readouterr().err
+    assert "has no landmarks" in err and "docs/model_file.md" in err and err.count("\n") == 1

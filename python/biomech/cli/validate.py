@@ -12,7 +12,8 @@ from .exercise import _SIMULATE_CLI_SKIP, simulate_arguments
          description="Run the model through every comparison the shipped validation data allow "
                      "(datasets/validation: gluteus medius EMG of catalogue exercises, hip strength, in vivo hip "
                      "contact forces, abduction moments) and print the scorecard: Spearman's rho per study with n, "
-                     "leave one study out, errors in BW, which values fall within mean +- SD. docs/validation.md "
+                     "leave one study out, errors in BW, which values fall within mean +- SD. With --model, another model "
+                     "as its file states it (its own forces, not scaled to a subject). docs/validation.md "
                      "explains every figure.", text=lambda v: v.scorecard())
 @argument("--plot", metavar="DIR", help="also draw model vs measured into DIR: emg_<study>.png per EMG study, "
                                              "hip_contact_force.png, strength.png")
