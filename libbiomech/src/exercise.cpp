@@ -234,23 +234,31 @@ Trajectory build_trajectory(const Model& model, const Exercise& ex, bool check_r
   return tr;
 }
 
-// Balance gains resolved onto posture indices.
+// One balance entry resolved: its contact and gains on posture indices.
 struct BalanceMap {
+  int contact = -1;                                       // index into Exercise::contacts
   std::vector<std::pair<int, double>> sagittal, frontal;  // (posture index, gain)
-  bool active() const { return !sagittal.empty() || !frontal.empty(); }
 };
 
-BalanceMap build_balance(const Model& model, const Exercise& ex) {
-  BalanceMap b;
-  for (const auto& [name, gain] : ex.balance.sagittal) {
-    const NameMap m = map_name(model, ex, name, "balance.sagittal." + name);
-    b.sagittal.push_back({m.posture_index, m.scale * gain});
+std::vector<BalanceMap> build_balance(const Model& model, const Exercise& ex) {
+  std::vector<BalanceMap> out;
+  for (size_t i = 0; i < ex.balance.size(); ++i) {
+    const Balance& bal = ex.balance[i];
+    const std::string f = "balance[" + std::to_string(i) + "]";
+    BalanceMap b;
+    for (size_t c = 0; c < ex.contacts.size(); ++c)
+      if (ex.contacts[c].name == bal.over) b.contact = static_cast<int>(c);
+    for (const auto& [name, gain] : bal.sagittal) {
+      const NameMap m = map_name(model, ex, name, f + ".sagittal." + name);
+      b.sagittal.push_back({m.posture_index, m.scale * gain});
+    }
+    for (const auto& [name, gain] : bal.frontal) {
+      const NameMap m = map_name(model, ex, name, f + ".frontal." + name);
+      b.frontal.push_back({m.posture_index, m.scale * gain});
+    }
+    out.push_back(std::move(b));
   }
-  for (const auto& [name, gain] : ex.balance.frontal) {
-    const NameMap m = map_name(model, ex, name, "balance.frontal." + name);
-    b.frontal.push_back({m.posture_index, m.scale * gain});
-  }
-  return b;
+  return out;
 }
 
 // A body point resolved to (body index, location in the body frame).
@@ -419,8 +427,9 @@ LegSetup setup_leg(const Model& model, const Exercise& ex, const AnalysedLeg& le
 // balance, the body points of contacts and loads, the analysed legs.
 struct ExerciseSetup {
   Trajectory trajectory;
-  BalanceMap balance;
-  int balance_contact = -1;                       // index of the contact balanced over (-1: none)
+  std::vector<BalanceMap> balance;                // one per contact that carries the body alone
+  std::vector<double> balance_switch;             // s, the window ends of the balanced contacts (phase changes)
+  double t_first = 0.0, t_last = 0.0;             // s, the repetition (keyframe span)
   std::vector<ResolvedPoint> contact_point;       // per contact
   std::vector<int> contact_on;                    // per contact: the body a support pushes against (-1: ground)
   std::vector<ResolvedPoint> load_a, load_b;      // per load; load_b for bands only
@@ -503,8 +512,13 @@ ExerciseSetup resolve_exercise(const Model& model, const Exercise& ex, Data& neu
   }
   for (size_t i = 0; i < ex.legs.size(); ++i) s.legs.push_back(setup_leg(model, ex, ex.legs[i], i));
   s.balance = build_balance(model, ex);
-  for (size_t c = 0; c < ex.contacts.size(); ++c)
-    if (ex.contacts[c].name == ex.balance.over) s.balance_contact = static_cast<int>(c);
+  if (!s.trajectory.times.empty()) s.t_first = s.trajectory.times.front(), s.t_last = s.trajectory.times.back();
+  for (const BalanceMap& b : s.balance)
+    for (double w : {ex.contacts[b.contact].active.from, ex.contacts[b.contact].active.to})
+      if (w > s.t_first && w < s.t_last) s.balance_switch.push_back(w);
+  s.balance_switch.push_back(s.t_first);
+  s.balance_switch.push_back(s.t_last);
+  std::sort(s.balance_switch.begin(), s.balance_switch.end());
   s.root = root_coordinates(model);
   s.body_weight = model.total_mass() * model.gravity.norm();
   frontal_setup(model, neutral, s);
@@ -567,8 +581,8 @@ void known_loads(const Model& model, const Exercise& ex, const ExerciseSetup& s,
 // Free moment (N m, ground) that the balance contact would have to supply for
 // whole-body statics at posture qb: the moment about the contact point of
 // gravity and the known loads.
-Vec3 balance_free_moment(const Model& model, const Exercise& ex, const ExerciseSetup& s, const Eigen::VectorXd& qb,
-                         double t, Data& bd) {
+Vec3 balance_free_moment(const Model& model, const Exercise& ex, const ExerciseSetup& s, const BalanceMap& bal,
+                         const Eigen::VectorXd& qb, double t, Data& bd) {
   forward_kinematics(model, bd, qb);
   std::vector<ExternalLoad> loads;
   known_loads(model, ex, s, bd, t, loads, nullptr);
@@ -577,38 +591,42 @@ Vec3 balance_free_moment(const Model& model, const Exercise& ex, const ExerciseS
   Vec3 F = Vec3::Zero(), M = Vec3::Zero();
   for (size_t b = 0; b < model.bodies.size(); ++b) F += bf[b], M += bm[b];
   for (const ExternalLoad& l : loads) F -= l.force, M -= l.point.cross(l.force) + l.moment;
-  const ResolvedPoint& c = s.contact_point[s.balance_contact];
+  const ResolvedPoint& c = s.contact_point[bal.contact];
   const Vec3 P = point_in_ground(bd, c.body, c.local);
   return Vec3(M - P.cross(F));
 }
 
-// The posture at t: the trajectory's (plus `offset`, nq, when given: the nearest
-// posture's change), with the balance coordinates moved so that the balance
-// contact's free moment about the horizontal ground axes vanishes (Newton on
-// 1-2 unknowns, finite-difference Jacobian). `bd` is scratch. A posture that cannot
-// be balanced throws, or with `balanced` given sets it to false.
-Eigen::VectorXd balanced_posture(const Model& model, const Exercise& ex, const ExerciseSetup& s, double t, Data& bd,
-                                 const Eigen::VectorXd* offset = nullptr, bool* balanced = nullptr) {
-  Eigen::VectorXd qb;
-  s.trajectory.eval(t, qb, nullptr, nullptr);
-  if (offset) qb += *offset;
-  const BalanceMap& bal = s.balance;
-  if (!bal.active()) return qb;
+// The balance entry whose contact alone is active at t (-1: none or several).
+int sole_balance(const Exercise& ex, const ExerciseSetup& s, double t) {
+  int sole = -1;
+  for (size_t i = 0; i < s.balance.size(); ++i) {
+    if (!ex.contacts[s.balance[i].contact].active.contains(t)) continue;
+    if (sole >= 0) return -1;
+    sole = static_cast<int>(i);
+  }
+  return sole;
+}
+
+// The change of posture (nq) that balances q0 over entry `bal` at t: the
+// entry's coordinates moved so that its contact's free moment about the
+// horizontal ground axes vanishes (Newton on 1-2 unknowns, finite-difference
+// Jacobian). `balanced` tells whether the free moment vanished.
+Eigen::VectorXd balance_change(const Model& model, const Exercise& ex, const ExerciseSetup& s, const BalanceMap& bal,
+                               const Eigen::VectorXd& q0, double t, Data& bd, bool& balanced) {
   std::vector<const std::vector<std::pair<int, double>>*> dirs;
   std::vector<int> axis;  // free-moment component each direction zeroes
   if (!bal.sagittal.empty()) dirs.push_back(&bal.sagittal), axis.push_back(2);
   if (!bal.frontal.empty()) dirs.push_back(&bal.frontal), axis.push_back(0);
   const int k = static_cast<int>(dirs.size());
-  const Eigen::VectorXd q0 = qb;
   Eigen::VectorXd x = Eigen::VectorXd::Zero(k);
-  auto apply = [&](const Eigen::VectorXd& xv) {
-    Eigen::VectorXd qq = q0;
+  auto change = [&](const Eigen::VectorXd& xv) {
+    Eigen::VectorXd dq = Eigen::VectorXd::Zero(q0.size());
     for (int j = 0; j < k; ++j)
-      for (const auto& [pi, gain] : *dirs[j]) qq[pi] += gain * xv[j];
-    return qq;
+      for (const auto& [pi, gain] : *dirs[j]) dq[pi] += gain * xv[j];
+    return dq;
   };
   auto residual = [&](const Eigen::VectorXd& xv) {
-    const Vec3 M = balance_free_moment(model, ex, s, apply(xv), t, bd);
+    const Vec3 M = balance_free_moment(model, ex, s, bal, q0 + change(xv), t, bd);
     Eigen::VectorXd r(k);
     for (int j = 0; j < k; ++j) r[j] = M[axis[j]];
     return r;
@@ -627,17 +645,85 @@ Eigen::VectorXd balanced_posture(const Model& model, const Exercise& ex, const E
     x += step;
     r = residual(x);
   }
-  if (balanced) *balanced = r.norm() <= 1e-6;
-  if (r.norm() > 1e-6 && !balanced)
-    fail(ex, "balance", "cannot balance over '" + ex.balance.over + "' at t = " + fmt(t) + " s (free moment " +
-                            fmt(r.norm()) + " N m left)");
-  return apply(x);
+  balanced = r.norm() <= 1e-6;
+  return change(x);
+}
+
+// The posture at t: the trajectory's (plus `offset`, nq, when given: the nearest
+// posture's change), balanced over the contact that carries the body
+// (Exercise::balance). In single support: over that contact. In double support:
+// the changes over the contacts of the last and the next single-support phase
+// (across the repetition's end when needed: the repetition repeats), blended
+// by a minimum-jerk weight over the double-support time, so that position,
+// velocity and acceleration stay continuous when a phase starts or ends.
+// Times outside the repetition hold its ends, as the trajectory does. `bd` is
+// scratch. A posture that cannot be balanced throws, or with `balanced` given
+// sets it to false.
+Eigen::VectorXd balanced_posture(const Model& model, const Exercise& ex, const ExerciseSetup& s, double t, Data& bd,
+                                 const Eigen::VectorXd* offset = nullptr, bool* balanced = nullptr) {
+  const auto posture = [&](double tt) {
+    Eigen::VectorXd q;
+    s.trajectory.eval(tt, q, nullptr, nullptr);
+    if (offset) q += *offset;
+    return q;
+  };
+  Eigen::VectorXd qb = posture(t);
+  if (s.balance.empty()) return qb;
+  const double tc = std::clamp(t, s.t_first, s.t_last), period = s.t_last - s.t_first;
+  bool ok = true;
+  // the change that balances this frame over entry i
+  const Eigen::VectorXd q0 = posture(tc);
+  const auto change_over = [&](int i) {
+    bool ok_i = true;
+    Eigen::VectorXd dq = balance_change(model, ex, s, s.balance[i], q0, tc, bd, ok_i);
+    if (!ok_i) {
+      ok = false;
+      if (!balanced) fail(ex, "balance", "cannot balance over '" + ex.balance[i].over + "' at t = " + fmt(tc) + " s");
+    }
+    return dq;
+  };
+  Eigen::VectorXd dq;
+  const int sole = sole_balance(ex, s, tc);
+  if (sole >= 0) {
+    dq = change_over(sole);
+  } else {
+    // the phase changes around tc, over this repetition and its neighbours
+    constexpr double kEps = 1e-6;
+    double t0 = 0, t1 = 0;
+    int e0 = -1, e1 = -1;
+    for (int rep = 0; rep >= -1 && e0 < 0; --rep)
+      for (auto it = s.balance_switch.rbegin(); it != s.balance_switch.rend() && e0 < 0; ++it) {
+        const double b = *it + rep * period;
+        if (b > tc + 1e-12) continue;
+        const int e = sole_balance(ex, s, *it - kEps < s.t_first ? *it - kEps + period : *it - kEps);
+        if (e >= 0) e0 = e, t0 = b;
+      }
+    for (int rep = 0; rep <= 1 && e1 < 0; ++rep)
+      for (auto it = s.balance_switch.begin(); it != s.balance_switch.end() && e1 < 0; ++it) {
+        const double b = *it + rep * period;
+        if (b < tc - 1e-12) continue;
+        const int e = sole_balance(ex, s, *it + kEps > s.t_last ? *it + kEps - period : *it + kEps);
+        if (e >= 0) e1 = e, t1 = b;
+      }
+    if (e0 < 0 && e1 < 0) return qb;  // no single support: nothing to balance over
+    if (e0 < 0 || e0 == e1 || t1 - t0 < 1e-12) {
+      dq = change_over(e0 < 0 ? e1 : e0);
+    } else if (e1 < 0) {
+      dq = change_over(e0);
+    } else {
+      double u, du, ddu;
+      min_jerk((tc - t0) / (t1 - t0), u, du, ddu);
+      dq = (1.0 - u) * change_over(e0) + u * change_over(e1);
+    }
+  }
+  if (balanced) *balanced = ok;
+  return qb + dq;
 }
 
 // After balancing, a joint coordinate may leave its range: the first such
 // coordinate (posture index), or -1.
 int out_of_range(const Model& model, const Exercise& ex, const Eigen::VectorXd& q) {
-  if (!ex.balance.over.size()) return -1;
+  if (ex.balance.empty()) return -1;
   for (int pi = 0; pi < model.nq(); ++pi) {
     const int ci = model.independent[pi];
     if (is_root_coordinate(model, ci)) continue;

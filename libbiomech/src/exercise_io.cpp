@@ -185,23 +185,33 @@ class ExerciseReader : public yaml::Reader {
     }
   }
 
-  void read_balance(const YAML::Node& b) {
-    if (!b.IsDefined() || b.IsNull()) return;
-    note(b, "balance");
-    check_keys(b, "balance", {"over", "sagittal", "frontal"});
-    Balance& bal = ex_.balance;
-    bal.over = text(get(b, "over", "balance"), "balance.over");
-    bool found = false;
-    for (const auto& c : ex_.contacts)
-      if (c.name == bal.over) {
-        found = c.kind != ContactSpec::Kind::support;
-        if (!found) fail(b["over"], "balance.over", "balance needs a ground contact, '" + bal.over + "' is a support");
-      }
-    if (!found) fail(b["over"], "balance.over", "no contact named '" + bal.over + "'");
-    if (b["sagittal"].IsDefined()) values(b["sagittal"], "balance.sagittal", 1.0, bal.sagittal);
-    if (b["frontal"].IsDefined()) values(b["frontal"], "balance.frontal", 1.0, bal.frontal);
-    if (bal.sagittal.empty() && bal.frontal.empty())
-      fail(b, "balance", "give the coordinates that balance: sagittal and/or frontal");
+  void read_balance(const YAML::Node& bs) {
+    if (!bs.IsDefined() || bs.IsNull()) return;
+    note(bs, "balance");
+    if (!bs.IsSequence()) fail(bs, "balance", "expected a list of {over, sagittal, frontal}, one per carrying contact");
+    std::set<std::string> seen;
+    for (size_t i = 0; i < bs.size(); ++i) {
+      const YAML::Node& b = bs[i];
+      const std::string f = "balance[" + std::to_string(i) + "]";
+      note(b, f);
+      if (!b.IsMap()) fail(b, f, "expected a mapping {over, sagittal, frontal}");
+      check_keys(b, f, {"over", "sagittal", "frontal"});
+      Balance bal;
+      bal.over = text(get(b, "over", f), f + ".over");
+      bool found = false;
+      for (const auto& c : ex_.contacts)
+        if (c.name == bal.over) {
+          found = c.kind != ContactSpec::Kind::support;
+          if (!found) fail(b["over"], f + ".over", "balance needs a ground contact, '" + bal.over + "' is a support");
+        }
+      if (!found) fail(b["over"], f + ".over", "no contact named '" + bal.over + "'");
+      if (!seen.insert(bal.over).second) fail(b["over"], f + ".over", "contact '" + bal.over + "' balanced twice");
+      if (b["sagittal"].IsDefined()) values(b["sagittal"], f + ".sagittal", 1.0, bal.sagittal);
+      if (b["frontal"].IsDefined()) values(b["frontal"], f + ".frontal", 1.0, bal.frontal);
+      if (bal.sagittal.empty() && bal.frontal.empty())
+        fail(b, f, "give the coordinates that balance: sagittal and/or frontal");
+      ex_.balance.push_back(std::move(bal));
+    }
   }
 
   void read_loads(const YAML::Node& ls) {

@@ -70,7 +70,14 @@ void bind_exercise(py::module_& m) {
         for (const auto& l : e.loads) out.push_back(l.name);
         return out;
       })
-      .def_property_readonly("balance_over", [](const Exercise& e) { return e.balance.over; })
+      .def_property_readonly(
+          "balance_over",
+          [](const Exercise& e) {
+            std::vector<std::string> out;
+            for (const auto& b : e.balance) out.push_back(b.over);
+            return out;
+          },
+          "the contacts the body balances over, one per single-support phase")
       .def_property_readonly("is_static", &Exercise::is_static)
       .def_property_readonly("repetition_duration", &Exercise::repetition_duration, "s")
       .def("__repr__", [](const Exercise& e) { return "<biomech._core.Exercise '" + e.id + "'>"; });

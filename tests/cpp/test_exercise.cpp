@@ -123,6 +123,17 @@ TEST(ExerciseIo, ErrorsNameFileLineAndField) {
     EXPECT_EQ(e.field, "loads.w.mass_kg") << bad;
   }
   EXPECT_THROW(load_exercise("/nonexistent/exercise.yaml"), FileNotFound);
+  // balance: a list with one entry per ground contact that carries the body
+  e = parse_error(standing(motion, "balance: {over: foot, frontal: {hip_adduction_r: 1}}\n"));
+  EXPECT_EQ(e.field, "balance");
+  e = parse_error(standing(motion, "balance: [{over: hand, frontal: {hip_adduction_r: 1}}]\n"));
+  EXPECT_EQ(e.field, "balance[0].over");
+  e = parse_error(standing(motion, "balance: [{over: foot, frontal: {hip_adduction_r: 1}}, "
+                                   "{over: foot, sagittal: {pelvis_tilt: 1}}]\n"));
+  EXPECT_EQ(e.field, "balance[1].over");
+  EXPECT_NE(std::string(e.what()).find("balanced twice"), std::string::npos);
+  e = parse_error(standing(motion, "balance: [{over: foot}]\n"));
+  EXPECT_EQ(e.field, "balance[0]");
 }
 
 TEST(ExerciseIo, TrajectoryOutsideJointRangeNamesTheKeyframe) {
@@ -197,11 +208,66 @@ TEST(ExerciseStatics, OneFootCarriesTheWholeWeight) {
   // Balance over the foot removes the free moment about the horizontal axes.
   const Exercise bal = parse_exercise(standing(
       "motion:\n  posture_deg: {hip_flexion_r: 20, knee_flexion_r: 30}\n",
-      "balance: {over: foot, sagittal: {hip_flexion_r: 1}, frontal: {hip_adduction_r: 1}}\n"));
+      "balance: [{over: foot, sagittal: {hip_flexion_r: 1}, frontal: {hip_adduction_r: 1}}]\n"));
   const SimulationResult rb = run(model, bal);
   EXPECT_LT(std::abs(rb.contact_moment(0, 0)), 1e-6);
   EXPECT_LT(std::abs(rb.contact_moment(0, 2)), 1e-6);
   EXPECT_GT(std::abs(r.contact_moment(0, 2)), 1.0);  // it was not balanced before
+}
+
+// Stepping from foot to foot (default model, feet apart, no joint motion but the
+// balance's): single support on the left foot, double support, single support on
+// the right, double support back to the left. In single support the centre of
+// pressure is at the stance foot's contact point; in double support the balance
+// blends (minimum jerk) from one foot's solution to the other's, continuously,
+// and the repetition ends where it starts.
+TEST(ExerciseBalance, StepsFromFootToFootContinuously) {
+  const Model model = default_model();
+  const std::string foot = "    type: ground_flat\n    point: {body: tibia_%, landmark: ankle_centre_%, offset_m: [0.05, -0.06, 0]}\n";
+  const auto contact = [&](const std::string& name, char side, const std::string& window) {
+    std::string f = foot;
+    std::replace(f.begin(), f.end(), '%', side);
+    return "  - name: " + name + "\n" + f + "    active_s: " + window + "\n";
+  };
+  const std::string text =
+      "id: t\nname: test\nsources: [{article: a, quote: q}]\nstatics: stepping\n"
+      "legs: [{side: r, role: moving}, {side: l, role: stance}]\n"
+      "motion:\n  sample_rate_hz: 50\n  keyframes:\n"
+      "    - {t_s: 0.0, deg: {hip_abduction_r: 6, hip_abduction_l: 6}}\n    - {t_s: 2.0}\n"
+      "balance:\n"
+      "  - {over: left_a, sagittal: {pelvis_tilt: 1}, frontal: {hip_adduction_l: 1}}\n"
+      "  - {over: right, sagittal: {pelvis_tilt: 1}, frontal: {hip_adduction_r: 1}}\n"
+      "  - {over: left_b, sagittal: {pelvis_tilt: 1}, frontal: {hip_adduction_l: 1}}\n"
+      "contacts:\n" + contact("left_a", 'l', "[0, 1.0]") + contact("right", 'r', "[0.8, 2.0]") +
+      contact("left_b", 'l', "[1.8, 2.0]") + "dose: {sets: 1, reps: 10}\n";
+  const Exercise ex = parse_exercise(text);
+  const SimulationResult r = run(model, ex);
+  ASSERT_EQ(r.time.size(), 101);
+  const int add_l = model.posture_coordinate("hip_adduction_l"), add_r = model.posture_coordinate("hip_adduction_r");
+  const auto frame = [&](double t) { return static_cast<int>(std::lround(t * 50)); };
+  // single support, away from the blends (the posture holds): no free moment about the horizontal axes
+  for (double t : {0.0, 0.4, 0.7}) {
+    EXPECT_LT(std::abs(r.contact_moment(frame(t), 0)), 1e-6) << t;  // left_a, about x
+    EXPECT_LT(std::abs(r.contact_moment(frame(t), 2)), 1e-6) << t;  // about z
+  }
+  for (double t : {1.1, 1.4, 1.7}) {
+    EXPECT_LT(std::abs(r.contact_moment(frame(t), 3)), 1e-6) << t;  // right
+    EXPECT_LT(std::abs(r.contact_moment(frame(t), 5)), 1e-6) << t;
+  }
+  // the stance hip adducts to bring its foot under the body: the two solutions differ
+  const Eigen::VectorXd q_left = r.posture.row(frame(0.4)).transpose(), q_right = r.posture.row(frame(1.4)).transpose();
+  EXPECT_GT(q_left[add_l] - q_right[add_l], 0.02);
+  EXPECT_GT(q_right[add_r] - q_left[add_r], 0.02);
+  // halfway through a double support the change is the mean of the two (minimum-jerk weight 1/2)
+  for (double t : {0.9, 1.9})
+    EXPECT_LT((r.posture.row(frame(t)).transpose() - 0.5 * (q_left + q_right)).cwiseAbs().maxCoeff(), 1e-6) << t;
+  // the repetition repeats: it ends balanced over the left foot, as it starts
+  EXPECT_LT((r.posture.row(frame(2.0)) - r.posture.row(0)).cwiseAbs().maxCoeff(), 1e-6);
+  // continuous: no frame-to-frame jump (a switch without the blend moves the hips by the whole change at once)
+  const double change = (q_left - q_right).cwiseAbs().maxCoeff();
+  for (int f = 1; f < r.time.size(); ++f)
+    EXPECT_LT((r.posture.row(f) - r.posture.row(f - 1)).cwiseAbs().maxCoeff(), 0.25 * change) << r.time[f];
+  EXPECT_LT(r.root_residual.maxCoeff(), 1e-6);
 }
 
 TEST(ExerciseLoads, CuffWeightAddsMassTimesLever) {
@@ -294,7 +360,121 @@ TEST(ExerciseStatics, PullingContactIsReleased) {
 
 namespace {
 std::filesystem::path exercise_dir() { return std::filesystem::path(BIOMECH_SOURCE_DIR) / "models" / "exercises"; }
+
+// Where a contact's body point is on its body (the rule of the exercise file:
+// landmark, or a fraction of the way to another, plus offsets), at the model's
+// default posture.
+Vec3 contact_local(const Model& model, const BodyPoint& p) {
+  Data d(model);
+  forward_kinematics(model, d, model.default_posture());
+  const int b = model.body_index(p.body);
+  const auto landmark = [&](const std::string& name) {
+    const Landmark& l = model.landmarks[model.landmark_index(name)];
+    return Vec3(d.body_pose[b].inverse() * (d.body_pose[l.body] * l.location));
+  };
+  Vec3 local = Vec3::Zero();
+  if (!p.landmark.empty()) {
+    local = landmark(p.landmark);
+    if (!p.landmark_to.empty()) local += p.fraction * (landmark(p.landmark_to) - local);
+  }
+  return local + p.offset_m + p.offset_h * model.subject.height;
+}
+
+// 2D cross product (o->a) x (o->b) in the floor plane (x anterior, z right).
+double cross2(const Eigen::Vector2d& o, const Eigen::Vector2d& a, const Eigen::Vector2d& b) {
+  return (a - o).x() * (b - o).y() - (a - o).y() * (b - o).x();
+}
+
+// Distance (m) by which q lies outside the convex hull of `pts` (0 inside).
+double outside_hull(std::vector<Eigen::Vector2d> pts, const Eigen::Vector2d& q) {
+  std::sort(pts.begin(), pts.end(), [](const auto& a, const auto& b) { return a.x() < b.x() || (a.x() == b.x() && a.y() < b.y()); });
+  std::vector<Eigen::Vector2d> h(2 * pts.size());
+  size_t k = 0;  // Andrew's monotone chain, counter-clockwise
+  for (size_t i = 0; i < pts.size(); ++i) {
+    while (k >= 2 && cross2(h[k - 2], h[k - 1], pts[i]) <= 0) --k;
+    h[k++] = pts[i];
+  }
+  for (size_t i = pts.size() - 1, t = k + 1; i-- > 0;) {
+    while (k >= t && cross2(h[k - 2], h[k - 1], pts[i]) <= 0) --k;
+    h[k++] = pts[i];
+  }
+  h.resize(k - 1);
+  double out = 0.0;
+  for (size_t i = 0; i < h.size(); ++i) {
+    const Eigen::Vector2d e = h[(i + 1) % h.size()] - h[i];
+    out = std::max(out, -cross2(h[i], h[(i + 1) % h.size()], q) / e.norm());
+  }
+  return out;
+}
 }  // namespace
+
+// Every frame of every standing exercise (the floor touches only the feet) stands
+// on its feet: the centre of pressure of the floor reactions (the point of the
+// floor plane about which they have no horizontal moment; for a body at rest
+// under gravity alone, the centre of mass above it) lies inside the support
+// polygon, the convex hull of the feet that carry load: a flat contact is a sole
+// around its point, 0.152 x 0.055 body heights (foot length and breadth, Winter
+// 2009, Biomechanics and Motor Control of Human Movement, 4th ed., Fig. 4.1)
+// along the shank's horizontal axes, a point contact (the ball of a foot) its
+// point; within 5 mm, the precision of that box. The single-support frames of the
+// stepping exercises (band walks, marching) hold this only through the balance
+// over the carrying foot. Lying, kneeling and planks rest on body points that
+// are not feet and are not checked here.
+TEST(ExerciseCatalogue, CentreOfPressureInsideTheFeetWhenStanding) {
+  const Model model = default_model();
+  const double H = model.subject.height, W = model.total_mass() * kG;
+  Data d(model);
+  int count = 0, standing_count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(exercise_dir())) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++count;
+    SCOPED_TRACE(entry.path().string());
+    const Exercise ex = load_exercise(entry.path().string());
+    const bool standing = std::all_of(ex.contacts.begin(), ex.contacts.end(), [](const ContactSpec& c) {
+      return c.kind == ContactSpec::Kind::support || c.normal.y() < 0.99 || c.point.body.rfind("tibia_", 0) == 0;
+    });
+    if (!standing) continue;
+    ++standing_count;
+    const SimulationResult r = run(model, ex);
+    std::vector<Vec3> local;
+    for (const ContactSpec& c : ex.contacts) local.push_back(contact_local(model, c.point));
+    double worst = 0.0;
+    for (int f = 0; f < r.time.size(); ++f) {
+      forward_kinematics(model, d, r.posture.row(f).transpose());
+      std::vector<Eigen::Vector2d> support;
+      Vec3 F = Vec3::Zero(), M = Vec3::Zero();  // floor reactions, moment about the ground origin
+      double height = 0.0;
+      for (size_t c = 0; c < ex.contacts.size(); ++c) {
+        const ContactSpec& spec = ex.contacts[c];
+        const Vec3 fc = r.contact_force.row(f).segment<3>(3 * c).transpose();
+        if (spec.kind == ContactSpec::Kind::support || spec.normal.y() < 0.99 || fc.y() < 1e-3 * W) continue;
+        const int b = model.body_index(spec.point.body);
+        const Vec3 p = point_in_ground(d, b, local[c]);
+        F += fc;
+        M += p.cross(fc) + r.contact_moment.row(f).segment<3>(3 * c).transpose();
+        height += fc.y() * p.y();
+        if (spec.kind == ContactSpec::Kind::ground_point) {
+          support.push_back({p.x(), p.z()});
+          continue;
+        }
+        Eigen::Vector2d along(d.body_pose[b].linear()(0, 0), d.body_pose[b].linear()(2, 0));
+        along = along.norm() > 1e-6 ? along.normalized() : Eigen::Vector2d(1, 0);
+        const Eigen::Vector2d across(-along.y(), along.x());
+        for (double a : {-1.0, 1.0})
+          for (double w : {-1.0, 1.0})
+            support.push_back(Eigen::Vector2d(p.x(), p.z()) + a * 0.076 * H * along + w * 0.0275 * H * across);
+      }
+      if (support.empty()) continue;
+      height /= F.y();
+      // centre of pressure (x, height, z): the horizontal moment of the reactions about it vanishes
+      const Eigen::Vector2d cop((M.z() + height * F.x()) / F.y(), (height * F.z() - M.x()) / F.y());
+      worst = std::max(worst, outside_hull(support, cop));
+    }
+    EXPECT_LT(worst, 5e-3) << "centre of pressure " << worst << " m outside the feet";
+  }
+  EXPECT_EQ(count, 34);
+  EXPECT_EQ(standing_count, 19);
+}
 
 TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
   const Model model = default_model();

@@ -116,12 +116,16 @@ def test_weakness_moves_load_to_tfl_and_gluteus_minimus(model):
     df = weakness_table(model, tau, posture_deg(model))
     assert list(df.index) == pytest.approx([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3])
     # "4 Gluteus Medius Exercises for Stronger, Balanced Hips": with a weak gluteus medius, TFL (and gluteus minimus) take over
-    assert (np.diff(df["gluteus_medius"]) < 0).all()
-    assert (np.diff(df["gluteus_minimus"]) > 0).all()
-    assert (np.diff(df["tfl"]) > 0).all()
-    np.testing.assert_allclose(df.sum(axis=1), 1.0, atol=1e-9)
     act = weakness_table(model, tau, posture_deg(model), value="mean_activation")
-    assert (np.diff(act["tfl"]) > 0).all()
+    assert (np.diff(df["gluteus_medius"]) < 0).all()
+    # gluteus minimus and TFL take more until they are fully active, then hold their share
+    for muscle in ("gluteus_minimus", "tfl"):
+        full = act[muscle].to_numpy()[:-1] > 0.999
+        share, a = np.diff(df[muscle]), np.diff(act[muscle])
+        assert full.sum() < len(full) - 3, muscle  # most levels are below full activation
+        assert (share[~full] > 0).all() and (np.abs(share[full]) < 1e-9).all(), muscle
+        assert (a[~full] > 0).all(), muscle
+    np.testing.assert_allclose(df.sum(axis=1), 1.0, atol=1e-9)
     with pytest.raises(ValueError):
         weakness_table(model, [1.0, 2.0], posture_deg(model))
 

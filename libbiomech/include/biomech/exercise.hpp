@@ -117,14 +117,19 @@ struct Assumption {
   std::string reason;
 };
 
-// Static balance over one ground contact: per frame, the named coordinates
-// move by gain * s (sagittal) and gain * f (frontal), s and f solved so that
-// the contact's free moment about the horizontal ground axes is zero under
-// gravity and the known loads: the centre of pressure sits at the contact
-// point (for gravity alone, the centre of mass is above it). The file's
-// angles are the posture before balancing.
+// Static balance over the ground contact that carries the body. Per frame the
+// named coordinates move by gain * s (sagittal) and gain * f (frontal), s and f
+// solved so that the contact's free moment about the horizontal ground axes is
+// zero under gravity and the known loads: the centre of pressure sits at the
+// contact point (for gravity alone, the centre of mass is above it). The file's
+// angles are the posture before balancing. An exercise lists one Balance per
+// contact that carries the body alone in some phase (single support); at a
+// frame where exactly one listed contact is active the body balances over it,
+// where several (double support) or none are, the balance moves from the last
+// single-support solution to the next by a minimum-jerk blend (the repetition
+// repeats: the last double support blends into the first single support).
 struct Balance {
-  std::string over;                          // a ground contact, empty = no balancing
+  std::string over;                          // a ground contact
   std::map<std::string, double> sagittal;    // coordinate -> gain (moment about ground z)
   std::map<std::string, double> frontal;     // coordinate -> gain (moment about ground x)
 };
@@ -143,7 +148,7 @@ struct Exercise {
   std::string statics;              // the whole-body statics assumption (how the weight is shared)
   std::string limits;               // what the default subject's muscles cannot carry, and why (reserves)
   Motion motion;
-  Balance balance;
+  std::vector<Balance> balance;     // empty = no balancing
   std::vector<ContactSpec> contacts;
   std::vector<LoadSpec> loads;
   std::vector<AnalysedLeg> legs;

@@ -36,7 +36,7 @@
 //     using MRI", J Biomech 47:631-638) and optimal fibre length with height (the
 //     geometric scaling above), so cross-sectional area, and force, with mass.
 //   - c: measured strength. The generic model's forces are cadaver cross-sections
-//     times a specific tension; with them its reference subject reaches 2.36 N m/kg
+//     times a specific tension; with them its reference subject reaches 2.40 N m/kg
 //     of maximal isometric hip abduction torque (gait2392), a third above what
 //     people produce. c is set so that the reference subject's peak of
 //     strength_curve (every abductor fully active, standing) equals
