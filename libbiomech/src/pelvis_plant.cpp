@@ -260,7 +260,18 @@ PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlant
       p.muscles.push_back(m);
     }
   }
+  const auto in_groups = [&](int m) {
+    return std::find(kHipAbductorGroups.begin(), kHipAbductorGroups.end(), model.muscles[m].group) !=
+           kHipAbductorGroups.end();
+  };
+  const bool grouped = o.muscles.empty() && std::any_of(p.muscles.begin(), p.muscles.end(), in_groups);
+  if (o.other_abductors && o.muscles.empty())
+    for (int m = 0; m < model.n_muscles(); ++m)
+      if (data.moment_arm(m, p.posture_hip_adduction) < -o.min_abductor_moment_arm &&
+          std::find(p.muscles.begin(), p.muscles.end(), m) == p.muscles.end())
+        p.muscles.push_back(m);
   for (int m : p.muscles) {
+    p.weakened.push_back(!grouped || in_groups(m));
     p.muscle_names.push_back(model.muscles[m].name);
     p.muscle_parameters.push_back(muscle_tendon_parameters(model.muscles[m]));
     validate(p.muscle_parameters.back());

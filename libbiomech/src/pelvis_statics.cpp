@@ -42,7 +42,7 @@ double static_muscle_moment(const PelvisSystem& S, const std::vector<MuscleTendo
 double required_effort(const PelvisSystem& S, double lean) {
   const StaticEquilibrium r = static_solve(S, S.mtp, 0.0, lean);
   if (r.feasible) return r.effort;
-  return 1.0 + r.residual / std::max(S.controller.effort_map.total() * S.O.abductor_strength, 1e-9);
+  return 1.0 + r.residual / std::max(S.controller.effort_map.total() * S.capacity_strength, 1e-9);
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
   for (int i = 0; i < n; ++i) {
     nominal.push_back(P.muscle_parameters[i]);
     mtp.push_back(P.muscle_parameters[i]);
-    mtp.back().max_isometric_force *= O.abductor_strength;
+    if (i >= static_cast<int>(P.weakened.size()) || P.weakened[i]) mtp.back().max_isometric_force *= O.abductor_strength;
     height.push_back(pennation_height(nominal.back()));
     lmin.push_back(min_fiber_length(nominal.back(), O.hill));
   }
@@ -57,6 +57,10 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
     cap[i] = -r * (s1.tendon_force - s0.tendon_force);
   }
   controller.effort_map = EffortMap(cap);
+  double weak = 0.0, all = 0.0;
+  for (int i = 0; i < n; ++i)
+    all += cap[i], weak += cap[i] * (i >= static_cast<int>(P.weakened.size()) || P.weakened[i] ? O.abductor_strength : 1.0);
+  capacity_strength = all > 0 ? weak / all : O.abductor_strength;
   ubuf.resize(n), fbuf.resize(n), length.resize(n), arm.resize(n);
 }
 

@@ -96,6 +96,7 @@ class PelvisSystem {
   int ia = 0, il = 0, nx = 0;  // offsets of activations and fibre lengths
   std::vector<MuscleTendonParameters> mtp;      // at the simulated strength
   std::vector<MuscleTendonParameters> nominal;  // at nominal strength
+  double capacity_strength = 1.0;               // the weakened capacity / the nominal one (effort map's)
   // The muscles the feed-forward is computed for. A subject who compensates by leaning has
   // adapted to the weakness (the anticipatory lean is computed for the weakened muscles), so
   // its feed-forward drive is too; without compensation the weakness is new (a nerve block)

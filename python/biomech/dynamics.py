@@ -75,14 +75,19 @@ class DynamicsResult:
                 f"trendelenburg_positive={c.trendelenburg_positive}>")
 
 
-def pelvis_plant(model, stance_side: str = "r") -> "_core.PelvisPlant":
-    """The reduced frontal-plane model (built once per model and side, then cached on the Model)."""
+def pelvis_plant(model, stance_side: str = "r", other_abductors: bool = False) -> "_core.PelvisPlant":
+    """The reduced frontal-plane model (built once per model, side and muscle set, then cached on the Model).
+
+    ``other_abductors``: also the hip's other muscles that abduct it in stance (gait2392: gluteus
+    maximus 1-2, piriformis, rectus femoris, sartorius), which ``abductor_strength`` does not weaken,
+    as a superior gluteal nerve block spares them (docs/q_angle.md, section 4)."""
     s = side(stance_side, "stance_side")
     m = as_model(model)
     cache = m.__dict__.setdefault("_dynamics_plants", {})
-    if s not in cache:
-        cache[s] = _core.build_pelvis_plant(m.core, m.data, s)
-    return cache[s]
+    key = (s, bool(other_abductors))
+    if key not in cache:
+        cache[key] = _core.build_pelvis_plant(m.core, m.data, s, other_abductors=bool(other_abductors))
+    return cache[key]
 
 
 def _options(plant, excitation, options: dict[str, Any]) -> "_core.PelvisSimulationOptions":
@@ -100,7 +105,7 @@ def _options(plant, excitation, options: dict[str, Any]) -> "_core.PelvisSimulat
 
 
 def simulate_stance(model, abductor_strength: float = 1.0, *, stance_side: str = "r", excitation=None,
-                    **options) -> DynamicsResult:
+                    other_abductors: bool = False, **options) -> DynamicsResult:
     """Single-leg stance held by Hill-type abductors at ``abductor_strength`` (0-1) of their strength.
 
     Options by public name (``biomech.PelvisSimulationOptions.fields()`` lists each with its
@@ -113,11 +118,15 @@ def simulate_stance(model, abductor_strength: float = 1.0, *, stance_side: str =
     Returns a DynamicsResult: ``timeseries`` (pelvic obliquity, trunk lean, effort, per-muscle
     excitation, activation, force and fibre length, hip contact force, energy) and ``summary``
     (max drop, steady obliquity, Trendelenburg positive or not, ...).
+
+    ``other_abductors``: the plant also has the hip's other abducting muscles, which
+    ``abductor_strength`` does not weaken (a superior gluteal nerve block; see :func:`pelvis_plant`).
     """
-    plant = pelvis_plant(model, stance_side)
+    plant = pelvis_plant(model, stance_side, other_abductors)
     o = _options(plant, excitation, dict(options, abductor_strength=abductor_strength))
     r = _core.simulate_pelvis(plant, o)
-    return DynamicsResult(r, {"stance_side": plant.stance_side, **_given(o, options, "abductor_strength")})
+    return DynamicsResult(r, {"stance_side": plant.stance_side, "other_abductors": bool(other_abductors),
+                              **_given(o, options, "abductor_strength")})
 
 
 def simulate_hip_hitch(model, amplitude_deg: float = 8.0, period_s: float = 2.0, repetitions: int = 3,
@@ -145,10 +154,10 @@ def _given(o, options: dict[str, Any], *always: str) -> dict[str, Any]:
 
 
 def static_stance(model, abductor_strength: float = 1.0, obliquity_deg: float = 0.0, trunk_lean_deg: float = 0.0,
-                  stance_side: str = "r") -> dict:
+                  stance_side: str = "r", other_abductors: bool = False) -> dict:
     """Static equilibrium of the dynamic model (the state its simulations settle to):
     the fields of ``_core.StaticEquilibrium`` and the muscle forces by name."""
-    plant = pelvis_plant(model, stance_side)
+    plant = pelvis_plant(model, stance_side, other_abductors)
     o = _core.PelvisSimulationOptions(abductor_strength=abductor_strength)
     e = _core.pelvis_static_equilibrium(plant, o, np.radians(finite_number("obliquity_deg", obliquity_deg)),
                                         np.radians(finite_number("trunk_lean_deg", trunk_lean_deg)))

@@ -81,6 +81,7 @@ void bind_dynamics(py::module_& m) {
       .def_readonly("inertia_pelvis_hip", &PelvisPlant::inertia_pelvis_hip, "kg m^2")
       .def_readonly("inertia_trunk_com", &PelvisPlant::inertia_trunk_com, "kg m^2")
       .def_readonly("muscle_names", &PelvisPlant::muscle_names)
+      .def_readonly("weakened", &PelvisPlant::weakened, "per muscle: abductor_strength weakens it")
       .def_readonly("notes", &PelvisPlant::notes)
       .def("muscle_geometry", [](const PelvisPlant& p, int i, double theta) {
         if (i < 0 || i >= p.n_muscles())
@@ -93,19 +94,21 @@ void bind_dynamics(py::module_& m) {
 
   m.def("build_pelvis_plant",
         [](const Model& model, Data& data, const std::string& side, const Eigen::VectorXd& posture,
-           const std::vector<std::string>& muscles, double min_arm) {
+           const std::vector<std::string>& muscles, double min_arm, bool other_abductors) {
           check(model, data);
           PelvisPlantOptions o;
           o.stance_side = python::side_of(side);
           o.posture = posture;
           o.muscles = muscles;
           o.min_abductor_moment_arm = min_arm;
+          o.other_abductors = other_abductors;
           py::gil_scoped_release release;
           return build_pelvis_plant(model, data, o);
         },
         "model"_a, "data"_a, "stance_side"_a = "r", "posture"_a = Eigen::VectorXd(),
-        "muscles"_a = std::vector<std::string>{}, "min_abductor_moment_arm"_a = 0.01,
-        "Build the reduced model (posture: (nq,) or empty for the default; muscles: names or empty for the abductors).");
+        "muscles"_a = std::vector<std::string>{}, "min_abductor_moment_arm"_a = 0.01, "other_abductors"_a = false,
+        "Build the reduced model (posture: (nq,) or empty for the default; muscles: names or empty for the abductors; "
+        "other_abductors: also the hip's other abducting muscles, which abductor_strength does not weaken).");
 
   py::class_<PelvisSimulationOptions> options(m, "PelvisSimulationOptions",
                                               "Options of the pelvis simulation (pelvis_simulation.hpp).");

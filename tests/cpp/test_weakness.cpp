@@ -266,3 +266,36 @@ TEST(Weakness, NearestPostureSearchSurvivesPosturesThatCannotBeBalanced) {
     for (Eigen::Index f = 0; f < l.knee_fppa.size(); ++f) EXPECT_TRUE(std::isfinite(l.knee_fppa[f])) << s << " " << f;
   }
 }
+
+// Why the model's valgus does not rise as the abductors weaken (docs/q_angle.md): a
+// posture the weakened muscles hold must ask less of them, and at the bottom of the
+// single-leg squat the nearest such posture leans the trunk and hikes the pelvis over
+// the stance hip. The balance rule keeps the centre of mass over the foot, so the hip
+// adducts less: the abduction moment asked, the hip adduction and the knee FPPA of
+// that frame all fall below their full-strength values, the first two monotonically.
+TEST(Weakness, HeldSquatPostureMovesTheTrunkOverTheHipAndTakesOutHipAdduction) {
+  const Model& m = test_models::default_male();
+  const Exercise ex = exercise("single_leg_squat");
+  const SimulationResult full = run(m, ex);
+  const LegResult& l0 = full.legs[0];
+  Eigen::Index f = 0;
+  l0.knee_fppa.maxCoeff(&f);  // the bottom of the squat
+  const int add = m.posture_coordinate(l0.dofs[1]);
+  double last_demand = -l0.moment(f, 1), last_adduction = full.posture(f, add), last_lean = l0.trunk_lean[f];
+  for (double s : {0.8, 0.6, 0.4, 0.2}) {
+    const SimulationResult r = run(m, ex, {{"abductors", s}});
+    const LegResult& l = r.legs[0];
+    ASSERT_TRUE(l.held[f]) << s;
+    const double demand = -l.moment(f, 1);
+    std::printf("squat bottom, abductors %.1f: abduction moment %.1f N m, hip adduction %+.2f, lean %+.2f, obliquity "
+                "%+.2f, rotation %+.2f deg (changes); FPPA %.2f deg (full strength %.2f)\n",
+                s, demand, l.hip_adduction_change[f] / kDeg, l.trunk_lean_change[f] / kDeg,
+                l.pelvic_obliquity_change[f] / kDeg, l.hip_rotation_change[f] / kDeg, l.knee_fppa[f] / kDeg,
+                l0.knee_fppa[f] / kDeg);
+    EXPECT_LT(demand, last_demand) << s;
+    EXPECT_LT(r.posture(f, add), last_adduction) << s;
+    EXPECT_GT(l.trunk_lean[f], last_lean) << s;
+    EXPECT_LT(l.knee_fppa[f], l0.knee_fppa[f]) << s;
+    last_demand = demand, last_adduction = r.posture(f, add), last_lean = l.trunk_lean[f];
+  }
+}

@@ -43,6 +43,13 @@ struct PelvisPlantOptions {
   // min_abductor_moment_arm) of hip.hpp, the seesaw's abductors.
   std::vector<std::string> muscles;
   double min_abductor_moment_arm = kMinAbductorMomentArm;  // m
+  // Also the stance hip's other muscles that abduct it at the posture by more than
+  // min_abductor_moment_arm (gait2392: gluteus maximus 1-2, piriformis, rectus femoris,
+  // sartorius; a quarter of the default male's isometric abduction capacity in stance).
+  // abductor_strength does not weaken them: a superior gluteal nerve block (Kendall et al.
+  // 2013, Clin J Sport Med 23:45-51) weakens gluteus medius, minimus and TFL and spares them.
+  // Off by default: the plant of the seesaw's abductors.
+  bool other_abductors = false;
   // Lumbar coordinate that names the trunk joint; the lean DOF exists when the
   // model has it (and its joint's child body carries mass).
   std::string lumbar_coordinate = "lumbar_bending";
@@ -77,6 +84,9 @@ struct PelvisPlant {
   std::vector<int> muscles;                    // model muscle indices
   std::vector<std::string> muscle_names;
   std::vector<MuscleTendonParameters> muscle_parameters;  // as in the model (nominal strength)
+  // per muscle: PelvisSimulationOptions::abductor_strength weakens it (the abductor groups of
+  // hip.hpp; every muscle when none is in them, or when the muscles were named)
+  std::vector<bool> weakened;
   // Tables over theta (knots theta_k = table_min + k * table_step):
   double table_min = 0.0, table_step = 0.0;
   int table_size = 0;

@@ -30,7 +30,8 @@ def _options_arguments(skip, *structs):
 
 def _stance_text(s: dict) -> str:
     lines = [
-        f"abductor strength: {s['abductor_strength']:.0%}" + (" (trunk-lean compensation)" if s.get("compensation") else ""),
+        f"abductor strength: {s['abductor_strength']:.0%}" + (" (trunk-lean compensation)" if s.get("compensation") else "")
+        + (" (other abductors spared)" if s.get("other_abductors") else ""),
         f"max pelvic drop: {s['max_drop_deg']:.2f} deg at {s['time_of_max_drop_s']:.2f} s",
         f"steady obliquity: {s['steady_obliquity_deg']:.2f} deg",
         f"trendelenburg: {'POSITIVE' if s['trendelenburg_positive'] else 'negative'} "
@@ -61,9 +62,12 @@ def _hitch_text(s: dict) -> str:
 
 @command("trendelenburg", help="Trendelenburg test: pelvic drop in single-leg stance at an abductor strength (0-1).",
          text=_stance_text)
+@argument("--other-abductors", action="store_true",
+          help="also the hip's other abducting muscles (gluteus maximus, piriformis, rectus femoris, sartorius), "
+               "not weakened: a superior gluteal nerve block spares them")
 @_options_arguments(_SKIP, _core.PelvisSimulationOptions)
 def _trendelenburg_cmd(args):
-    r = simulate_stance(model_from_args(args), stance_side=args.stance_side,
+    r = simulate_stance(model_from_args(args), stance_side=args.stance_side, other_abductors=args.other_abductors,
                         **field_values(args, _core.PelvisSimulationOptions, skip=_SKIP))
     if args.plot:
         r.plot(args.plot)
