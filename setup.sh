@@ -63,6 +63,12 @@ elif python_is_system; then
   APT_PACKAGES+=(python3-dev python3-pip python3-venv)
 fi
 
+# Runs side by side (.ci/run starts --sanitize next to --test) take turns here:
+# apt-get refuses a second concurrent install.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$LOGS/apt.lock"
+  flock 9
+fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -82,6 +88,7 @@ if ((${#missing[@]})); then
   run "$LOGS/apt.log" "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" \
     || fail "apt-get install ${missing[*]}" "$LOGS/apt.log"
 fi
+exec 9>&-
 
 # ---- 2. Python package ----------------------------------------------------------
 BUILD_DIR=$ROOT/build
@@ -90,6 +97,8 @@ BUILD_DIR=$ROOT/build
 LAUNCHER=() PIP_LAUNCHER=()
 if command -v ccache >/dev/null 2>&1; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
+  # the precompiled headers (CMake's -include cmake_pch.hxx) are cacheable with these
+  export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros}
   LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   PIP_LAUNCHER=(-Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
