@@ -19,11 +19,10 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
   il = ia + n;
   nx = il + (compliant ? n : 0);
   for (int i = 0; i < n; ++i) {
-    nominal.push_back(P.muscle_parameters[i]);
-    mtp.push_back(P.muscle_parameters[i]);
-    mtp.back().max_isometric_force *= O.abductor_strength;
-    height.push_back(pennation_height(nominal.back()));
-    lmin.push_back(min_fiber_length(nominal.back(), O.hill));
+    MuscleTendonParameters m = P.muscle_parameters[i];
+    nominal_units.emplace_back(m, O.hill);
+    m.max_isometric_force *= O.abductor_strength;
+    units.emplace_back(m, O.hill);
   }
   // frontal plane: u2 up (against gravity, normal to e), u1 = u2 x e
   const Vec3& e = P.axis;
@@ -52,24 +51,22 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
     double L, r;
     P.muscle_geometry(i, 0.0, L, r);
     if (r >= 0) continue;
-    const HillState s1 = rigid_tendon_state(nominal[i], O.hill, 1.0, L, 0.0);
-    const HillState s0 = rigid_tendon_state(nominal[i], O.hill, 0.0, L, 0.0);
-    cap[i] = -r * (s1.tendon_force - s0.tendon_force);
+    cap[i] = -r * (nominal_units[i].force(1.0, L, 0.0) - nominal_units[i].force(0.0, L, 0.0));
   }
   controller.effort_map = EffortMap(cap);
   ubuf.resize(n), fbuf.resize(n), length.resize(n), arm.resize(n);
 }
 
-double PelvisSystem::muscle_force(int i, const MuscleTendonParameters& m, double act, double L, double vmt,
-                                  const double* x, double& lm, double& vm) const {
+double PelvisSystem::muscle_force(int i, double act, double L, double vmt, const double* x, double& lm,
+                                  double& vm) const {
   const double ac = std::clamp(act, 0.0, 1.0);
   if (compliant) {
-    const HillState s = compliant_tendon_state(m, O.hill, ac, L, x[il + i]);
+    const HillState s = compliant_tendon_state(units[i].muscle, O.hill, ac, L, x[il + i]);
     lm = s.fiber_length, vm = s.fiber_velocity;
     return s.tendon_force;
   }
   vm = 0.0;
-  return rigid_tendon_force(m, height[i], lmin[i], O.hill, ac, L, vmt, &lm);
+  return units[i].force(ac, L, vmt, &lm);
 }
 
 void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
@@ -104,7 +101,7 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
     double force = 0.0;
     if (muscles_on) {
       double lm, vm;
-      force = muscle_force(i, mtp[i], act, L, -r * om, x, lm, vm);
+      force = muscle_force(i, act, L, -r * om, x, lm, vm);
       if (compliant) dx[il + i] = vm;
       if (out && out->lm) out->lm[i] = lm;
     } else {
