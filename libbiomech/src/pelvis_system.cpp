@@ -57,18 +57,6 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
   ubuf.resize(n), fbuf.resize(n), length.resize(n), arm.resize(n);
 }
 
-double PelvisSystem::muscle_force(int i, double act, double L, double vmt, const double* x, double& lm,
-                                  double& vm) const {
-  const double ac = std::clamp(act, 0.0, 1.0);
-  if (compliant) {
-    const HillState s = compliant_tendon_state(units[i].muscle, O.hill, ac, L, x[il + i]);
-    lm = s.fiber_length, vm = s.fiber_velocity;
-    return s.tendon_force;
-  }
-  vm = 0.0;
-  return units[i].force(ac, L, vmt, &lm);
-}
-
 void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
   ++rhs_count;
   const ControllerOptions& C = O.controller;
@@ -98,16 +86,20 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
   for (int i = 0; i < n; ++i) {
     const double L = length[i], r = arm[i];
     const double act = x[ia + i];
-    double force = 0.0;
+    double force = 0.0, lm = internal::kNaN;
     if (muscles_on) {
-      double lm, vm;
-      force = muscle_force(i, act, L, -r * om, x, lm, vm);
-      if (compliant) dx[il + i] = vm;
-      if (out && out->lm) out->lm[i] = lm;
-    } else {
-      if (compliant) dx[il + i] = 0.0;
-      if (out && out->lm) out->lm[i] = internal::kNaN;
+      const double ac = std::clamp(act, 0.0, 1.0);
+      if (compliant) {  // tendon force from the fibre-length state; its rate from the damped equilibrium
+        const HillState s = compliant_tendon_state(units[i].muscle, O.hill, ac, L, x[il + i]);
+        force = s.tendon_force, lm = s.fiber_length;
+        dx[il + i] = s.fiber_velocity;
+      } else {
+        force = units[i].force(ac, L, -r * om, &lm);
+      }
+    } else if (compliant) {
+      dx[il + i] = 0.0;
     }
+    if (out && out->lm) out->lm[i] = lm;
     fo[i] = force;
     q_mus += r * force;
     dx[ia + i] = activation_rate(std::clamp(u[i], 0.0, 1.0), act, O.hill);

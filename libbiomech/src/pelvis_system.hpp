@@ -137,10 +137,6 @@ class PelvisSystem {
   }
   double potential(const Turned& r) const { return -m1 * g2.dot(r.d1) - m2 * g2.dot(r.a + r.b); }
 
-  // Tendon force of muscle i (N) at the given geometry and state; fibre length
-  // (m) and velocity (m/s) into lm, vm.
-  double muscle_force(int i, double act, double L, double vmt, const double* x, double& lm, double& vm) const;
-
   // dx/dt at (t, x); fills `out` when given.
   void rhs(const double* x, double* dx, double t, Out* out = nullptr);
 };
