@@ -198,3 +198,18 @@ def test_shipped_sweep_configs_validate(path):
     """Every config in datasets/sweeps/ is complete and runnable (checked, not run)."""
     plan = validate_sweep_config(load_sweep_config(path), str(path))
     assert plan.n_rows > 0
+
+
+def test_failing_chunk_stops_the_sweep_and_leaves_no_file(tmp_path):
+    calls = []
+
+    def evaluate(params, **fixed):
+        calls.append(len(params))
+        if len(calls) == 3:
+            raise RuntimeError("chunk 3 fails")
+        return pd.DataFrame({"double_mass": 2.0 * params["mass_kg"]})
+
+    with pytest.raises(RuntimeError, match="chunk 3 fails"):
+        biomech.sweep(POPULATION, evaluate=evaluate, outputs=["double_mass"], out=tmp_path / "s.h5", quiet=True)
+    assert not (tmp_path / "s.h5").exists()
+    assert 3 <= len(calls) <= 4  # the next chunk is computed while one is written, no further
