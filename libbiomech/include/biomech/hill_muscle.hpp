@@ -78,7 +78,8 @@ struct RigidTendonUnit {
                HillState* state = nullptr) const {
     const double l0 = muscle.optimal_fiber_length;
     // a slack muscle keeps its minimum length
-    const RigidTendonFiber g = rigid_tendon_fiber_from_min_along(height, muscle.tendon_slack_length, min_along, mt_length);
+    const RigidTendonFiber g =
+        rigid_tendon_fiber_from_min_along(height, muscle.tendon_slack_length, min_along, mt_length);
     const double x = g.along_tendon, lm = g.length, cos_a = g.cos_pennation;
     // l dl = x dx: fibre velocity = MT velocity * cos(alpha) (zero while clamped slack)
     const double vm = g.clamped ? 0.0 : mt_velocity * cos_a;

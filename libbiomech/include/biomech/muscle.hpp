@@ -64,7 +64,7 @@ inline double gaussian_force_length(double l_norm, double gamma) {
 }
 // The same curve with gamma = p.active_shape: active_force_length(l, p) in
 // hill_muscle.hpp (declared there so that strength's Python binding of the
-// one-argument form stays unambiguous; defined in muscle.cpp), and its derivative.
+// one-argument form stays unambiguous), and its derivative.
 double active_force_length_derivative(double l_norm, const HillParameters& p);
 // Passive force-length: (exp(k_PE (l - 1) / eps0_M) - 1) / (exp(k_PE) - 1) for l > 1, 0 below.
 // The hot curves are inline (the dynamics evaluates them at every step); the
@@ -76,14 +76,14 @@ inline double passive_force_length(double l_norm, const HillParameters& p, doubl
 inline double passive_force_length(double l_norm, const HillParameters& p) {
   return l_norm <= 1.0 ? 0.0 : passive_force_length(l_norm, p, std::exp(p.passive_shape) - 1.0);
 }
+// Thelen's max velocity scales with activation: (0.25 + 0.75 a) v_max.
+inline double velocity_scale(double a) { return 0.25 + 0.75 * std::clamp(a, 0.0, 1.0); }
 // Force-velocity multiplier f_V for normalised fibre velocity v (lengthening
 // positive) at activation a. Thelen's eq. 6 gives velocity as a function of force
 // with max velocity (0.25 + 0.75 a) v_max; this is its closed-form inverse:
 // shortening f_V = (1 + V) / (1 - V / A_f), lengthening
 // f_V = (F_len - 1 + V k F_len) / (F_len - 1 + V k), k = 2 + 2 / A_f,
 // V = v / (0.25 + 0.75 a); f_V = 0 for V <= -1. f_V(0) = 1, increasing.
-// Thelen's max velocity scales with activation: (0.25 + 0.75 a) v_max.
-inline double velocity_scale(double a) { return 0.25 + 0.75 * std::clamp(a, 0.0, 1.0); }
 inline double force_velocity(double v_norm, double activation, const HillParameters& p) {
   const double V = v_norm / velocity_scale(activation);
   if (V <= -1.0) return 0.0;
@@ -118,7 +118,9 @@ struct RigidTendonFiber {
   bool clamped = false;        // the unit is slack: the fibre sits at min_length
 };
 // The shortest fibre's projection on the tendon, sqrt(min_length^2 - h^2) (m, 0 when min_length <= h).
-inline double min_along_tendon(double h, double min_length) { return std::sqrt(std::max(min_length * min_length - h * h, 0.0)); }
+inline double min_along_tendon(double h, double min_length) {
+  return std::sqrt(std::max(min_length * min_length - h * h, 0.0));
+}
 // rigid_tendon_fiber with min_along_tendon computed once (inner loops).
 inline RigidTendonFiber rigid_tendon_fiber_from_min_along(double h, double tendon_slack_length, double min_along_tendon,
                                                           double mt_length) {
