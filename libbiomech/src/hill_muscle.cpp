@@ -7,42 +7,10 @@
 
 namespace biomech {
 
-double activation_rate(double u, double a, const HillParameters& p) {
-  const double ac = std::clamp(a, 0.0, 1.0);
-  const double tau = u > a ? p.activation_time * (0.5 + 1.5 * ac) : p.deactivation_time / (0.5 + 1.5 * ac);
-  return (u - a) / tau;
-}
-
-double rigid_tendon_force(const MuscleTendonParameters& m, double h, double lmin, const HillParameters& p, double a,
-                          double mt_length, double mt_velocity, double* fiber_length, HillState* state) {
-  const double l0 = m.optimal_fiber_length;
-  // a slack muscle keeps its minimum length
-  const RigidTendonFiber g = rigid_tendon_fiber(h, m.tendon_slack_length, lmin, mt_length);
-  const double x = g.along_tendon, lm = g.length, cos_a = g.cos_pennation;
-  // l dl = x dx: fibre velocity = MT velocity * cos(alpha) (zero while clamped slack)
-  const double vm = g.clamped ? 0.0 : mt_velocity * cos_a;
-  const double ln = lm / l0;
-  const double fl = active_force_length(ln, p);
-  const double fv = force_velocity(vm / (l0 * p.max_contraction_velocity), a, p);
-  const double fpe = passive_force_length(ln, p);
-  const double f = m.max_isometric_force * (a * fl * fv + fpe) * cos_a;
-  if (fiber_length) *fiber_length = lm;
-  if (state) {
-    state->tendon_force = f;
-    state->fiber_length = lm;
-    state->fiber_velocity = vm;
-    state->pennation = std::atan2(h, x);
-    state->active_fl = fl;
-    state->fv = fv;
-    state->passive = fpe;
-  }
-  return f;
-}
-
 HillState rigid_tendon_state(const MuscleTendonParameters& m, const HillParameters& p, double a, double mt_length,
                              double mt_velocity) {
   HillState s;
-  rigid_tendon_force(m, pennation_height(m), min_fiber_length(m, p), p, a, mt_length, mt_velocity, nullptr, &s);
+  RigidTendonUnit(m, p).force(a, mt_length, mt_velocity, nullptr, &s);
   return s;
 }
 

@@ -19,14 +19,6 @@ void check(bool ok, const std::string& what, double got) {
 
 using internal::fmt;
 
-// Thelen's max velocity scales with activation: (0.25 + 0.75 a) v_max.
-double velocity_scale(double a) { return 0.25 + 0.75 * std::clamp(a, 0.0, 1.0); }
-
-double gaussian_force_length(double l, double gamma) {
-  const double d = l - 1.0;
-  return std::exp(-d * d / gamma);
-}
-
 }  // namespace
 
 void validate(const HillParameters& p) {
@@ -77,25 +69,9 @@ double active_force_length(double l) {
   return gaussian_force_length(l, kThelenForceLengthGamma);
 }
 
-double active_force_length(double l, const HillParameters& p) { return gaussian_force_length(l, p.active_shape); }
-
 double active_force_length_derivative(double l, const HillParameters& p) {
   const double d = l - 1.0;
   return -2.0 * d / p.active_shape * std::exp(-d * d / p.active_shape);
-}
-
-double passive_force_length(double l, const HillParameters& p) {
-  if (l <= 1.0) return 0.0;
-  return (std::exp(p.passive_shape * (l - 1.0) / p.passive_strain) - 1.0) / (std::exp(p.passive_shape) - 1.0);
-}
-
-double force_velocity(double v, double a, const HillParameters& p) {
-  const double V = v / velocity_scale(a);
-  if (V <= -1.0) return 0.0;
-  if (V <= 0.0) return (1.0 + V) / (1.0 - V / p.fv_shape);
-  const double c = p.fv_max_lengthening - 1.0;
-  const double k = 2.0 + 2.0 / p.fv_shape;
-  return (c + V * k * p.fv_max_lengthening) / (c + V * k);
 }
 
 double force_velocity_derivative(double v, double a, const HillParameters& p) {
@@ -138,17 +114,6 @@ double pennation_height(const MuscleTendonParameters& m) {
 
 double min_fiber_length(const MuscleTendonParameters& m, const HillParameters& p) {
   return std::max(pennation_height(m) / std::sin(p.max_pennation), 0.01 * m.optimal_fiber_length);
-}
-
-RigidTendonFiber rigid_tendon_fiber(double h, double tendon_slack_length, double min_length, double mt_length) {
-  RigidTendonFiber f;
-  const double x_min = std::sqrt(std::max(min_length * min_length - h * h, 0.0));
-  const double free = mt_length - tendon_slack_length;
-  f.clamped = !(free > x_min);
-  f.along_tendon = std::max(free, x_min);
-  f.length = h > 0.0 ? std::sqrt(f.along_tendon * f.along_tendon + h * h) : f.along_tendon;
-  f.cos_pennation = f.length > 0.0 ? f.along_tendon / f.length : 0.0;
-  return f;
 }
 
 double cos_pennation(double h, double fiber_length, const HillParameters& p, double* sin_pennation) {

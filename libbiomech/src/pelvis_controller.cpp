@@ -26,23 +26,19 @@ EffortMap::EffortMap(std::vector<double> capacity) : c_(std::move(capacity)) {
     for (int j = 0; j < k; ++j) sat_sum_[k] += c_[order_[j]];
     for (int j = k; j < n; ++j) unsat_sq_[k] += c_[order_[j]] * c_[order_[j]];
   }
-}
-
-double EffortMap::scale(double e) const {
-  const int n = static_cast<int>(c_.size());
-  const double target = std::clamp(e, 0.0, 1.0) * total_;
-  for (int k = 0; k < n; ++k) {
-    const double ck = c_[order_[k]];
-    if (ck <= 0.0) break;
-    // moment when muscle order_[k] just saturates (s = 1 / ck)
-    const double m_at = sat_sum_[k] + unsat_sq_[k] / ck;
-    if (target <= m_at) return unsat_sq_[k] > 0 ? (target - sat_sum_[k]) / unsat_sq_[k] : 0.0;
-  }
-  // everything saturated
+  // moment when muscle order_[k] just saturates (s = 1 / c)
+  for (int k = 0; k < n && c_[order_[k]] > 0.0; ++k) moment_at_.push_back(sat_sum_[k] + unsat_sq_[k] / c_[order_[k]]);
   double cmin = std::numeric_limits<double>::infinity();
   for (double x : c_)
     if (x > 0) cmin = std::min(cmin, x);
-  return std::isfinite(cmin) ? 1.0 / cmin : 0.0;
+  saturated_scale_ = std::isfinite(cmin) ? 1.0 / cmin : 0.0;
+}
+
+double EffortMap::scale(double e) const {
+  const double target = std::clamp(e, 0.0, 1.0) * total_;
+  for (size_t k = 0; k < moment_at_.size(); ++k)
+    if (target <= moment_at_[k]) return unsat_sq_[k] > 0 ? (target - sat_sum_[k]) / unsat_sq_[k] : 0.0;
+  return saturated_scale_;  // everything saturated
 }
 
 void EffortMap::excitations(double e, double* u) const {

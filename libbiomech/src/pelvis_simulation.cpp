@@ -247,7 +247,7 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
     if (S.compliant) {
       double L, r;
       plant.muscle_geometry(i, x0[0], L, r);
-      x0[S.il + i] = equilibrium_fiber_length(S.mtp[i], O.hill, x0[S.ia + i], L);
+      x0[S.il + i] = equilibrium_fiber_length(S.units[i].muscle, O.hill, x0[S.ia + i], L);
     }
   }
   if (C.delay > 0.0) S.controller.history.push(0.0, x0[0], x0[1], 0.0);  // pre-history; replaced at t = 0 below
@@ -257,14 +257,14 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
   const size_t ns = static_cast<size_t>(std::floor(O.duration * O.sample_rate + 1e-9)) + 1;
   Recorder rec{S, R, std::vector<double>(ns), 0, O.drop_threshold, false, -std::numeric_limits<double>::infinity(), 0.0, {}, {}, {}, {}, {}};
   for (size_t k = 0; k < ns; ++k) rec.times[k] = static_cast<double>(k) / O.sample_rate;
-  auto vec = [&](Eigen::VectorXd& v) { v.setZero(ns); };
+  auto vec = [&](Eigen::VectorXd& v) { v.resize(ns); };  // every sample writes every entry
   for (Eigen::VectorXd* v : {&R.time, &R.obliquity, &R.obliquity_rate, &R.lean, &R.lean_rate, &R.trunk_tilt,
                              &R.hip_adduction, &R.effort, &R.abductor_force, &R.muscle_moment, &R.passive_moment,
                              &R.gravity_moment, &R.lean_torque, &R.hip_contact_force_bw, &R.energy,
                              &R.abductor_force_bw, &R.hip_contact_force_n, &R.reference_obliquity})
     vec(*v);
-  for (Eigen::MatrixXd* m : {&R.excitation, &R.activation, &R.force, &R.fiber_length}) m->setZero(ns, n);
-  R.hip_contact_force.setZero(ns, 3);
+  for (Eigen::MatrixXd* m : {&R.excitation, &R.activation, &R.force, &R.fiber_length}) m->resize(ns, n);
+  R.hip_contact_force.resize(ns, 3);
   R.muscle_names = plant.muscle_names;
   R.notes = plant.notes;
   R.body_weight = plant.body_weight;

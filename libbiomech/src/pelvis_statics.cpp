@@ -12,7 +12,7 @@ namespace pelvis {
 namespace {
 
 // Muscle generalized force about e at (theta, v = 0) for effort e, at a given strength.
-double static_muscle_moment(const PelvisSystem& S, const std::vector<MuscleTendonParameters>& mtp, double th,
+double static_muscle_moment(const PelvisSystem& S, const std::vector<RigidTendonUnit>& units, double th,
                             double e, std::vector<double>* act, std::vector<double>* force, double omega = 0.0) {
   double ubuf[64];
   std::vector<double> uvec;
@@ -25,10 +25,10 @@ double static_muscle_moment(const PelvisSystem& S, const std::vector<MuscleTendo
     S.P.muscle_geometry(i, th, L, r);
     double f;
     if (S.compliant) {
-      const double lm = equilibrium_fiber_length(mtp[i], S.O.hill, u[i], L);
-      f = compliant_tendon_state(mtp[i], S.O.hill, u[i], L, lm).tendon_force;
+      const double lm = equilibrium_fiber_length(units[i].muscle, S.O.hill, u[i], L);
+      f = compliant_tendon_state(units[i].muscle, S.O.hill, u[i], L, lm).tendon_force;
     } else {
-      f = rigid_tendon_force(mtp[i], S.height[i], S.lmin[i], S.O.hill, u[i], L, -r * omega);
+      f = units[i].force(u[i], L, -r * omega);
     }
     if (!S.muscles_on) f = 0.0;
     q += r * f;
@@ -40,14 +40,14 @@ double static_muscle_moment(const PelvisSystem& S, const std::vector<MuscleTendo
 
 // effort needed to hold the level pelvis at a lean, extended beyond 1 by the unmet moment
 double required_effort(const PelvisSystem& S, double lean) {
-  const StaticEquilibrium r = static_solve(S, S.mtp, 0.0, lean);
+  const StaticEquilibrium r = static_solve(S, S.units, 0.0, lean);
   if (r.feasible) return r.effort;
   return 1.0 + r.residual / std::max(S.controller.effort_map.total() * S.capacity_strength, 1e-9);
 }
 
 }  // namespace
 
-StaticEquilibrium static_solve(const PelvisSystem& S, const std::vector<MuscleTendonParameters>& mtp, double th,
+StaticEquilibrium static_solve(const PelvisSystem& S, const std::vector<RigidTendonUnit>& units, double th,
                                double lean, double extra, double omega) {
   StaticEquilibrium r;
   double g_th, g_psi;
@@ -55,7 +55,7 @@ StaticEquilibrium static_solve(const PelvisSystem& S, const std::vector<MuscleTe
   r.gravity_moment = g_th + g_psi;
   r.passive_moment = hip_passive(S.P, S.O).moment(S.hip_q(th), omega);
   const double need_q = r.gravity_moment + r.passive_moment - extra;  // muscles must supply -need_q
-  auto resid = [&](double e) { return static_muscle_moment(S, mtp, th, e, nullptr, nullptr, omega) + need_q; };
+  auto resid = [&](double e) { return static_muscle_moment(S, units, th, e, nullptr, nullptr, omega) + need_q; };
   double e = 0.0;
   if (resid(0.0) <= 0.0) {
     e = 0.0;
@@ -89,7 +89,7 @@ StaticEquilibrium static_solve(const PelvisSystem& S, const std::vector<MuscleTe
   }
   std::vector<double> act(S.n), force(S.n);
   r.effort = e;
-  r.muscle_moment = static_muscle_moment(S, mtp, th, e, &act, &force, omega);
+  r.muscle_moment = static_muscle_moment(S, units, th, e, &act, &force, omega);
   r.residual = r.muscle_moment + need_q;
   r.activation = Eigen::Map<Eigen::VectorXd>(act.data(), S.n);
   r.force = Eigen::Map<Eigen::VectorXd>(force.data(), S.n);
@@ -122,7 +122,7 @@ StaticEquilibrium static_equilibrium(const PelvisPlant& plant, const PelvisSimul
   check_options(plant, options);
   need(finite(obliquity) && finite(lean), "static_equilibrium: expected a finite obliquity and lean");
   PelvisSystem S(plant, options);
-  return static_solve(S, S.mtp, obliquity, plant.has_trunk ? lean : 0.0);
+  return static_solve(S, S.units, obliquity, plant.has_trunk ? lean : 0.0);
 }
 
 double compensating_lean(const PelvisPlant& plant, const PelvisSimulationOptions& options, double effort) {

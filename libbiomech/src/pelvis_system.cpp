@@ -19,11 +19,10 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
   il = ia + n;
   nx = il + (compliant ? n : 0);
   for (int i = 0; i < n; ++i) {
-    nominal.push_back(P.muscle_parameters[i]);
-    mtp.push_back(P.muscle_parameters[i]);
-    if (i >= static_cast<int>(P.weakened.size()) || P.weakened[i]) mtp.back().max_isometric_force *= O.abductor_strength;
-    height.push_back(pennation_height(nominal.back()));
-    lmin.push_back(min_fiber_length(nominal.back(), O.hill));
+    MuscleTendonParameters m = P.muscle_parameters[i];
+    nominal_units.emplace_back(m, O.hill);
+    if (i >= static_cast<int>(P.weakened.size()) || P.weakened[i]) m.max_isometric_force *= O.abductor_strength;
+    units.emplace_back(m, O.hill);
   }
   // frontal plane: u2 up (against gravity, normal to e), u1 = u2 x e
   const Vec3& e = P.axis;
@@ -52,9 +51,7 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
     double L, r;
     P.muscle_geometry(i, 0.0, L, r);
     if (r >= 0) continue;
-    const HillState s1 = rigid_tendon_state(nominal[i], O.hill, 1.0, L, 0.0);
-    const HillState s0 = rigid_tendon_state(nominal[i], O.hill, 0.0, L, 0.0);
-    cap[i] = -r * (s1.tendon_force - s0.tendon_force);
+    cap[i] = -r * (nominal_units[i].force(1.0, L, 0.0) - nominal_units[i].force(0.0, L, 0.0));
   }
   controller.effort_map = EffortMap(cap);
   double weak = 0.0, all = 0.0;
@@ -62,18 +59,6 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
     all += cap[i], weak += cap[i] * (i >= static_cast<int>(P.weakened.size()) || P.weakened[i] ? O.abductor_strength : 1.0);
   capacity_strength = all > 0 ? weak / all : O.abductor_strength;
   ubuf.resize(n), fbuf.resize(n), length.resize(n), arm.resize(n);
-}
-
-double PelvisSystem::muscle_force(int i, const MuscleTendonParameters& m, double act, double L, double vmt,
-                                  const double* x, double& lm, double& vm) const {
-  const double ac = std::clamp(act, 0.0, 1.0);
-  if (compliant) {
-    const HillState s = compliant_tendon_state(m, O.hill, ac, L, x[il + i]);
-    lm = s.fiber_length, vm = s.fiber_velocity;
-    return s.tendon_force;
-  }
-  vm = 0.0;
-  return rigid_tendon_force(m, height[i], lmin[i], O.hill, ac, L, vmt, &lm);
 }
 
 void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
@@ -105,16 +90,20 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
   for (int i = 0; i < n; ++i) {
     const double L = length[i], r = arm[i];
     const double act = x[ia + i];
-    double force = 0.0;
+    double force = 0.0, lm = internal::kNaN;
     if (muscles_on) {
-      double lm, vm;
-      force = muscle_force(i, mtp[i], act, L, -r * om, x, lm, vm);
-      if (compliant) dx[il + i] = vm;
-      if (out && out->lm) out->lm[i] = lm;
-    } else {
-      if (compliant) dx[il + i] = 0.0;
-      if (out && out->lm) out->lm[i] = internal::kNaN;
+      const double ac = std::clamp(act, 0.0, 1.0);
+      if (compliant) {  // tendon force from the fibre-length state; its rate from the damped equilibrium
+        const HillState s = compliant_tendon_state(units[i].muscle, O.hill, ac, L, x[il + i]);
+        force = s.tendon_force, lm = s.fiber_length;
+        dx[il + i] = s.fiber_velocity;
+      } else {
+        force = units[i].force(ac, L, -r * om, &lm);
+      }
+    } else if (compliant) {
+      dx[il + i] = 0.0;
     }
+    if (out && out->lm) out->lm[i] = lm;
     fo[i] = force;
     q_mus += r * force;
     dx[ia + i] = activation_rate(std::clamp(u[i], 0.0, 1.0), act, O.hill);

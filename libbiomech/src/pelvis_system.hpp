@@ -94,16 +94,14 @@ class PelvisSystem {
   int n = 0;
   bool lean_dof = false, compliant = false, muscles_on = true;
   int ia = 0, il = 0, nx = 0;  // offsets of activations and fibre lengths
-  std::vector<MuscleTendonParameters> mtp;      // at the simulated strength
-  std::vector<MuscleTendonParameters> nominal;  // at nominal strength
-  double capacity_strength = 1.0;               // the weakened capacity / the nominal one (effort map's)
+  std::vector<RigidTendonUnit> units;          // at the simulated strength
+  std::vector<RigidTendonUnit> nominal_units;  // at nominal strength
+  double capacity_strength = 1.0;              // the weakened capacity / the nominal one (effort map's)
   // The muscles the feed-forward is computed for. A subject who compensates by leaning has
   // adapted to the weakness (the anticipatory lean is computed for the weakened muscles), so
   // its feed-forward drive is too; without compensation the weakness is new (a nerve block)
   // and the nervous system still drives the muscles it expects at nominal strength.
-  const std::vector<MuscleTendonParameters>& expected() const { return O.controller.compensation ? mtp : nominal; }
-  std::vector<double> height;                   // m, pennation heights l_opt sin(alpha_opt)
-  std::vector<double> lmin;                     // m, shortest fibre lengths
+  const std::vector<RigidTendonUnit>& expected() const { return O.controller.compensation ? units : nominal_units; }
   PelvisController controller;
   double lean0 = 0.0, lean_ant = 0.0;           // rad: lean at the start, anticipatory lean
   // frontal-plane geometry
@@ -140,18 +138,13 @@ class PelvisSystem {
   }
   double potential(const Turned& r) const { return -m1 * g2.dot(r.d1) - m2 * g2.dot(r.a + r.b); }
 
-  // Tendon force of muscle i (N) at the given geometry and state; fibre length
-  // (m) and velocity (m/s) into lm, vm.
-  double muscle_force(int i, const MuscleTendonParameters& m, double act, double L, double vmt, const double* x,
-                      double& lm, double& vm) const;
-
   // dx/dt at (t, x); fills `out` when given.
   void rhs(const double* x, double* dx, double t, Out* out = nullptr);
 };
 
 // pelvis_statics.cpp: the effort that balances (theta, lean) statically;
 // `extra` adds a generalized force (inertial needs).
-StaticEquilibrium static_solve(const PelvisSystem& S, const std::vector<MuscleTendonParameters>& mtp, double th,
+StaticEquilibrium static_solve(const PelvisSystem& S, const std::vector<RigidTendonUnit>& units, double th,
                                double lean, double extra = 0.0, double omega = 0.0);
 // pelvis_statics.cpp: the lean at which the plant holds the level pelvis at `effort`.
 double find_compensating_lean(const PelvisSystem& S, double effort);

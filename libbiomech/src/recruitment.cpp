@@ -249,7 +249,10 @@ void solve_dual(const double* tau, Eigen::Index tau_stride, const Activation& ac
 }
 
 // A stalled solve is retried by continuation (solve_recruitment) under a heavy reserve weight.
-bool needs_continuation(const RecruitmentOptions& o) { return o.reserve_weight > 1e4; }
+// Continuation goes down to this weight: below the default 1e4, so that a frame stalled at the
+// default (a weak muscle group needing a few N m of reserve) is rescued too.
+constexpr double kLightestReserveWeight = 1e2;
+bool needs_continuation(const RecruitmentOptions& o) { return o.reserve_weight > kLightestReserveWeight; }
 
 double reserve_c(const RecruitmentOptions& o) {
   return o.reserve_reference_nm * o.reserve_reference_nm / (2.0 * o.reserve_weight);
@@ -301,10 +304,10 @@ void solve_recruitment(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms,
   // Stalled with saturated muscles under a heavy reserve weight: the dual is then
   // nearly flat along the reserves and Newton cannot resolve the last hundredths of
   // a N m. Continuation: solve with a 10 times lighter reserve weight (better
-  // conditioned; recursively down to 1e4), then restart from its multipliers times
+  // conditioned; recursively down to kLightestReserveWeight), then restart from its multipliers times
   // 10, which give the same reserves (m = c lambda).
   RecruitmentOptions lighter = options;
-  lighter.reserve_weight = std::max(1e4, options.reserve_weight / 10.0);
+  lighter.reserve_weight = std::max(kLightestReserveWeight, options.reserve_weight / 10.0);
   lighter.warm_start = false;
   RecruitmentResult coarse;
   solve_recruitment(moment_arms, max_force, tau, lighter, work, coarse);

@@ -12,7 +12,8 @@ samples are drawn in fixed blocks from ``numpy.random.default_rng([seed, block])
 rows do not depend on the chunk size, the number of threads or where chunks run.
 
 Evaluation: chunks of ``chunk_size`` rows go to the C++ core (``_core.sweep_chunk``), which
-runs ``n_jobs`` std::threads with one workspace each and the GIL released; with
+runs ``n_jobs`` std::threads with one workspace each and the GIL released, while the previous
+chunk is written (one local thread computes ahead, so writing never idles the C++ threads); with
 ``executor=`` (a ``dask.distributed.Client`` or any ``concurrent.futures.Executor``) the chunks
 run there, a bounded number at a time, and are written in order. With ``out=`` results are
 appended chunk by chunk to an HDF5 file (atomic: it appears complete, or not at all) and
@@ -25,6 +26,7 @@ naming the field).
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import hashlib
 import itertools
 import json
@@ -682,7 +684,10 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
         if not out.parent.exists():
             raise SweepConfigError("out", f"directory {out.parent} does not exist", source)
 
-    model_ref = plan.model if _is_model(plan.model) and executor is None else _model_ref(plan.model)
+    # Without an executor one local thread evaluates the next chunk (C++ threads, GIL released) while
+    # this thread writes the previous one, so writing never leaves the n_jobs threads idle.
+    local = executor is None
+    model_ref = plan.model if _is_model(plan.model) and local else _model_ref(plan.model)
     task_base = {"model": model_ref, "subject": base.to_dict() if base is not None else None,
                  "target": plan.target, "names": plan.names, "fixed": plan.fixed, "side": plan.side,
                  "n_jobs": plan.n_jobs, "evaluate": evaluate, "outputs": out_names, "exercise": plan.exercise}
@@ -707,25 +712,21 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
             frames.append(_frame(plan.names, out_names, params, result))
         bar.update(len(params))
 
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="biomech-sweep") if local else executor
     try:
-        if executor is None:
-            for s in starts:
-                params = plan.rows(s, min(s + plan.chunk_size, n_rows))
-                take(params, _evaluate_chunk({**task_base, "params": params}))
-        else:
-            limit = max_in_flight or 2 * _n_workers(executor)
-            pending: collections.deque = collections.deque()
-            it = iter(starts)
-            for s in itertools.islice(it, limit):
-                params = plan.rows(s, min(s + plan.chunk_size, n_rows))
-                pending.append((params, executor.submit(_evaluate_chunk, {**task_base, "params": params})))
-            while pending:
-                params, fut = pending.popleft()
-                take(params, fut.result())
-                s = next(it, None)
-                if s is not None:
-                    p = plan.rows(s, min(s + plan.chunk_size, n_rows))
-                    pending.append((p, executor.submit(_evaluate_chunk, {**task_base, "params": p})))
+        limit = 2 if local else max_in_flight or 2 * _n_workers(executor)
+        pending: collections.deque = collections.deque()
+        it = iter(starts)
+        for s in itertools.islice(it, limit):
+            params = plan.rows(s, min(s + plan.chunk_size, n_rows))
+            pending.append((params, pool.submit(_evaluate_chunk, {**task_base, "params": params})))
+        while pending:
+            params, fut = pending.popleft()
+            take(params, fut.result())
+            s = next(it, None)
+            if s is not None:
+                p = plan.rows(s, min(s + plan.chunk_size, n_rows))
+                pending.append((p, pool.submit(_evaluate_chunk, {**task_base, "params": p})))
         if writer is not None:
             writer.commit()
     except BaseException:
@@ -733,6 +734,8 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
             writer.abort()
         raise
     finally:
+        if local:
+            pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
     if writer is not None:
         return out

@@ -198,3 +198,36 @@ def test_shipped_sweep_configs_validate(path):
     """Every config in datasets/sweeps/ is complete and runnable (checked, not run)."""
     plan = validate_sweep_config(load_sweep_config(path), str(path))
     assert plan.n_rows > 0
+
+
+def test_failing_chunk_stops_the_sweep_and_leaves_no_file(tmp_path):
+    calls = []
+
+    def evaluate(params, **fixed):
+        calls.append(len(params))
+        if len(calls) == 3:
+            raise RuntimeError("chunk 3 fails")
+        return pd.DataFrame({"double_mass": 2.0 * params["mass_kg"]})
+
+    with pytest.raises(RuntimeError, match="chunk 3 fails"):
+        biomech.sweep(POPULATION, evaluate=evaluate, outputs=["double_mass"], out=tmp_path / "s.h5", quiet=True)
+    assert not (tmp_path / "s.h5").exists()
+    assert 3 <= len(calls) <= 4  # the next chunk is computed while one is written, no further
+
+
+def test_weak_light_subject_converges_to_the_long_solve():
+    # A row of bench/bench_sweep.py's population (seed 2024, row 72742) on which the recruitment
+    # stalled at the default reserve weight: continuation now goes below that weight and reaches
+    # the optimum a 20-times longer Newton solve finds at the default weight.
+    row = {"sex": "female", "mass_kg": 55.31674457908349, "height_m": 1.658318169029096,
+           "pelvis_width_m": 0.25412548911887134, "neck_shaft_angle_deg": 135.87130504239428,
+           "gmed_strength_pct": 36.58397124896115}
+
+    def stance(**extra):
+        return biomech.sweep({"target": "single_leg_stance", "fixed": {**row, **extra},
+                              "grid": {"trunk_lean_deg": [0.0]}}, quiet=True).iloc[0]
+
+    r, long = stance(), stance(max_iterations=20000)
+    assert r["reserve_torque_nm"] > 0.1  # the weak gluteus medius cannot hold the pelvis alone
+    for k in ("abductor_force_n", "hip_contact_force_n", "reserve_torque_nm"):
+        assert r[k] == pytest.approx(long[k], rel=1e-6, abs=1e-6)

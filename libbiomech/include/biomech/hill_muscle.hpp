@@ -18,17 +18,26 @@
 //     modeling and simulation of musculotendon dynamics. J Biomech Eng 135:021005
 //     (damped equilibrium for the compliant tendon, fibre damping 0.1).
 #pragma once
+#include <algorithm>
+#include <cmath>
+
 #include "biomech/muscle.hpp"
 
 namespace biomech {
 
-// Active force-length curve of muscle.hpp with gamma = p.active_shape (muscle.cpp).
-double active_force_length(double l_norm, const HillParameters& p);
+// Active force-length curve of muscle.hpp with gamma = p.active_shape.
+inline double active_force_length(double l_norm, const HillParameters& p) {
+  return gaussian_force_length(l_norm, p.active_shape);
+}
 
 // First-order activation dynamics (Thelen 2003 eqs. 1-2 after Winters 1995):
 // da/dt = (u - a) / tau, tau = tau_act (0.5 + 1.5 a) when u > a, else
 // tau_deact / (0.5 + 1.5 a). u and a in [0, 1].
-double activation_rate(double excitation, double activation, const HillParameters& p);
+inline double activation_rate(double u, double a, const HillParameters& p) {
+  const double ac = std::clamp(a, 0.0, 1.0);
+  const double tau = u > a ? p.activation_time * (0.5 + 1.5 * ac) : p.deactivation_time / (0.5 + 1.5 * ac);
+  return (u - a) / tau;
+}
 
 // State of one muscle-tendon unit at one instant.
 struct HillState {
@@ -47,13 +56,51 @@ struct HillState {
 HillState rigid_tendon_state(const MuscleTendonParameters& m, const HillParameters& p, double activation,
                              double mt_length, double mt_velocity);
 
-// The same, for inner loops: the pennation height l_opt sin(alpha_opt) (m) and
-// min_fiber_length(m, p) (m) are given, the tendon force (N) returned;
-// fiber_length (m) and state are filled when not null.
-double rigid_tendon_force(const MuscleTendonParameters& m, double pennation_height, double min_length,
-                          const HillParameters& p,
-                          double activation, double mt_length, double mt_velocity, double* fiber_length = nullptr,
-                          HillState* state = nullptr);
+// The same for inner loops (the dynamics' right-hand side): one muscle-tendon
+// unit with its constants computed once (pennation height, shortest fibre, the
+// passive curve's normaliser); force() is inline.
+struct RigidTendonUnit {
+  MuscleTendonParameters muscle;
+  HillParameters hill;
+  double height = 0.0;            // m, l_opt sin(alpha_opt)
+  double min_length = 0.0;        // m, min_fiber_length
+  double min_along = 0.0;         // m, min_along_tendon(height, min_length)
+  double passive_normaliser = 0.0;  // exp(k_PE) - 1
+
+  RigidTendonUnit() = default;
+  RigidTendonUnit(const MuscleTendonParameters& m, const HillParameters& p)
+      : muscle(m), hill(p), height(pennation_height(m)), min_length(min_fiber_length(m, p)),
+        min_along(min_along_tendon(height, min_length)), passive_normaliser(std::exp(p.passive_shape) - 1.0) {}
+
+  // Tendon force (N) at activation a, MT length (m) and velocity (m/s); the fibre
+  // length (m) into fiber_length and the whole state into state when not null.
+  double force(double a, double mt_length, double mt_velocity, double* fiber_length = nullptr,
+               HillState* state = nullptr) const {
+    const double l0 = muscle.optimal_fiber_length;
+    // a slack muscle keeps its minimum length
+    const RigidTendonFiber g =
+        rigid_tendon_fiber_from_min_along(height, muscle.tendon_slack_length, min_along, mt_length);
+    const double x = g.along_tendon, lm = g.length, cos_a = g.cos_pennation;
+    // l dl = x dx: fibre velocity = MT velocity * cos(alpha) (zero while clamped slack)
+    const double vm = g.clamped ? 0.0 : mt_velocity * cos_a;
+    const double ln = lm / l0;
+    const double fl = active_force_length(ln, hill);
+    const double fv = force_velocity(vm / (l0 * hill.max_contraction_velocity), a, hill);
+    const double fpe = passive_force_length(ln, hill, passive_normaliser);
+    const double f = muscle.max_isometric_force * (a * fl * fv + fpe) * cos_a;
+    if (fiber_length) *fiber_length = lm;
+    if (state) {
+      state->tendon_force = f;
+      state->fiber_length = lm;
+      state->fiber_velocity = vm;
+      state->pennation = std::atan2(height, x);
+      state->active_fl = fl;
+      state->fv = fv;
+      state->passive = fpe;
+    }
+    return f;
+  }
+};
 
 // Compliant tendon, fibre length as the state: the fibre velocity solves the
 // damped equilibrium f_T(l_T) = (a f_L f_V(v) + f_PE + beta v) cos(alpha)

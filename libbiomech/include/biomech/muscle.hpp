@@ -29,6 +29,8 @@
 // geometry rather than tissue tension. See docs/emg_estimate.md.
 #pragma once
 #include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
 
 #include "biomech/data.hpp"
 #include "biomech/model.hpp"
@@ -55,19 +57,41 @@ void validate(const MuscleTendonParameters& m);
 // with gamma = kThelenForceLengthGamma (the default muscle's); 1 at l~ = 1. Throws InvalidArgument for a
 // non-finite or negative length.
 double active_force_length(double normalized_fiber_length);
+// exp(-(l~ - 1)^2 / gamma): the active curve for any gamma.
+inline double gaussian_force_length(double l_norm, double gamma) {
+  const double d = l_norm - 1.0;
+  return std::exp(-d * d / gamma);
+}
 // The same curve with gamma = p.active_shape: active_force_length(l, p) in
 // hill_muscle.hpp (declared there so that strength's Python binding of the
-// one-argument form stays unambiguous; defined in muscle.cpp), and its derivative.
+// one-argument form stays unambiguous), and its derivative.
 double active_force_length_derivative(double l_norm, const HillParameters& p);
 // Passive force-length: (exp(k_PE (l - 1) / eps0_M) - 1) / (exp(k_PE) - 1) for l > 1, 0 below.
-double passive_force_length(double l_norm, const HillParameters& p);
+// The hot curves are inline (the dynamics evaluates them at every step); the
+// three-argument form takes the normaliser exp(k_PE) - 1 computed once.
+inline double passive_force_length(double l_norm, const HillParameters& p, double normaliser) {
+  if (l_norm <= 1.0) return 0.0;
+  return (std::exp(p.passive_shape * (l_norm - 1.0) / p.passive_strain) - 1.0) / normaliser;
+}
+inline double passive_force_length(double l_norm, const HillParameters& p) {
+  return l_norm <= 1.0 ? 0.0 : passive_force_length(l_norm, p, std::exp(p.passive_shape) - 1.0);
+}
+// Thelen's max velocity scales with activation: (0.25 + 0.75 a) v_max.
+inline double velocity_scale(double a) { return 0.25 + 0.75 * std::clamp(a, 0.0, 1.0); }
 // Force-velocity multiplier f_V for normalised fibre velocity v (lengthening
 // positive) at activation a. Thelen's eq. 6 gives velocity as a function of force
 // with max velocity (0.25 + 0.75 a) v_max; this is its closed-form inverse:
 // shortening f_V = (1 + V) / (1 - V / A_f), lengthening
 // f_V = (F_len - 1 + V k F_len) / (F_len - 1 + V k), k = 2 + 2 / A_f,
 // V = v / (0.25 + 0.75 a); f_V = 0 for V <= -1. f_V(0) = 1, increasing.
-double force_velocity(double v_norm, double activation, const HillParameters& p);
+inline double force_velocity(double v_norm, double activation, const HillParameters& p) {
+  const double V = v_norm / velocity_scale(activation);
+  if (V <= -1.0) return 0.0;
+  if (V <= 0.0) return (1.0 + V) / (1.0 - V / p.fv_shape);
+  const double c = p.fv_max_lengthening - 1.0;
+  const double k = 2.0 + 2.0 / p.fv_shape;
+  return (c + V * k * p.fv_max_lengthening) / (c + V * k);
+}
 double force_velocity_derivative(double v_norm, double activation, const HillParameters& p);  // d f_V / d v_norm
 // Tendon force-strain (Thelen 2003 eq. 5): exponential toe up to strain
 // 0.609 eps0_T, then linear with slope 1.712 / eps0_T; 0 for strain <= 0.
@@ -93,8 +117,26 @@ struct RigidTendonFiber {
   double cos_pennation = 1.0;  // cos(alpha); 0 for a fibre of zero length
   bool clamped = false;        // the unit is slack: the fibre sits at min_length
 };
-RigidTendonFiber rigid_tendon_fiber(double pennation_height, double tendon_slack_length, double min_length,
-                                    double mt_length);
+// The shortest fibre's projection on the tendon, sqrt(min_length^2 - h^2) (m, 0 when min_length <= h).
+inline double min_along_tendon(double h, double min_length) {
+  return std::sqrt(std::max(min_length * min_length - h * h, 0.0));
+}
+// rigid_tendon_fiber with min_along_tendon computed once (inner loops).
+inline RigidTendonFiber rigid_tendon_fiber_from_min_along(double h, double tendon_slack_length, double min_along_tendon,
+                                                          double mt_length) {
+  RigidTendonFiber f;
+  const double free = mt_length - tendon_slack_length;
+  f.clamped = !(free > min_along_tendon);
+  f.along_tendon = std::max(free, min_along_tendon);
+  f.length = h > 0.0 ? std::sqrt(f.along_tendon * f.along_tendon + h * h) : f.along_tendon;
+  f.cos_pennation = f.length > 0.0 ? f.along_tendon / f.length : 0.0;
+  return f;
+}
+inline RigidTendonFiber rigid_tendon_fiber(double pennation_height, double tendon_slack_length, double min_length,
+                                           double mt_length) {
+  return rigid_tendon_fiber_from_min_along(pennation_height, tendon_slack_length,
+                                           min_along_tendon(pennation_height, min_length), mt_length);
+}
 
 // cos(alpha) of a fibre of length fiber_length (m) at constant pennation height
 // (compliant tendon), with alpha clamped at p.max_pennation; sin(alpha) into

@@ -116,7 +116,9 @@ class EffortMap {
   std::vector<double> c_;                  // capacities (N m), per muscle
   std::vector<int> order_;                 // by decreasing capacity
   std::vector<double> sat_sum_, unsat_sq_; // per breakpoint k: sum of the k saturated c, sum of the rest's c^2
+  std::vector<double> moment_at_;          // per breakpoint k with c > 0: the moment when muscle order_[k] saturates
   double total_ = 0.0;
+  double saturated_scale_ = 0.0;           // s with every muscle saturated: 1 / the smallest positive c
 };
 
 }  // namespace biomech
