@@ -1354,8 +1354,7 @@ std::vector<ExerciseSummary> summarize(const Exercise& ex, const SimulationResul
     s.gmed_peak_percent_mvic = peak(3), s.gmed_mean_percent_mvic = mean(3);
     s.tfl_peak_percent_mvic = lr.tfl_percent_mvic.maxCoeff();
     s.tfl_mean_percent_mvic = lr.tfl_percent_mvic.mean();
-    s.gmed_tfl_ratio = s.tfl_mean_percent_mvic > 0 ? s.gmed_mean_percent_mvic / s.tfl_mean_percent_mvic
-                                                   : std::numeric_limits<double>::infinity();
+    s.gmed_tfl_ratio = gmed_tfl_ratio(s.gmed_mean_percent_mvic, s.tfl_mean_percent_mvic);
     s.peak_hip_contact_force_bw = lr.hip_contact_force_bw.maxCoeff();
     const Eigen::VectorXd abd = -lr.moment.col(1);  // abduction moment = -adduction generalized force
     s.peak_abduction_moment_nm_per_kg = abd.maxCoeff() / r.body_mass;

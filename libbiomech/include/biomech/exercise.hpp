@@ -409,7 +409,7 @@ struct ExerciseSummary {
   double gmed_posterior_mean_percent_mvic = 0.0;
   double tfl_peak_percent_mvic = 0.0;
   double tfl_mean_percent_mvic = 0.0;
-  double gmed_tfl_ratio = 0.0;             // mean gmed %MVIC / mean TFL %MVIC (inf when TFL is silent)
+  double gmed_tfl_ratio = 0.0;             // gmed_tfl_ratio(mean gmed %MVIC, mean TFL %MVIC), strength.hpp
   double peak_hip_contact_force_bw = 0.0;
   double peak_abduction_moment_nm_per_kg = 0.0;  // max over frames of the hip abduction moment / body mass
   double max_reserve_nm = 0.0;             // largest |reserve| over frames and dofs
@@ -450,7 +450,7 @@ struct ExerciseSummary {
         field("tfl_peak_percent_mvic", &S::tfl_peak_percent_mvic, units::percent_mvic, "peak TFL activation"),
         field("tfl_mean_percent_mvic", &S::tfl_mean_percent_mvic, units::percent_mvic, "mean TFL activation"),
         field("gmed_tfl_ratio", &S::gmed_tfl_ratio, units::one,
-              "mean gluteus medius %MVIC / mean TFL %MVIC (inf when TFL is silent)"),
+              "mean gluteus medius %MVIC / mean TFL %MVIC, the TFL taken at 1 %MVIC or more (finite)"),
         field("peak_hip_contact_force_bw", &S::peak_hip_contact_force_bw, units::bw, "peak hip contact force"),
         field("peak_abduction_moment_nm_per_kg", &S::peak_abduction_moment_nm_per_kg, units::nm_per_kg,
               "peak hip abduction moment the muscles supply / body mass"),
