@@ -175,8 +175,8 @@ struct SimulateOptions {
   }();
   double time_step_fd_s = 1e-3;       // for body accelerations by central differences of FK
   // Weakness: a factor on the maximal force of muscles, keyed by muscle name, base name
-  // (glut_med1), group (gluteus_medius), "abductors" (gluteus medius, gluteus minimus, TFL),
-  // "external_rotators" (piriformis, gemelli, quadratus femoris) or "all"; factors of
+  // (glut_med1), group (gluteus_medius), "abductors" (hip.hpp's kHipAbductorGroups),
+  // "external_rotators" (kHipExternalRotatorGroups) or "all"; factors of
   // matching keys multiply. Empty (or all 1): the model's strength.
   std::map<std::string, double> strength;
   // With weakened muscles, a frame whose weight-bearing leg the muscles cannot hold
