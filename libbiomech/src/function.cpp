@@ -66,8 +66,10 @@ Function Function::spline(std::vector<double> x, std::vector<double> y) {
                           " and " + std::to_string(y.size()));
   check_values("function value", x, "Function::spline");
   check_values("function value", y, "Function::spline");
-  for (size_t i = 1; i < x.size(); ++i)
+  for (size_t i = 1; i < x.size(); ++i) {
     if (!(x[i] > x[i - 1])) throw InvalidArgument("Function::spline: expected strictly increasing x knots");
+    check_field_value(function_bound("spline knot spacing"), x[i] - x[i - 1], "Function::spline");
+  }
   Function f;
   f.kind_ = Kind::spline;
   f.x_ = std::move(x);

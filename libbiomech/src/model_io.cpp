@@ -143,8 +143,13 @@ Function read_function(const Reader& rd, const YAML::Node& n, const std::string&
       if (x.size() != y.size())
         rd.fail(ny, f + "." + ky, "expected as many values as " + kx + " (" + std::to_string(x.size()) + "), got " +
                                       std::to_string(y.size()));
-      for (size_t i = 1; i < x.size(); ++i)
+      const FieldInfo& spacing = function_bound("spline knot spacing");
+      for (size_t i = 1; i < x.size(); ++i) {
         if (!(x[i] > x[i - 1])) rd.fail(nx[i], f + "." + kx, "expected strictly increasing knots");
+        if (!(x[i] - x[i - 1] >= spacing.min))
+          rd.fail(nx[i], f + "." + kx + "[" + std::to_string(i) + "]",
+                  "expected spline knot spacing " + detail::bounds_text(spacing) + " (SI), got " + internal::fmt(x[i] - x[i - 1]));
+      }
       return Function::spline(std::move(x), std::move(y));
     }
     // polynomial

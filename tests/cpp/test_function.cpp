@@ -55,6 +55,8 @@ TEST(Function, BoundsOnCountsAndValues) {
   EXPECT_NO_THROW(Function::spline(x, y));                          // 1000 knots
   EXPECT_THROW(Function::spline({0.0, 1e308}, {0.0, 1.0}), biomech::InvalidArgument);
   EXPECT_THROW(Function::spline({0.0, 1.0}, {0.0, 1001.0}), biomech::InvalidArgument);
+  EXPECT_THROW(Function::spline({0.0, 1e-320, 1.0}, {0.0, 1.0, 0.0}), biomech::InvalidArgument);  // fuzz finding
+  EXPECT_NO_THROW(Function::spline({0.0, 1e-9, 1.0}, {0.0, 1.0, 0.0}));
   EXPECT_THROW(Function::polynomial(std::vector<double>(11, 1.0)), biomech::InvalidArgument);
   EXPECT_NO_THROW(Function::polynomial(std::vector<double>(10, 1.0)));
   EXPECT_THROW(Function::polynomial({1.0, 2e4}), biomech::InvalidArgument);

@@ -624,6 +624,18 @@ def test_moving_path_point_knot_bound(tmp_path):
     assert e.value.line == raw[:at].count(b"\n") + 1 and e.value.field.endswith(f"x_deg[{len(knots) - 1}]"), str(e.value)
 
 
+def test_spline_knots_too_close_are_a_file_error(tmp_path):
+    """Fuzz finding: a moving path point's knot 0.00999 deg replaced by 1e-320 loaded (strictly
+    increasing, 1.7e-322 rad after 0) and overflowed the spline: NaN moment arms."""
+    raw = model_sample()
+    at = raw.index(b", 0, 0.009999832398418257,", raw.index(b"moving: {"))
+    bad = tmp_path / "close.yaml"
+    bad.write_bytes(raw[:at] + b", 0, 1e-320," + raw[at + len(b", 0, 0.009999832398418257,"):])
+    with pytest.raises(biomech.FileError, match=r"spline knot spacing >= 1e-09 rad or m") as e:
+        biomech.Model.load(bad)
+    assert e.value.line == raw[:at].count(b"\n") + 1 and e.value.field.endswith("x_deg[11]"), str(e.value)
+
+
 # Functions of joint axes, couplers and moving points (kFunctionBounds): a knot list or a
 # polynomial of hostile size or values gives a FileError at its line, never a model that loads
 # with non-finite moment arms, never an allocation that runs away.

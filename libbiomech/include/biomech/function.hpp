@@ -17,6 +17,8 @@ inline constexpr FieldInfo kFunctionBounds[] = {
     {"spline knots", units::one, 2, 1000, "how many knots a spline has"},
     {"function value", kFunctionUnit, -1000, 1000,
      "each spline knot (x and y), a constant, a linear function's intercept"},
+    {"spline knot spacing", kFunctionUnit, 1e-9, kUnbounded,
+     "between consecutive x knots (closer knots overflow the spline's coefficients)"},
     {"function slope", units::one, -1000, 1000, "of a linear function (rad or m per rad or m)"},
     {"polynomial coefficients", units::one, 1, 10, "how many coefficients a polynomial has (degree + 1)"},
     {"polynomial coefficient", units::one, -1e4, 1e4, "each coefficient, in SI units (y per x^k)"},
