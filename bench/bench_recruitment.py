@@ -3,14 +3,14 @@
 
 Frames: the default model's right hip at random postures (3 dofs, the right-side
 muscles that cross the hip), with moments the muscles can produce
-(biomech.recruitment.hip_frames). Falls back to random hip-like matrices, and
+(hip_frames of tests/python/recruitment_oracle.py). Falls back to random hip-like matrices, and
 says so, when the default model cannot be loaded.
 
 Measures, in one run and single-threaded, CPU and wall time of each side (bench/timing.py):
 - frames per second of solve_recruitment_batch (C++, one call per repetition); one thread,
   so frames per CPU second are frames per second per core (the acceptance figure);
 - scipy.optimize.minimize(method="SLSQP") on the first --scipy-frames of the same
-  frames, the same problem (biomech.recruitment.solve_recruitment_slsqp), with
+  frames, the same problem (solve_recruitment_slsqp of tests/python/recruitment_oracle.py), with
   NumPy's and SciPy's BLAS pinned to one thread (threadpoolctl): with their default threads,
   OpenBLAS's busy-waiting counts as CPU time of this process and inflates the
   ratio; then the ratio of the two rates and the largest activation difference.
@@ -21,20 +21,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits  # a test dependency (biomech[test])
 
 from timing import machine, rates, ratios, timed
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "python"))
+from recruitment_oracle import hip_frames, solve_recruitment_slsqp  # noqa: E402  (scipy: a test dependency)
+
 TARGET = 1_000_000  # frames / s / core on the default model's 27-muscle, 3-dof hip frame
 
 
 def frames_from_default_model(rng, n):
-    from biomech import _core
-    from biomech.recruitment import hip_frames
+    import biomech
 
-    model = _core.default_model()
+    model = biomech.Model.default().core  # the package finds the shipped model file (_core alone does not)
     arms, force, tau, names = hip_frames(model, rng, n)
     return arms, force, tau, {"source": f"default model '{model.name}', right hip, random postures",
                               "muscles": len(names), "dofs": arms.shape[2]}
@@ -57,7 +61,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
 
-    from biomech.recruitment import solve_recruitment_batch, solve_recruitment_slsqp
+    from biomech.recruitment import solve_recruitment_batch
 
     rng = np.random.default_rng(args.seed)
     try:

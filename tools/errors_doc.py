@@ -46,6 +46,11 @@ def bounds_markdown() -> str:
     out += ["### Model files (.yaml, .osim) and scaled models", "",
             "Checked by every model loader and by scaling (`Model::finalize`, `kModelBounds`), in SI units.", "",
             HEAD, *[_row(b["name"], b["unit"], b["min"], b["max"], b["doc"]) for b in _core.model_bounds()], ""]
+    out += ["**Functions** of joint axes, coupled coordinates (a model file's `coupled`, an .osim's CustomJoint",
+            "and CoordinateCouplerConstraint functions) and moving path points (`kFunctionBounds`): checked",
+            "while the file is read, before a spline is fitted, each error at the line of the offending value",
+            "(.osim: of the function's element). Counts are numbers of values.", "",
+            HEAD, *[_row(b["name"], b["unit"], b["min"], b["max"], b["doc"]) for b in _core.function_bounds()], ""]
     out += ["### Exercise files", "",
             "Checked before any frame is allocated (`kExerciseBounds`); `[]` is any list index or load name.", "",
             HEAD, *[_row(b["name"], b["unit"], b["min"], b["max"], b["doc"]) for b in _core.exercise_bounds()], ""]

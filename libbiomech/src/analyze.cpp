@@ -260,8 +260,7 @@ HipFrame hip_frame(const Model& model, Data& data, const Hip& h, double t, const
   f.gmed_middle_percent_mvic = g[2];
   f.gmed_posterior_percent_mvic = g[3];
   f.tfl_percent_mvic = g[4];
-  f.gmed_tfl_ratio = f.tfl_percent_mvic > 0 ? f.gmed_percent_mvic / f.tfl_percent_mvic
-                                            : std::numeric_limits<double>::infinity();
+  f.gmed_tfl_ratio = gmed_tfl_ratio(f.gmed_percent_mvic, f.tfl_percent_mvic);
   for (int m : h.abductors) {
     f.abductor_moment -= tension[m] * data.moment_arm(m, h.dof[1]);  // abduction = - adduction
     f.abductor_force += tension[m];

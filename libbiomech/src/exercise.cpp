@@ -1266,7 +1266,7 @@ LumpedKnee lumped_knee(const Model& model, char side) {
 Eigen::VectorXd strength_factors(const Model& model, const std::map<std::string, double>& strength) {
   static const std::map<std::string, std::vector<std::string>> kAliases{
       {"abductors", {kHipAbductorGroups.begin(), kHipAbductorGroups.end()}},
-      {"external_rotators", {"piriformis", "gemelli", "quadratus_femoris"}}};
+      {"external_rotators", {kHipExternalRotatorGroups.begin(), kHipExternalRotatorGroups.end()}}};
   Eigen::VectorXd factor = Eigen::VectorXd::Ones(model.n_muscles());
   for (const auto& [key, value] : strength) {
     if (!(value >= 1e-3 && value <= 10.0))
@@ -1341,13 +1341,15 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
   std::vector<ExternalLoad> loads;
   std::vector<double> magnitude;
   std::vector<Vec3> inertial_f, inertial_m;
-  // Everything of frame f at the file's posture plus `offset` (nq), muscles scaled by `scale` (empty: none).
-  // A final frame throws where the posture cannot be balanced or leaves a joint range; a trial
-  // (final = false, the nearest posture's search) returns false there and computes nothing.
-  const auto frame = [&](int f, double t, const std::vector<BodyMotion>& motion, const Eigen::VectorXd* offset,
-                         const Eigen::VectorXd* scale, bool final) {
+  Eigen::VectorXd q, tau, fmax, fpassive;  // of the posed frame; fmax, fpassive at full strength
+  // Frame f at the file's posture plus `offset` (nq): posture (balanced), kinematics, known loads,
+  // supports and ground contacts, giving q, tau and the muscles' maximal and passive forces at
+  // full strength. A final frame throws where the posture cannot be balanced or leaves a joint
+  // range; a trial (final = false, the nearest posture's search) returns false there.
+  const auto pose = [&](int f, double t, const std::vector<BodyMotion>& motion, const Eigen::VectorXd* offset,
+                        bool final) {
     bool balanced = true;
-    const Eigen::VectorXd q = balanced_posture(model, ex, setup, t, bd, offset, final ? nullptr : &balanced);
+    q = balanced_posture(model, ex, setup, t, bd, offset, final ? nullptr : &balanced);
     if (final) check_frame_ranges(model, ex, q, t);
     else if (!balanced || out_of_range(model, ex, q) >= 0) return false;
     res.posture.row(f) = q.transpose();
@@ -1357,26 +1359,37 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
     known_loads(model, ex, setup, data, t, loads, &magnitude);
     for (size_t i = 0; i < magnitude.size(); ++i) res.load_magnitude(f, static_cast<Eigen::Index>(i)) = magnitude[i];
     const FrameStatics statics(model, data, motion);
-    Eigen::VectorXd tau = statics.tau(loads);
+    tau = statics.tau(loads);
     if (opt.rest_supports) support_contacts(model, ex, setup, statics, t, tau, loads, res, f);
     ground_contacts(ex, setup, statics, t, tau, loads, res, f);
 
     body_inertial_loads(model, data, motion, inertial_f, inertial_m);
-    Eigen::VectorXd fmax = effective_max_force(model, data);  // strength at the posture
-    Eigen::VectorXd fpassive =
-        opt.passive_fiber_force ? passive_fiber_forces(model, data, opt.passive_stretch_limit) : Eigen::VectorXd();
+    fmax = effective_max_force(model, data);  // strength at the posture
+    fpassive = opt.passive_fiber_force ? passive_fiber_forces(model, data, opt.passive_stretch_limit) : Eigen::VectorXd();
+    return true;
+  };
+  // Everything the muscles of each leg do in the posed frame f, scaled by `scale` (nullptr: full strength).
+  Eigen::VectorXd fmax_s, fpassive_s;
+  const auto muscles = [&](int f, const Eigen::VectorXd* scale) {
     if (scale) {  // a weakened muscle has fewer fibres: active and passive force alike
-      fmax.array() *= scale->array();
-      if (fpassive.size()) fpassive.array() *= scale->array();
+      fmax_s = fmax.cwiseProduct(*scale);
+      fpassive_s = fpassive.size() ? Eigen::VectorXd(fpassive.cwiseProduct(*scale)) : fpassive;
     }
+    const Eigen::VectorXd& fm = scale ? fmax_s : fmax;
+    const Eigen::VectorXd& fp = scale ? fpassive_s : fpassive;
     for (int li = 0; li < nlegs; ++li) {
       const LegSetup& s = setup.legs[li];
       LegResult& lr = res.legs[li];
-      recruit_leg(data, s, tau, fmax, fpassive, opt, work, rr, lr, f);
+      recruit_leg(data, s, tau, fm, fp, opt, work, rr, lr, f);
       leg_percent_mvic(model, s, mvic[li], rr, lr, f);
       leg_hip_contact_force(model, data, s, inertial_f, loads, setup.body_weight, lr, f);
       leg_frontal_plane(model, data, qd, ex, setup, s, q, tau, res, lr, f);
     }
+  };
+  const auto frame = [&](int f, double t, const std::vector<BodyMotion>& motion, const Eigen::VectorXd* offset,
+                         const Eigen::VectorXd* scale, bool final) {
+    if (!pose(f, t, motion, offset, final)) return false;
+    muscles(f, scale);
     return true;
   };
   Eigen::VectorXd x_prev;  // the last frame's nearest-posture variables
@@ -1388,11 +1401,15 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
       frame(f, t, motion, nullptr, nullptr, true);
       continue;
     }
-    // full strength at the prescribed posture: the reserves the weakened muscles may keep
-    frame(f, t, motion, nullptr, nullptr, true);
+    // the prescribed posture; the reserves the weakened muscles may keep are those of full
+    // strength there (the recruitment alone: the posture, loads and forces are those of the frame)
+    pose(f, t, motion, nullptr, true);
     std::vector<double> r0(nlegs);
-    for (int li = 0; li < nlegs; ++li) r0[li] = res.legs[li].reserve.row(f).norm();
-    frame(f, t, motion, nullptr, &factor, true);
+    for (int li = 0; li < nlegs; ++li) {
+      recruit_leg(data, setup.legs[li], tau, fmax, fpassive, opt, work, rr, res.legs[li], f);
+      r0[li] = res.legs[li].reserve.row(f).norm();
+    }
+    muscles(f, &factor);
     std::vector<int> bearing;  // weight-bearing legs
     bool all_held = true;
     for (int li = 0; li < nlegs; ++li) {
@@ -1443,8 +1460,7 @@ std::vector<ExerciseSummary> summarize(const Exercise& ex, const SimulationResul
     s.gmed_peak_percent_mvic = peak(3), s.gmed_mean_percent_mvic = mean(3);
     s.tfl_peak_percent_mvic = lr.tfl_percent_mvic.maxCoeff();
     s.tfl_mean_percent_mvic = lr.tfl_percent_mvic.mean();
-    s.gmed_tfl_ratio = s.tfl_mean_percent_mvic > 0 ? s.gmed_mean_percent_mvic / s.tfl_mean_percent_mvic
-                                                   : std::numeric_limits<double>::infinity();
+    s.gmed_tfl_ratio = gmed_tfl_ratio(s.gmed_mean_percent_mvic, s.tfl_mean_percent_mvic);
     s.peak_hip_contact_force_bw = lr.hip_contact_force_bw.maxCoeff();
     const Eigen::VectorXd abd = -lr.moment.col(1);  // abduction moment = -adduction generalized force
     s.peak_abduction_moment_nm_per_kg = abd.maxCoeff() / r.body_mass;

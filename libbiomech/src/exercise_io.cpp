@@ -78,11 +78,20 @@ class ExerciseReader : public yaml::Reader {
     }
   }
 
-  void check_name(const YAML::Node& n, const std::string& field, const std::string& name,
-                  std::set<std::string>& seen) const {
-    if (name.empty()) fail(n, field, "expected a non-empty name");
-    if (name.find_first_of(". []") != std::string::npos) fail(n, field, "a name may not contain '.', '[', ']' or spaces");
-    if (!seen.insert(name).second) fail(n, field, "name '" + name + "' used twice");
+  // A named item of list `list` (a contact or a load): its `name` (non-empty, without '.', '[', ']'
+  // or spaces, not in `seen`) and its `type`, returned. `field` ("<list>[i]") becomes
+  // "<list>.<name>", the item's field from here on.
+  std::string name_and_type(const YAML::Node& item, const std::string& list, std::string& field, std::string& name,
+                            std::set<std::string>& seen) const {
+    const std::string fn = field + ".name";
+    name = text(get(item, "name", field), fn);
+    const YAML::Node n = item["name"];
+    if (name.empty()) fail(n, fn, "expected a non-empty name");
+    if (name.find_first_of(". []") != std::string::npos) fail(n, fn, "a name may not contain '.', '[', ']' or spaces");
+    if (!seen.insert(name).second) fail(n, fn, "name '" + name + "' used twice");
+    field = list + "." + name;
+    note(item, field);
+    return text(get(item, "type", field), field + ".type");
   }
 
   void read(const YAML::Node& root) {
@@ -164,11 +173,7 @@ class ExerciseReader : public yaml::Reader {
       std::string f = "contacts[" + std::to_string(i) + "]";
       check_keys(c, f, {"name", "type", "point", "normal", "on_body", "active_s"});
       ContactSpec spec;
-      spec.name = text(get(c, "name", f), f + ".name");
-      check_name(c["name"], f + ".name", spec.name, seen);
-      f = "contacts." + spec.name;
-      note(c, f);
-      const std::string type = text(get(c, "type", f), f + ".type");
+      const std::string type = name_and_type(c, "contacts", f, spec.name, seen);
       if (type == "ground_point") spec.kind = ContactSpec::Kind::ground_point;
       else if (type == "ground_flat") spec.kind = ContactSpec::Kind::ground_flat;
       else if (type == "support") spec.kind = ContactSpec::Kind::support;
@@ -224,11 +229,7 @@ class ExerciseReader : public yaml::Reader {
       std::string f = "loads[" + std::to_string(i) + "]";
       if (!l.IsMap()) fail(l, f, "expected a mapping");
       LoadSpec spec;
-      spec.name = text(get(l, "name", f), f + ".name");
-      check_name(l["name"], f + ".name", spec.name, seen);
-      f = "loads." + spec.name;
-      note(l, f);
-      const std::string type = text(get(l, "type", f), f + ".type");
+      const std::string type = name_and_type(l, "loads", f, spec.name, seen);
       if (type == "weight") {
         check_keys(l, f, {"name", "type", "mass_kg", "point", "active_s"});
         spec.kind = LoadSpec::Kind::weight;

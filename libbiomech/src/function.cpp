@@ -3,13 +3,37 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <stdexcept>
 
 #include "biomech/errors.hpp"
 
 namespace biomech {
 
+const FieldInfo& function_bound(std::string_view name) {
+  for (const FieldInfo& b : kFunctionBounds)
+    if (b.name == name) return b;
+  throw std::logic_error("no function bound named " + std::string(name));
+}
+
+namespace {
+
+// "<where>: expected <what> in [a, b], got <count>", before the numbers are fitted.
+void check_count(std::string_view name, std::size_t count, std::string_view where) {
+  const FieldInfo& b = function_bound(name);
+  if (count >= b.min && count <= b.max) return;
+  throw InvalidArgument(std::string(where) + ": expected " + std::string(name) + " " + detail::bounds_text(b) +
+                        ", got " + std::to_string(count));
+}
+
+void check_values(std::string_view name, const std::vector<double>& v, std::string_view where) {
+  const FieldInfo& b = function_bound(name);
+  for (double x : v) check_field_value(b, x, where);
+}
+
+}  // namespace
+
 Function Function::constant(double c) {
-  if (!std::isfinite(c)) throw InvalidArgument("Function::constant: expected a finite value, got " + std::to_string(c));
+  check_field_value(function_bound("function value"), c, "Function::constant");
   Function f;
   f.kind_ = Kind::constant;
   f.b_ = c;
@@ -17,8 +41,8 @@ Function Function::constant(double c) {
 }
 
 Function Function::linear(double slope, double intercept) {
-  if (!std::isfinite(slope) || !std::isfinite(intercept))
-    throw InvalidArgument("Function::linear: expected finite slope and intercept");
+  check_field_value(function_bound("function slope"), slope, "Function::linear");
+  check_field_value(function_bound("function value"), intercept, "Function::linear");
   Function f;
   f.kind_ = Kind::linear;
   f.a_ = slope;
@@ -27,9 +51,8 @@ Function Function::linear(double slope, double intercept) {
 }
 
 Function Function::polynomial(std::vector<double> c) {
-  if (c.empty()) throw InvalidArgument("Function::polynomial: expected at least one coefficient, got none");
-  for (double v : c)
-    if (!std::isfinite(v)) throw InvalidArgument("Function::polynomial: expected finite coefficients");
+  check_count("polynomial coefficients", c.size(), "Function::polynomial");
+  check_values("polynomial coefficient", c, "Function::polynomial");
   Function f;
   f.kind_ = Kind::polynomial;
   f.y_ = std::move(c);
@@ -37,13 +60,15 @@ Function Function::polynomial(std::vector<double> c) {
 }
 
 Function Function::spline(std::vector<double> x, std::vector<double> y) {
+  check_count("spline knots", x.size(), "Function::spline");
   if (x.size() != y.size())
     throw InvalidArgument("Function::spline: expected as many x as y knots, got " + std::to_string(x.size()) +
                           " and " + std::to_string(y.size()));
-  if (x.size() < 2) throw InvalidArgument("Function::spline: expected at least 2 knots, got " + std::to_string(x.size()));
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (!std::isfinite(x[i]) || !std::isfinite(y[i])) throw InvalidArgument("Function::spline: expected finite knots");
-    if (i > 0 && !(x[i] > x[i - 1])) throw InvalidArgument("Function::spline: expected strictly increasing x knots");
+  check_values("function value", x, "Function::spline");
+  check_values("function value", y, "Function::spline");
+  for (size_t i = 1; i < x.size(); ++i) {
+    if (!(x[i] > x[i - 1])) throw InvalidArgument("Function::spline: expected strictly increasing x knots");
+    check_field_value(function_bound("spline knot spacing"), x[i] - x[i - 1], "Function::spline");
   }
   Function f;
   f.kind_ = Kind::spline;
@@ -177,10 +202,8 @@ void Function::scale(double s) {
       return;
     case Kind::polynomial:
     case Kind::spline:
-      for (double& v : y_) {
-        v *= s;
-        if (!std::isfinite(v)) throw InvalidArgument("Function::scale: expected a finite result, got a non-finite value");
-      }
+      for (double& v : y_) v *= s;
+      check_values(kind_ == Kind::spline ? "function value" : "polynomial coefficient", y_, "Function::scale");
       if (kind_ == Kind::spline) fit_spline();
       return;
   }

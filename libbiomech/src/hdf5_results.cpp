@@ -85,6 +85,17 @@ void check(herr_t status, const std::string& file, const std::string& object, co
   if (status < 0) fail(file, object, what);
 }
 
+// An existing dataset `d` of `file` and its extent (rank 1: dims[1] = 0); FileError when there is none.
+struct OpenDataset {
+  Handle ds, space;
+  hsize_t dims[2] = {0, 0};
+  int rank = 0;
+  OpenDataset(hid_t file, const std::string& path, const std::string& d)
+      : ds(check_id(H5Dopen2(file, d.c_str(), H5P_DEFAULT), path, d, "no such dataset"), H5Dclose),
+        space(H5Dget_space(ds), H5Sclose),
+        rank(H5Sget_simple_extent_dims(space, dims, nullptr)) {}
+};
+
 // Strings are stored fixed-length (UTF-8, NUL-padded to the longest value) so
 // that they live inside checksummed objects: a string dataset's chunks carry a
 // Fletcher-32 checksum and a string attribute sits in its object header, which
@@ -375,10 +386,9 @@ void ResultsWriter::set_column_units(const std::string& dataset, const std::vect
   std::lock_guard lock(h5_mutex());
   require_open();
   const std::string d = normalise(dataset);
-  Handle ds(check_id(H5Dopen2(file_, d.c_str(), H5P_DEFAULT), path_, d, "no such dataset"), H5Dclose);
-  Handle space(H5Dget_space(ds), H5Sclose);
-  hsize_t dims[2] = {0, 0};
-  const int rank = H5Sget_simple_extent_dims(space, dims, nullptr);
+  const OpenDataset ds(file_, path_, d);
+  const hsize_t* dims = ds.dims;
+  const int rank = ds.rank;
   if (rank != 2 || dims[1] != units.size())
     throw InvalidArgument("expected one unit per column of '" + d + "' (" + std::to_string(rank == 2 ? dims[1] : 0) +
                           "), got " + std::to_string(units.size()));
@@ -427,15 +437,15 @@ void ResultsWriter::append_numeric(const std::string& dataset, const void* data,
   const std::string d = normalise(dataset);
   if (n == 0) return;
   if (!data) throw InvalidArgument("expected data to append to '" + d + "', got a null pointer");
-  Handle ds(check_id(H5Dopen2(file_, d.c_str(), H5P_DEFAULT), path_, d, "no such dataset"), H5Dclose);
+  const OpenDataset open(file_, path_, d);
+  const Handle& ds = open.ds;
   Handle ftype(H5Dget_type(ds), H5Tclose);
   const bool is_int = H5Tget_class(ftype) == H5T_INTEGER;
   if (is_int != int64)
     throw InvalidArgument("expected " + std::string(is_int ? "int64" : "float64") + " rows to append to '" + d +
                           "', got " + (int64 ? "int64" : "float64"));
-  Handle space(H5Dget_space(ds), H5Sclose);
-  hsize_t dims[2] = {0, 0};
-  const int rank = H5Sget_simple_extent_dims(space, dims, nullptr);
+  const hsize_t* dims = open.dims;
+  const int rank = open.rank;
   const hsize_t start[2] = {dims[0], 0};
   const hsize_t count[2] = {n, rank == 2 ? dims[1] : 1};
   hsize_t newdims[2] = {dims[0] + n, dims[1]};
@@ -458,12 +468,7 @@ void ResultsWriter::append(const std::string& dataset, const std::int64_t* data,
 std::size_t ResultsWriter::rows(const std::string& dataset) const {
   std::lock_guard lock(h5_mutex());
   require_open();
-  const std::string d = normalise(dataset);
-  Handle ds(check_id(H5Dopen2(file_, d.c_str(), H5P_DEFAULT), path_, d, "no such dataset"), H5Dclose);
-  Handle space(H5Dget_space(ds), H5Sclose);
-  hsize_t dims[2] = {0, 0};
-  H5Sget_simple_extent_dims(space, dims, nullptr);
-  return dims[0];
+  return OpenDataset(file_, path_, normalise(dataset)).dims[0];
 }
 
 void ResultsWriter::write_provenance(const Provenance& p) {

@@ -89,9 +89,31 @@ UnitField unit_field(const Reader& rd, const YAML::Node& map, const std::string&
   return f;
 }
 
+// The numbers of list `n` (file units) times `factor` (power k: factor(k), k counting down to 0 at
+// the end), each checked against kFunctionBounds `value` at its own line; the list's length against
+// `count` before any number is read.
+template <class Factor>
+std::vector<double> function_numbers(const Reader& rd, const YAML::Node& n, const std::string& field,
+                                     std::string_view count, std::string_view value, const Factor& factor) {
+  rd.expect_seq(n, field);
+  const FieldInfo& c = function_bound(count);
+  if (n.size() < c.min || n.size() > c.max)
+    rd.fail(n, field, "expected " + std::string(count) + " " + detail::bounds_text(c) + ", got " + std::to_string(n.size()));
+  std::vector<double> v = rd.numbers(n, field);
+  const FieldInfo& b = function_bound(value);
+  for (size_t i = 0; i < v.size(); ++i) {
+    v[i] *= factor(static_cast<int>(v.size() - 1 - i));
+    if (!(std::isfinite(v[i]) && v[i] >= b.min && v[i] <= b.max))
+      rd.fail(n[i], field + "[" + std::to_string(i) + "]",
+              "expected " + std::string(value) + " " + detail::bounds_text(b) + " (SI), got " + internal::fmt(v[i]));
+  }
+  return v;
+}
+
 // A function y(x) in file units (x in x_unit, y in y_unit), converted to radians/metres.
 // {constant: {value_Y}}, {linear: {slope_Y_per_X, intercept_Y}}, {spline: {x_X, y_Y}},
-// {polynomial: {coefficients_Y_per_X}} (highest power first).
+// {polynomial: {coefficients_Y_per_X}} (highest power first). Numbers and counts within
+// kFunctionBounds, each error at its own line.
 Function read_function(const Reader& rd, const YAML::Node& n, const std::string& field, Unit x_unit, Unit y_unit) {
   rd.check_keys(n, field, {"constant", "linear", "spline", "polynomial"});
   if (n.size() != 1) rd.fail(n, field, "expected exactly one of constant, linear, spline, polynomial");
@@ -115,25 +137,26 @@ Function read_function(const Reader& rd, const YAML::Node& n, const std::string&
     if (kind == "spline") {
       const std::string kx = "x_" + X, ky = "y_" + Y;
       rd.check_keys(body, f, {kx, ky});
-      std::vector<double> x = rd.numbers(rd.get(body, kx, f), f + "." + kx);
-      std::vector<double> y = rd.numbers(rd.get(body, ky, f), f + "." + ky);
+      const YAML::Node nx = rd.get(body, kx, f), ny = rd.get(body, ky, f);
+      std::vector<double> x = function_numbers(rd, nx, f + "." + kx, "spline knots", "function value", [&](int) { return cx; });
+      std::vector<double> y = function_numbers(rd, ny, f + "." + ky, "spline knots", "function value", [&](int) { return cy; });
       if (x.size() != y.size())
-        rd.fail(body[ky], f + "." + ky, "expected as many values as " + kx + " (" + std::to_string(x.size()) + "), got " +
-                                             std::to_string(y.size()));
-      if (x.size() < 2) rd.fail(body[kx], f + "." + kx, "expected at least 2 knots");
-      for (size_t i = 1; i < x.size(); ++i)
-        if (!(x[i] > x[i - 1])) rd.fail(body[kx][i], f + "." + kx, "expected strictly increasing knots");
-      for (double& v : x) v *= cx;
-      for (double& v : y) v *= cy;
+        rd.fail(ny, f + "." + ky, "expected as many values as " + kx + " (" + std::to_string(x.size()) + "), got " +
+                                      std::to_string(y.size()));
+      const FieldInfo& spacing = function_bound("spline knot spacing");
+      for (size_t i = 1; i < x.size(); ++i) {
+        if (!(x[i] > x[i - 1])) rd.fail(nx[i], f + "." + kx, "expected strictly increasing knots");
+        if (!(x[i] - x[i - 1] >= spacing.min))
+          rd.fail(nx[i], f + "." + kx + "[" + std::to_string(i) + "]",
+                  "expected spline knot spacing " + detail::bounds_text(spacing) + " (SI), got " + internal::fmt(x[i] - x[i - 1]));
+      }
       return Function::spline(std::move(x), std::move(y));
     }
     // polynomial
     const std::string kc = "coefficients_" + Y + "_per_" + X;
     rd.check_keys(body, f, {kc});
-    std::vector<double> c = rd.numbers(rd.get(body, kc, f), f + "." + kc);
-    if (c.empty()) rd.fail(body[kc], f + "." + kc, "expected at least one coefficient");
-    const int deg = static_cast<int>(c.size()) - 1;
-    for (int i = 0; i <= deg; ++i) c[i] *= poly_factor(cx, cy, deg - i);
+    std::vector<double> c = function_numbers(rd, rd.get(body, kc, f), f + "." + kc, "polynomial coefficients",
+                                             "polynomial coefficient", [&](int k) { return poly_factor(cx, cy, k); });
     return Function::polynomial(std::move(c));
   } catch (const InvalidArgument& e) {
     rd.fail(body, f, e.what());

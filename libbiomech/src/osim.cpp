@@ -488,7 +488,11 @@ class Importer {
       Function f = read_function(need(c, "coupled_coordinates_function", fc), fc);
       const double scale = child(c, "scale_factor") ? number(child(c, "scale_factor"), fc + "/scale_factor") : 1.0;
       coords_[dep].driver = drv;
-      coords_[dep].coupler = scale == 1.0 ? f : f.scaled(scale);
+      try {
+        coords_[dep].coupler = scale == 1.0 ? f : f.scaled(scale);
+      } catch (const InvalidArgument& e) {  // the scaled function leaves kFunctionBounds
+        fail(child(c, "scale_factor"), fc + "/scale_factor", e.what());
+      }
     }
     for (const Coordinate& c : coords_)
       if (c.driver >= 0 && coords_[c.driver].driver >= 0)

@@ -170,6 +170,13 @@ double group_percent_mvic(const Model& model, const MvicReference& mvic, const E
   return den > 0.0 ? 100.0 * num_ / den : kNaN;
 }
 
+static_assert(kTflFloorPercentMvic == 1.0, "the gmed_tfl_ratio field docs and docs/exercise_file.md say 1 %MVIC");
+
+double gmed_tfl_ratio(double gmed_percent_mvic, double tfl_percent_mvic) {
+  if (std::isnan(gmed_percent_mvic) || std::isnan(tfl_percent_mvic)) return kNaN;
+  return gmed_percent_mvic / std::max(tfl_percent_mvic, kTflFloorPercentMvic);
+}
+
 WeaknessTable weakness_table(const Model& model, Data& data, char side, const Eigen::Ref<const Eigen::VectorXd>& posture,
                              const Eigen::Ref<const Eigen::VectorXd>& hip_moments,
                              const std::vector<double>& levels, const std::string& weakened_group,

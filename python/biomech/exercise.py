@@ -237,10 +237,11 @@ def _weakened(options: "_core.SimulateOptions") -> bool:
     return any(v != 1.0 for v in options.strength.values())
 
 
-def _compare(m: Model, exercises, options: "_core.SimulateOptions"):
+def _compare(m: Model, exercises, options: "_core.SimulateOptions", full: "pd.DataFrame | None" = None):
     """compare()'s table and the compiled result of each exercise (id -> result), simulated once.
     With weakened muscles (``strength``), the table also holds each WEAKNESS_CHANGES column's change
-    from full strength."""
+    from full strength: from ``full``, the full-strength table of the same exercises and options
+    (simulated here when not given)."""
     ids = exercise_ids() if exercises is None else list(exercises)
     if not ids:
         raise ValueError("expected at least one exercise id")
@@ -253,8 +254,9 @@ def _compare(m: Model, exercises, options: "_core.SimulateOptions"):
         rows += [s.to_dict() for s in _core.summarize(ex.core, res)]
     df = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
     if _weakened(options):
-        full_options = _core.SimulateOptions(**{**options.to_dict(), "strength": {}})
-        full = _compare(m, ids, full_options)[0].set_index(["exercise", "leg"])
+        if full is None:
+            full = _compare(m, ids, _core.SimulateOptions(**{**options.to_dict(), "strength": {}}))[0]
+        full = full.set_index(["exercise", "leg"])
         keys = pd.MultiIndex.from_frame(df[["exercise", "leg"]])
         for c in WEAKNESS_CHANGES:
             df[f"{c}_change"] = df[c].to_numpy() - full[c].reindex(keys).to_numpy()
@@ -284,6 +286,7 @@ def weakness_curve(model=None, exercises: "Iterable[str] | None" = None, strengt
     base = dict(strength or {"abductors": 1.0})
     levels = sorted({float(x) for x in levels}, reverse=True)
     low = min(levels)
+    full = _compare(m, stance, _core.SimulateOptions(**{**options, "strength": {}}))[0]  # once, for every level
     rows = []
     for t in levels:
         if all(v == 1.0 for v in base.values()):
@@ -291,8 +294,7 @@ def weakness_curve(model=None, exercises: "Iterable[str] | None" = None, strengt
         else:
             w = (t - low) / (1.0 - low) if low < 1.0 else 0.0
             st = {k: 1.0 if t >= 1.0 else v + (1.0 - v) * w for k, v in base.items()}
-        o = _core.SimulateOptions(**{**options, "strength": st if t < 1.0 else {}})
-        df = _compare(m, stance, o)[0]
+        df = full if t >= 1.0 else _compare(m, stance, _core.SimulateOptions(**{**options, "strength": st}), full)[0]
         df = df[df["role"] == "stance"].assign(strength=min(st.values()))
         rows.append(df)
     out = pd.concat(rows, ignore_index=True)

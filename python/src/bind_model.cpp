@@ -297,6 +297,8 @@ void bind_loaders(py::module_& m) {
 void bind_model(py::module_& m) {
   m.def("model_bounds", [] { return biomech::python::bounds_table(biomech::kModelBounds); },
         "Sanity bounds on a model's numbers (name, unit, min, max, doc), checked by every loader.");
+  m.def("function_bounds", [] { return biomech::python::bounds_table(biomech::kFunctionBounds); },
+        "Bounds on the numbers and sizes of a model's functions (joint axes, couplers, moving path points).");
   m.attr("POSTURE_MARGIN_DEG") = biomech::kPostureMarginRad * 180.0 / M_PI;
   m.attr("POSTURE_MARGIN_M") = biomech::kPostureMarginM;
   m.attr("MAX_STRENGTH_SAMPLES") = biomech::kMaxStrengthSamples;

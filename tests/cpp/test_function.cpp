@@ -45,3 +45,33 @@ TEST(Function, BadKnotsAreRejected) {
   EXPECT_THROW(Function::spline({0.0, 1.0}, {1.0}), biomech::InvalidArgument);
   EXPECT_THROW(Function::constant(std::nan("")), biomech::InvalidArgument);
 }
+
+// kFunctionBounds: counts and magnitudes refused before anything is fitted.
+TEST(Function, BoundsOnCountsAndValues) {
+  std::vector<double> x(1001), y(1001, 0.0);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 1e-3 * static_cast<double>(i);
+  EXPECT_THROW(Function::spline(x, y), biomech::InvalidArgument);  // 1001 knots
+  x.pop_back(), y.pop_back();
+  EXPECT_NO_THROW(Function::spline(x, y));                          // 1000 knots
+  EXPECT_THROW(Function::spline({0.0, 1e308}, {0.0, 1.0}), biomech::InvalidArgument);
+  EXPECT_THROW(Function::spline({0.0, 1.0}, {0.0, 1001.0}), biomech::InvalidArgument);
+  EXPECT_THROW(Function::spline({0.0, 1e-320, 1.0}, {0.0, 1.0, 0.0}), biomech::InvalidArgument);  // fuzz finding
+  EXPECT_NO_THROW(Function::spline({0.0, 1e-9, 1.0}, {0.0, 1.0, 0.0}));
+  EXPECT_THROW(Function::polynomial(std::vector<double>(11, 1.0)), biomech::InvalidArgument);
+  EXPECT_NO_THROW(Function::polynomial(std::vector<double>(10, 1.0)));
+  EXPECT_THROW(Function::polynomial({1.0, 2e4}), biomech::InvalidArgument);
+  EXPECT_THROW(Function::polynomial({}), biomech::InvalidArgument);
+  EXPECT_THROW(Function::linear(1e308, 0.0), biomech::InvalidArgument);
+  EXPECT_THROW(Function::constant(-1e4), biomech::InvalidArgument);
+  // scaling keeps the bounds: a translation spline scaled past 1000 m is refused
+  const Function f = Function::spline({0.0, 1.0}, {0.0, 0.5});
+  EXPECT_NO_THROW(f.scaled(2.0));
+  EXPECT_THROW(f.scaled(1e306), biomech::InvalidArgument);
+  try {
+    Function::spline({0.0, 1.0}, {0.0, 1e308});
+  } catch (const biomech::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("expected function value in [-1000, 1000] rad or m, got 1e+308"),
+              std::string::npos)
+        << e.what();
+  }
+}

@@ -389,6 +389,13 @@ TEST(ModelIo, MissingFileIsFileNotFound) {
   EXPECT_THROW(load_model("/nonexistent/biomech/model.yaml"), FileNotFound);
 }
 
+// "[0, 1, ..., n - 1]"
+static std::string count_list(int n) {
+  std::string s = "[";
+  for (int i = 0; i < n; ++i) s += (i ? ", " : "") + std::to_string(i);
+  return s + "]";
+}
+
 struct BadCase {
   std::string name;
   std::string from, to;   // edit of kModel
@@ -472,7 +479,23 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"child_of_two_joints", "    parent: femur_r\n    child: tibia_r\n", "    parent: femur_r\n    child:  femur_r\n",
                 "child:  femur_r", "joints[knee_r].child"},
         BadCase{"yaml_syntax", "  - {name: tibia_r, mass_kg: 3.7075,", "  - {name: tibia_r, mass_kg: [3.7075,",
-                "mass_kg: [3.7075", "<file>"}));
+                "mass_kg: [3.7075", "<file>"},
+        // functions within kFunctionBounds: counts before any number is read, each value at its line
+        BadCase{"coupler_knot_1e308", "{linear: {slope_deg_per_deg: 1}}", "{spline: {x_deg: [0, 1e308], y_deg: [0, 1]}}",
+                "x_deg: [0, 1e308]", "coordinates[knee_beta_r].coupled.function.spline.x_deg[1]"},
+        BadCase{"coupler_too_many_knots", "{linear: {slope_deg_per_deg: 1}}",
+                "{spline: {x_deg: " + count_list(1001) + ", y_deg: " + count_list(1001) + "}}", "x_deg: [0, 1, 2",
+                "coordinates[knee_beta_r].coupled.function.spline.x_deg"},
+        BadCase{"spline_knots_too_close", "x_deg: [-120, -60, -20, 0, 10]", "x_deg: [-120, -60, -20, 0, 1e-320]",
+                "x_deg: [-120, -60, -20, 0, 1e-320]", "joints[knee_r].translations[0].function.spline.x_deg[4]"},
+                BadCase{"coupler_slope_1e308", "{linear: {slope_deg_per_deg: 1}}", "{linear: {slope_deg_per_deg: 1e308}}",
+                "slope_deg_per_deg: 1e308", "coordinates[knee_beta_r].coupled.function.linear"},
+        BadCase{"polynomial_degree", "coefficients_m_per_deg: [1e-7, 2e-6, -0.396]",
+                "coefficients_m_per_deg: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]", "coefficients_m_per_deg: [1, 1",
+                "joints[knee_r].translations[1].function.polynomial.coefficients_m_per_deg"},
+        BadCase{"polynomial_coefficient", "coefficients_m_per_deg: [1e-7, 2e-6, -0.396]",
+                "coefficients_m_per_deg: [1e-7, 1e300, -0.396]", "coefficients_m_per_deg: [1e-7, 1e300",
+                "joints[knee_r].translations[1].function.polynomial.coefficients_m_per_deg[1]"}));
 
 TEST(ModelIo, TopLevelMustBeAMapping) {
   EXPECT_THROW(parse_model_file("- just\n- a list\n", "list.yaml"), FileError);

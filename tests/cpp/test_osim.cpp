@@ -485,7 +485,18 @@ INSTANTIATE_TEST_SUITE_P(
         OsimBadCase{"xml_syntax", "<mass>8</mass>", "<mass>8</mas>", "<mass>8</mas>", "XML"},
         OsimBadCase{"coupler_with_two_drivers", "<independent_coordinate_names>lumbar_extension</independent_coordinate_names>",
                     "<independent_coordinate_names>lumbar_extension hip_flexion_r</independent_coordinate_names>",
-                    "<CoordinateCouplerConstraint name=\"follow\">", "exactly one independent coordinate"}));
+                    "<CoordinateCouplerConstraint name=\"follow\">", "exactly one independent coordinate"},
+        // coupler and moving-point functions within kFunctionBounds, before a spline is fitted
+        OsimBadCase{"coupler_knot_1e308", "<y> -0.5 0 0.7</y>", "<y> -0.5 0 1e308</y>",
+                    "<SimmSpline><x> -1.57 0 1.57</x>", "expected function value in [-1000, 1000] rad or m, got 1e+308"},
+        OsimBadCase{"coupler_scaled_out_of_bounds", "<scale_factor>2</scale_factor>", "<scale_factor>1e306</scale_factor>",
+                    "<scale_factor>1e306</scale_factor>", "expected function value in [-1000, 1000]"},
+        OsimBadCase{"polynomial_degree", "<coefficients> 0.001 0.002 0.02</coefficients>",
+                    "<coefficients> 1 1 1 1 1 1 1 1 1 1 1</coefficients>", "<y_location><PolynomialFunction>",
+                    "expected polynomial coefficients in [1, 10], got 11"},
+        OsimBadCase{"polynomial_coefficient", "<coefficients> 0.001 0.002 0.02</coefficients>",
+                    "<coefficients> 0.001 1e300 0.02</coefficients>", "<y_location><PolynomialFunction>",
+                    "expected polynomial coefficient in [-10000, 10000], got 1e+300"}));
 
 // ---- the reference models (../shared), when present
 

@@ -163,6 +163,19 @@ TEST(Mvic, EveryGluteusMediusSegmentAndTflTakePart) {
   EXPECT_THROW(percent_mvic(mv, Eigen::VectorXd::Zero(3)), InvalidArgument);
 }
 
+// The gmed:TFL ratio floors the TFL at kTflFloorPercentMvic: finite where the model's TFL is
+// silent (it was inf), the plain ratio above the floor, continuous at it.
+TEST(Mvic, GmedTflRatioIsFiniteWhereTheTflIsSilent) {
+  EXPECT_DOUBLE_EQ(biomech::gmed_tfl_ratio(30.0, 10.0), 3.0);                // normal: the plain ratio
+  EXPECT_DOUBLE_EQ(biomech::gmed_tfl_ratio(30.0, 0.0), 30.0);                // TFL silent: gmed / 1 %MVIC
+  EXPECT_DOUBLE_EQ(biomech::gmed_tfl_ratio(30.0, 0.5), 30.0);                // below the floor
+  EXPECT_EQ(biomech::gmed_tfl_ratio(0.0, 0.0), 0.0);                         // both silent
+  EXPECT_DOUBLE_EQ(biomech::gmed_tfl_ratio(30.0, biomech::kTflFloorPercentMvic), 30.0);  // continuous
+  EXPECT_TRUE(std::isnan(biomech::gmed_tfl_ratio(30.0, std::nan(""))));      // a model without TFL
+  for (double tfl : {0.0, 1e-300, 1e-3, 0.99, 1.0, 2.0, 100.0})
+    EXPECT_TRUE(std::isfinite(biomech::gmed_tfl_ratio(100.0, tfl))) << tfl;
+}
+
 TEST(Weakness, LoadMovesFromGluteusMediusToMinimusAndTfl) {
   const Model& m = generic_model();
   Data data(m);

@@ -104,8 +104,8 @@ def test_cli_exercises_json_lists_every_id_with_its_article_citation(capsys):
 
 def test_every_exercise_simulates_to_finite_results(table):
     assert sorted(set(table.exercise)) == CATALOGUE_IDS
-    # inf when TFL is silent; NaN where the leg never bears weight (the seesaw has no meaning there)
-    num = table.select_dtypes("number").drop(columns=["gmed_tfl_ratio", "peak_abductor_force_bw"])
+    # NaN where the leg never bears weight (the seesaw has no meaning there)
+    num = table.select_dtypes("number").drop(columns=["peak_abductor_force_bw"])
     assert np.isfinite(num.to_numpy()).all()
     bearing = table[table.role == "stance"]
     assert np.isfinite(bearing.peak_abductor_force_bw).all() and (bearing.peak_abductor_force_bw > 0).all()
@@ -184,6 +184,19 @@ def test_claim_internal_rotation_beats_toes_up_in_side_lying(table):
     er = row(table, "side_lying_hip_abduction_external_rotation", "r")
     assert ir.gmed_mean_percent_mvic > er.gmed_mean_percent_mvic
     assert ir.gmed_tfl_ratio > er.gmed_tfl_ratio
+
+
+def test_gmed_tfl_ratio_is_finite_where_the_tfl_is_silent(table):
+    """The ratio's TFL is floored at 1 %MVIC (docs/emg_estimate.md): the plain ratio above the floor, the
+    gluteus medius %MVIC itself where the model's TFL is silent (it was inf), 0 where both are silent."""
+    gmed, tfl, ratio = (table[c].to_numpy() for c in ("gmed_mean_percent_mvic", "tfl_mean_percent_mvic",
+                                                        "gmed_tfl_ratio"))
+    assert np.isfinite(ratio).all() and (ratio >= 0).all()
+    silent = tfl < 1.0
+    assert silent.any() and (~silent).any()  # the catalogue has both (the clamshells' moving legs are silent)
+    assert (tfl[silent] == 0.0).any()
+    np.testing.assert_allclose(ratio[~silent], gmed[~silent] / tfl[~silent], rtol=1e-15)
+    np.testing.assert_allclose(ratio[silent], gmed[silent], rtol=1e-15)
 
 
 def test_claim_cuff_at_the_ankle_beats_cuff_at_the_knee(table):

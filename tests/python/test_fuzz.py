@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 import biomech
 from biomech import _core
 from biomech.sweep import MAX_ROWS, SweepConfigError, _read_sweep_config, validate_sweep_config
-from fuzz_cases import (ALIAS_BOMB, EXAMPLES, EXERCISES, SWEEP_CONFIGS, all_finite, apply_bytes, apply_text,
-                        byte_mutation, check_argument_error, check_file_error, exercise_sample, model_sample,
-                        record, results_sample, same_results, text_mutation, watchdog)
+from fuzz_cases import (ALIAS_BOMB, EXAMPLES, EXERCISES, HOSTILE_NUMBERS, NUMBER, SWEEP_CONFIGS, all_finite,
+                        apply_bytes, apply_text, byte_mutation, check_argument_error, check_file_error,
+                        exercise_sample, model_sample, record, results_sample, same_results, text_mutation, watchdog)
 from shared import shared_path
 
 HERE = Path(__file__).resolve().parent
@@ -618,9 +618,69 @@ def test_moving_path_point_knot_bound(tmp_path):
     knots = raw[at + len(b"function: {spline: {x_deg: ["):end].split(b",")
     bad = tmp_path / "knot.yaml"
     bad.write_bytes(raw[:at] + b"function: {spline: {x_deg: [" + b",".join(knots[:-1] + [b" 1e308"]) + raw[end:])
-    with pytest.raises(biomech.FileError, match=r"moving path point knot") as e:
+    with pytest.raises(biomech.FileError, match=r"expected function value in \[-1000, 1000\] rad or m") as e:
         biomech.Model.load(bad)
     assert e.value.file == str(bad), str(e.value)
+    assert e.value.line == raw[:at].count(b"\n") + 1 and e.value.field.endswith(f"x_deg[{len(knots) - 1}]"), str(e.value)
+
+
+def test_spline_knots_too_close_are_a_file_error(tmp_path):
+    """Fuzz finding: a moving path point's knot 0.00999 deg replaced by 1e-320 loaded (strictly
+    increasing, 1.7e-322 rad after 0) and overflowed the spline: NaN moment arms."""
+    raw = model_sample()
+    at = raw.index(b", 0, 0.009999832398418257,", raw.index(b"moving: {"))
+    bad = tmp_path / "close.yaml"
+    bad.write_bytes(raw[:at] + b", 0, 1e-320," + raw[at + len(b", 0, 0.009999832398418257,"):])
+    with pytest.raises(biomech.FileError, match=r"spline knot spacing >= 1e-09 rad or m") as e:
+        biomech.Model.load(bad)
+    assert e.value.line == raw[:at].count(b"\n") + 1 and e.value.field.endswith("x_deg[11]"), str(e.value)
+
+
+# Functions of joint axes, couplers and moving points (kFunctionBounds): a knot list or a
+# polynomial of hostile size or values gives a FileError at its line, never a model that loads
+# with non-finite moment arms, never an allocation that runs away.
+FUNCTION = re.compile(rb"\{(spline|polynomial|linear|constant): \{[^{}]*\}\}")
+HOSTILE_FUNCTIONS = [b"{spline: {x_deg: [0, 1e308], y_m: [0, 1]}}", b"{spline: {x_deg: [0, 1], y_m: [0, -1e308]}}",
+                     b"{polynomial: {coefficients_m_per_deg: [1e300, 0]}}", b"{linear: {slope_m_per_deg: 1e308}}",
+                     b"{constant: {value_m: 1e308}}", b"{spline: {x_deg: [0, 1], y_m: [0, .nan]}}"]
+
+
+@fuzz
+@given(data=st.data())
+def test_mutated_model_function(workdir, data):
+    raw = model_sample()
+    spans = [m.span() for m in FUNCTION.finditer(raw)]
+    a, b = spans[data.draw(st.integers(0, len(spans) - 1))]
+    kind = data.draw(st.sampled_from(["hostile", "long_spline", "long_polynomial", "number"]))
+    if kind == "hostile":
+        new = data.draw(st.sampled_from(HOSTILE_FUNCTIONS))
+    elif kind == "long_spline":
+        n = data.draw(st.sampled_from([1001, 5000, 100_000]))
+        knots = b"[" + b", ".join(b"%d" % i for i in range(n)) + b"]"
+        new = b"{spline: {x_deg: " + knots + b", y_m: " + knots + b"}}"
+    elif kind == "long_polynomial":
+        n = data.draw(st.integers(11, 2000))
+        new = b"{polynomial: {coefficients_m_per_deg: [" + b", ".join([b"1e-9"] * n) + b"]}}"
+    else:  # one number of the function replaced by a hostile one
+        body = raw[a:b]
+        nums = [m.span() for m in NUMBER.finditer(body)]
+        if not nums:
+            return
+        i, j = nums[data.draw(st.integers(0, len(nums) - 1))]
+        new = body[:i] + data.draw(st.sampled_from(HOSTILE_NUMBERS)).encode() + body[j:]
+    path = workdir / "function.yaml"
+    path.write_bytes(raw[:a] + new + raw[b:])
+    with watchdog():
+        try:
+            m = biomech.Model.load(path)
+            lengths, arms = m.moment_arms_array()
+        except Exception as e:  # noqa: BLE001
+            check_file_error(e, path)
+            assert isinstance(e, FileNotFoundError) or e.line > 0, str(e)
+            record("model", "error")
+            return
+    assert np.isfinite(lengths).all() and np.isfinite(arms).all()
+    record("model", "valid")
 
 
 def test_stance_without_abductor_strength_is_finite(model):

@@ -36,3 +36,15 @@ def test_every_public_name_resolves():
     for name in biomech.__all__:
         assert getattr(biomech, name) is not None, name
     assert "Model" in dir(biomech)
+
+
+def test_the_package_never_imports_scipy():
+    """scipy is an oracle of the tests and benchmarks (tests/python/recruitment_oracle.py), never the product's."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(biomech.__file__).parent
+    hits = [f"{p.relative_to(root)}:{i}" for p in sorted(root.rglob("*.py"))
+            for i, line in enumerate(p.read_text().splitlines(), 1)
+            if re.match(r"\s*(import|from)\s+scipy\b", line)]
+    assert hits == []

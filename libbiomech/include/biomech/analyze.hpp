@@ -138,7 +138,7 @@ struct HipFrame {
               "gluteus medius, posterior segment"),
         field("tfl_percent_mvic", &S::tfl_percent_mvic, units::percent_mvic, "tensor fasciae latae"),
         field("gmed_tfl_ratio", &S::gmed_tfl_ratio, units::one,
-              "gluteus medius %MVIC / TFL %MVIC (inf when TFL is silent)"),
+              "gluteus medius %MVIC / TFL %MVIC, the TFL taken at 1 %MVIC or more (finite)"),
         field("abductor_moment_nm", &S::abductor_moment, units::nm,
               "seesaw: hip abduction moment of the abductors (gluteus medius, minimus, TFL)"),
         field("abductor_force_n", &S::abductor_force, units::n, "seesaw: summed tension of the abductors"),

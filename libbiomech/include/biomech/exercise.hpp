@@ -180,8 +180,8 @@ struct SimulateOptions {
   }();
   double time_step_fd_s = 1e-3;       // for body accelerations by central differences of FK
   // Weakness: a factor on the maximal force of muscles, keyed by muscle name, base name
-  // (glut_med1), group (gluteus_medius), "abductors" (gluteus medius, gluteus minimus, TFL),
-  // "external_rotators" (piriformis, gemelli, quadratus femoris) or "all"; factors of
+  // (glut_med1), group (gluteus_medius), "abductors" (hip.hpp's kHipAbductorGroups),
+  // "external_rotators" (kHipExternalRotatorGroups) or "all"; factors of
   // matching keys multiply. Empty (or all 1): the model's strength.
   std::map<std::string, double> strength;
   // With weakened muscles, a frame whose weight-bearing leg the muscles cannot hold
@@ -414,7 +414,7 @@ struct ExerciseSummary {
   double gmed_posterior_mean_percent_mvic = 0.0;
   double tfl_peak_percent_mvic = 0.0;
   double tfl_mean_percent_mvic = 0.0;
-  double gmed_tfl_ratio = 0.0;             // mean gmed %MVIC / mean TFL %MVIC (inf when TFL is silent)
+  double gmed_tfl_ratio = 0.0;             // gmed_tfl_ratio(mean gmed %MVIC, mean TFL %MVIC), strength.hpp
   double peak_hip_contact_force_bw = 0.0;
   double peak_abduction_moment_nm_per_kg = 0.0;  // max over frames of the hip abduction moment / body mass
   double max_reserve_nm = 0.0;             // largest |reserve| over frames and dofs
@@ -455,7 +455,7 @@ struct ExerciseSummary {
         field("tfl_peak_percent_mvic", &S::tfl_peak_percent_mvic, units::percent_mvic, "peak TFL activation"),
         field("tfl_mean_percent_mvic", &S::tfl_mean_percent_mvic, units::percent_mvic, "mean TFL activation"),
         field("gmed_tfl_ratio", &S::gmed_tfl_ratio, units::one,
-              "mean gluteus medius %MVIC / mean TFL %MVIC (inf when TFL is silent)"),
+              "mean gluteus medius %MVIC / mean TFL %MVIC, the TFL taken at 1 %MVIC or more (finite)"),
         field("peak_hip_contact_force_bw", &S::peak_hip_contact_force_bw, units::bw, "peak hip contact force"),
         field("peak_abduction_moment_nm_per_kg", &S::peak_abduction_moment_nm_per_kg, units::nm_per_kg,
               "peak hip abduction moment the muscles supply / body mass"),

@@ -32,6 +32,10 @@ Eigen::VectorXd hip_posture(const Model& model, char side, double hip_flexion, d
 // J Orthop Sports Phys Ther 40(2):82-94).
 inline constexpr std::array<const char*, 3> kHipAbductorGroups{"gluteus_medius", "gluteus_minimus", "tfl"};
 
+// The deep hip external rotators a model of gait2392's muscle set has: piriformis, gemelli and
+// quadratus femoris (Neumann 2010, as above; gait2392 has no obturators).
+inline constexpr std::array<const char*, 3> kHipExternalRotatorGroups{"piriformis", "gemelli", "quadratus_femoris"};
+
 // Abduction moment arm (m) below which a muscle does not count as an abductor
 // in a model without the abductor groups (see abductor_muscles).
 inline constexpr double kMinAbductorMomentArm = 0.01;

@@ -88,6 +88,17 @@ double group_percent_mvic(const Model& model, const MvicReference& mvic,
                           const Eigen::Ref<const Eigen::VectorXd>& activation, const std::string& group,
                           const std::string& segment = "");
 
+// Floor of the gmed:TFL ratio's denominator, %MVIC. Static optimisation leaves a muscle at
+// exactly zero where it does not help, and a ratio over a silent TFL would be infinite; a
+// surface electrode never reads zero. A convention of this toolkit, not a measured value.
+inline constexpr double kTflFloorPercentMvic = 1.0;
+
+// gluteus medius %MVIC / TFL %MVIC, the TFL taken at no less than kTflFloorPercentMvic:
+// finite for any activation (a silent TFL gives gmed / 1 %MVIC, both silent give 0), equal
+// to the plain ratio wherever the TFL reaches the floor. NaN only where an input is NaN
+// (a model without one of the two muscles).
+double gmed_tfl_ratio(double gmed_percent_mvic, double tfl_percent_mvic);
+
 // ---------------------------------------------------------------- weakness table
 // Static optimisation of one hip at `posture` (nq) for the required muscle
 // moments `hip_moments` (3: flexion, adduction, rotation; N m) with the
