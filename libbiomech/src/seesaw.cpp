@@ -175,6 +175,10 @@ ExternalLoad ground_reaction(const Model& m, const Data& d, const std::vector<Ve
 
 LeverResult lever_model(const LeverInput& in) {
   check_fields(in, "lever_model");
+  // W_p is part of the body: a given body weight below it makes no body (and tiny ones overflow the ratios)
+  if (in.body_weight_n > 0.0 && in.body_weight_n < in.partial_weight_n)
+    throw InvalidArgument("lever_model: expected body_weight_n 0 (derived from W_p) or >= partial_weight_n (" +
+                          internal::fmt(in.partial_weight_n) + " N), got " + internal::fmt(in.body_weight_n) + " N");
   LeverResult r;
   r.partial_weight_n = in.partial_weight_n;
   r.body_weight_lever_m = in.body_weight_lever_m;

@@ -72,6 +72,11 @@ TEST(LeverModel, BadInput) {
   in.partial_weight_n = -1.0;
   EXPECT_THROW(lever_model(in), InvalidArgument);
   in.partial_weight_n = 500.0;
+  in.body_weight_n = 5e-324;  // a body lighter than the weight it carries (overflowed the BW ratios)
+  EXPECT_THROW(lever_model(in), InvalidArgument);
+  in.body_weight_n = 499.0;
+  EXPECT_THROW(lever_model(in), InvalidArgument);
+  in.body_weight_n = 0.0;
   in.abductor_angle = 95 * kDeg;
   EXPECT_THROW(lever_model(in), InvalidArgument);
 }
