@@ -607,6 +607,28 @@ int sole_balance(const Exercise& ex, const ExerciseSetup& s, double t) {
   return sole;
 }
 
+// The single-support phase next to tc (within [t_first, t_last]) on side dir (-1: the last
+// one before tc, +1: the next one after it), looking across the repetition's end (the
+// repetition repeats): its balance entry, and the phase change that ends it (dir -1) or
+// starts it (dir +1), s. Entry -1 when there is none.
+std::pair<int, double> adjacent_support(const Exercise& ex, const ExerciseSetup& s, double tc, int dir) {
+  constexpr double kEps = 1e-6;  // s, into the phase beyond a change
+  const double period = s.t_last - s.t_first;
+  const int n = static_cast<int>(s.balance_switch.size());
+  for (int rep = 0; rep * dir <= 1; rep += dir)
+    for (int k = 0; k < n; ++k) {
+      const double w = s.balance_switch[dir > 0 ? k : n - 1 - k];
+      const double b = w + rep * period;
+      if (dir * (b - tc) < -1e-12) continue;  // on the other side of tc
+      double probe = w + dir * kEps;
+      if (probe < s.t_first) probe += period;
+      if (probe > s.t_last) probe -= period;
+      const int e = sole_balance(ex, s, probe);
+      if (e >= 0) return {e, b};
+    }
+  return {-1, 0.0};
+}
+
 // The change of posture (nq) that balances q0 over entry `bal` at t: the
 // entry's coordinates moved so that its contact's free moment about the
 // horizontal ground axes vanishes (Newton on 1-2 unknowns, finite-difference
@@ -669,7 +691,7 @@ Eigen::VectorXd balanced_posture(const Model& model, const Exercise& ex, const E
   };
   Eigen::VectorXd qb = posture(t);
   if (s.balance.empty()) return qb;
-  const double tc = std::clamp(t, s.t_first, s.t_last), period = s.t_last - s.t_first;
+  const double tc = std::clamp(t, s.t_first, s.t_last);
   bool ok = true;
   // the change that balances this frame over entry i
   const Eigen::VectorXd q0 = posture(tc);
@@ -687,24 +709,8 @@ Eigen::VectorXd balanced_posture(const Model& model, const Exercise& ex, const E
   if (sole >= 0) {
     dq = change_over(sole);
   } else {
-    // the phase changes around tc, over this repetition and its neighbours
-    constexpr double kEps = 1e-6;
-    double t0 = 0, t1 = 0;
-    int e0 = -1, e1 = -1;
-    for (int rep = 0; rep >= -1 && e0 < 0; --rep)
-      for (auto it = s.balance_switch.rbegin(); it != s.balance_switch.rend() && e0 < 0; ++it) {
-        const double b = *it + rep * period;
-        if (b > tc + 1e-12) continue;
-        const int e = sole_balance(ex, s, *it - kEps < s.t_first ? *it - kEps + period : *it - kEps);
-        if (e >= 0) e0 = e, t0 = b;
-      }
-    for (int rep = 0; rep <= 1 && e1 < 0; ++rep)
-      for (auto it = s.balance_switch.begin(); it != s.balance_switch.end() && e1 < 0; ++it) {
-        const double b = *it + rep * period;
-        if (b < tc - 1e-12) continue;
-        const int e = sole_balance(ex, s, *it + kEps > s.t_last ? *it + kEps - period : *it + kEps);
-        if (e >= 0) e1 = e, t1 = b;
-      }
+    const auto [e0, t0] = adjacent_support(ex, s, tc, -1);
+    const auto [e1, t1] = adjacent_support(ex, s, tc, +1);
     if (e0 < 0 && e1 < 0) return qb;  // no single support: nothing to balance over
     if (e0 < 0 || e0 == e1 || t1 - t0 < 1e-12) {
       dq = change_over(e0 < 0 ? e1 : e0);

@@ -58,8 +58,7 @@ std::vector<int> abductor_muscles(const Model& model, char side, double min_mome
   check_side(side, "abductor_muscles");
   std::vector<int> out;
   for (int i = 0; i < model.n_muscles(); ++i)
-    for (const char* g : kHipAbductorGroups)
-      if (model.muscles[i].side == side && model.muscles[i].group == g) out.push_back(i);
+    if (model.muscles[i].side == side && is_hip_abductor_group(model.muscles[i].group)) out.push_back(i);
   if (!out.empty()) return out;
   const int add = model.posture_coordinate(std::string("hip_adduction_") + side);
   if (add < 0) return out;

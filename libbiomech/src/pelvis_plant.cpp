@@ -260,10 +260,7 @@ PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlant
       p.muscles.push_back(m);
     }
   }
-  const auto in_groups = [&](int m) {
-    return std::find(kHipAbductorGroups.begin(), kHipAbductorGroups.end(), model.muscles[m].group) !=
-           kHipAbductorGroups.end();
-  };
+  const auto in_groups = [&](int m) { return is_hip_abductor_group(model.muscles[m].group); };
   const bool grouped = o.muscles.empty() && std::any_of(p.muscles.begin(), p.muscles.end(), in_groups);
   if (o.other_abductors && o.muscles.empty())
     for (int m = 0; m < model.n_muscles(); ++m)

@@ -18,10 +18,13 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
   ia = lean_dof ? 4 : 2;
   il = ia + n;
   nx = il + (compliant ? n : 0);
+  // each muscle's strength: abductor_strength for the weakened ones (all, in a plant that does not say)
+  std::vector<double> strength(n);
   for (int i = 0; i < n; ++i) {
+    strength[i] = i >= static_cast<int>(P.weakened.size()) || P.weakened[i] ? O.abductor_strength : 1.0;
     MuscleTendonParameters m = P.muscle_parameters[i];
     nominal_units.emplace_back(m, O.hill);
-    if (i >= static_cast<int>(P.weakened.size()) || P.weakened[i]) m.max_isometric_force *= O.abductor_strength;
+    m.max_isometric_force *= strength[i];
     units.emplace_back(m, O.hill);
   }
   // frontal plane: u2 up (against gravity, normal to e), u1 = u2 x e
@@ -56,7 +59,7 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
   controller.effort_map = EffortMap(cap);
   double weak = 0.0, all = 0.0;
   for (int i = 0; i < n; ++i)
-    all += cap[i], weak += cap[i] * (i >= static_cast<int>(P.weakened.size()) || P.weakened[i] ? O.abductor_strength : 1.0);
+    all += cap[i], weak += cap[i] * strength[i];
   capacity_strength = all > 0 ? weak / all : O.abductor_strength;
   ubuf.resize(n), fbuf.resize(n), length.resize(n), arm.resize(n);
 }

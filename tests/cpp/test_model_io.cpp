@@ -488,7 +488,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "coordinates[knee_beta_r].coupled.function.spline.x_deg"},
         BadCase{"spline_knots_too_close", "x_deg: [-120, -60, -20, 0, 10]", "x_deg: [-120, -60, -20, 0, 1e-320]",
                 "x_deg: [-120, -60, -20, 0, 1e-320]", "joints[knee_r].translations[0].function.spline.x_deg[4]"},
-                BadCase{"coupler_slope_1e308", "{linear: {slope_deg_per_deg: 1}}", "{linear: {slope_deg_per_deg: 1e308}}",
+        BadCase{"coupler_slope_1e308", "{linear: {slope_deg_per_deg: 1}}", "{linear: {slope_deg_per_deg: 1e308}}",
                 "slope_deg_per_deg: 1e308", "coordinates[knee_beta_r].coupled.function.linear"},
         BadCase{"polynomial_degree", "coefficients_m_per_deg: [1e-7, 2e-6, -0.396]",
                 "coefficients_m_per_deg: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]", "coefficients_m_per_deg: [1, 1",

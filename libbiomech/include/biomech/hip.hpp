@@ -4,6 +4,7 @@
 #pragma once
 #include <Eigen/Core>
 #include <array>
+#include <string>
 #include <vector>
 
 #include "biomech/model.hpp"
@@ -31,6 +32,13 @@ Eigen::VectorXd hip_posture(const Model& model, char side, double hip_flexion, d
 // latae (Neumann DA (2010) Kinesiology of the hip: a focus on muscular actions.
 // J Orthop Sports Phys Ther 40(2):82-94).
 inline constexpr std::array<const char*, 3> kHipAbductorGroups{"gluteus_medius", "gluteus_minimus", "tfl"};
+
+// Whether a muscle group is one of kHipAbductorGroups.
+inline bool is_hip_abductor_group(const std::string& group) {
+  for (const char* g : kHipAbductorGroups)
+    if (group == g) return true;
+  return false;
+}
 
 // The deep hip external rotators a model of gait2392's muscle set has: piriformis, gemelli and
 // quadratus femoris (Neumann 2010, as above; gait2392 has no obturators).
