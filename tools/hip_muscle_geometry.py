@@ -1,13 +1,16 @@
 """Hip-abductor geometry of the default model against another OpenSim model (an analysis aid, not
 part of the package; docs/validation.md, "Muscle geometry and the hip contact force").
 
-    python tools/hip_muscle_geometry.py OTHER.osim                       # moment-arm tables
+    python tools/hip_muscle_geometry.py                                  # the default model's arms and lines
+    python tools/hip_muscle_geometry.py OTHER.osim                       # moment-arm tables of both
     python tools/hip_muscle_geometry.py OTHER.osim --write-models DIR    # + the transplanted models
     python tools/hip_muscle_geometry.py OTHER.osim --plot FILE.png
 
 OTHER.osim is a model whose hip muscles are named by the importer's groups (Rajagopal et al. 2016
 was used). It prints the abduction, flexion and internal-rotation moment arms (cm) of the hip
-abductors of both models at 0 deg and over hip flexion 0-90 deg, and writes two model files that
+abductors of both models at 0 deg and over hip flexion 0-90 deg, the inclination of the default
+model's gluteus medius and minimus lines of action (to compare with the CT-measured axis of the
+abductor mass; `line_inclinations`), and writes two model files that
 keep everything of the default model (bones, joints, landmarks, subjects, strength) but take some
 muscle paths from OTHER:
 
@@ -144,6 +147,141 @@ def table(models: dict[str, biomech.Model], flexions=(0, 30, 60, 90)) -> str:
     return "\n".join(lines)
 
 
+def line_inclinations(doc: dict, side: str = "r") -> dict:
+    """(group, segment) -> (sagittal, frontal, through-centre) inclinations (deg) of the gluteus medius and
+    minimus lines of action at 0 deg of hip flexion, adduction and rotation, with the group's
+    force-weighted mean line under (group, "mean") and both groups' under ("gluteus medius and minimus", "mean").
+
+    The line is the path segment that crosses the hip (last pelvis point to first femur point), as CT
+    measures the axis of the abductor mass (Clark & Haynor 1987, Anatomy of the abductor muscles of
+    the hip as studied by computed tomography, J Bone Joint Surg Am 69(7), 1987). Sagittal: angle
+    from the vertical, + when the upper end lies anterior; frontal: + when it lies medial.
+    "through-centre": the sagittal inclination at which the line through the insertion would pass
+    through the hip centre (no flexion or extension arm); a line inclined less extends the hip.
+    """
+    centre = hip_centre(doc, side)
+    lines, weights = {}, {}
+    for m in doc["muscles"]:
+        if m["side"] != side or m["group"] not in ABDUCTORS:
+            continue
+        bodies = [pt["body"] for pt in m["path"]]
+        k = bodies.index(f"femur_{side}")
+        if k == 0 or bodies[k - 1] != "pelvis":
+            raise ValueError(f"{m['name']}: no path segment from the pelvis to the femur")
+        # at 0 deg the femur frame is the pelvis frame moved to the hip centre
+        upper = np.asarray(m["path"][k - 1]["location_m"], float) - centre
+        insertion = np.asarray(m["path"][k]["location_m"], float)
+        u = (upper - insertion) / np.linalg.norm(upper - insertion)
+        lines[(m["group"], m.get("segment", ""))] = (u, insertion)
+        weights[(m["group"], m.get("segment", ""))] = m["max_isometric_force_n"]
+
+    def angles(u, insertion=None):
+        lateral = u[2] if side == "r" else -u[2]
+        through = None if insertion is None else np.degrees(np.arctan2(-insertion[0], -insertion[1]))
+        return np.degrees(np.arctan2(u[0], u[1])), np.degrees(np.arctan2(-lateral, u[1])), through
+
+    out = {key: angles(u, ins) for key, (u, ins) in lines.items()}
+    for label, groups in ((g, (g,)) for g in ABDUCTORS):
+        keys = [k for k in lines if k[0] in groups]
+        out[(label, "mean")] = angles(sum(weights[k] * lines[k][0] for k in keys))
+    out[("gluteus medius and minimus", "mean")] = angles(sum(weights[k] * lines[k][0] for k in lines))
+    return out
+
+
+def inclination_table(doc: dict) -> str:
+    lines = ["line of action at 0 deg, deg from vertical: sagittal (+ upper end anterior), frontal (+ medial);"
+             " sagittal inclination a line through the insertion needs to pass through the hip centre"]
+    for (group, segment), (sag, front, through) in line_inclinations(doc).items():
+        extra = "" if through is None else f"   through centre {through:+5.1f}"
+        lines.append(f"  {group + ' ' + segment:34s} sagittal {sag:+5.1f}   frontal {front:+5.1f}{extra}")
+    return "\n".join(lines)
+
+
+# Sagittal (flexion +) moment arms, cm, at 0 deg of hip flexion that the image-based 3D gluteus
+# medius of Modenese & Kohout 2020 (Automated generation of three-dimensional complex muscle
+# geometries for use in personalised musculoskeletal models, Ann Biomed Eng 48:1793-1804; one
+# cadaver, CT and MRI, 100 fibres) gives, as the mean of the anterior, middle and posterior thirds of its
+# fibres in their published order (which runs from the external to the internal rotators, r = 0.92;
+# thirds sorted by rotation arm give +0.27 / -1.31 / -2.24); read from the results the authors publish
+# with the paper.
+# A sensitivity target, not a measured population mean (n = 1; docs/validation.md).
+GMED_FLEXION_ARMS_LHDL_CM = {"anterior": 0.15, "middle": -1.30, "posterior": -2.13}
+# The same with the posterior third at the most extending fibre of Blemker & Delp 2005 (Three-dimensional
+# representation of complex muscle architectures and geometries, Ann Biomed Eng 33:661-673; MRI of one
+# subject): every segment inside both fibre envelopes.
+GMED_FLEXION_ARMS_BOTH_CM = {"anterior": 0.15, "middle": -1.30, "posterior": -1.42}
+
+
+def _flexion_arm_cm(upper: np.ndarray, insertion: np.ndarray) -> float:
+    u = (upper - insertion) / np.linalg.norm(upper - insertion)
+    return 100.0 * float(np.cross(insertion, u)[2])
+
+
+def sagittal_variant(doc: dict, targets_cm: dict, label: str) -> dict:
+    """The model document with each gluteus medius insertion moved along the femur's anterior (x) axis
+    until the segment's flexion arm at 0 deg equals targets_cm[segment] (both sides alike). Only the
+    insertion moves, so the pelvic origin and with it most of the abduction arm stay."""
+    out = copy.deepcopy(doc)
+    for side in ("r", "l"):
+        centre = hip_centre(doc, side)
+        for m in out["muscles"]:
+            if m["side"] != side or m["group"] != "gluteus_medius":
+                continue
+            bodies = [pt["body"] for pt in m["path"]]
+            k = bodies.index(f"femur_{side}")
+            upper = np.asarray(m["path"][k - 1]["location_m"], float) - centre
+            insertion = np.asarray(m["path"][k]["location_m"], float)
+            target = targets_cm[m["segment"]]
+            lo, hi = -0.05, 0.05  # shift, m; the flexion arm grows with an anterior shift
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                if _flexion_arm_cm(upper, insertion + [mid, 0.0, 0.0]) < target:
+                    lo = mid
+                else:
+                    hi = mid
+            m["path"][k]["location_m"] = [float(v) for v in insertion + [0.5 * (lo + hi), 0.0, 0.0]]
+    out["name"] = f"{doc['name']}_{label}"
+    out["source"] = (f"{doc['name']} with the gluteus medius insertions moved anteriorly to sagittal moment "
+                     f"arms {targets_cm} cm at 0 deg (tools/hip_muscle_geometry.py); a sensitivity study")
+    return out
+
+
+def write_sagittal_variants(directory: str | os.PathLike) -> dict[str, Path]:
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    doc = yaml.safe_load(open(data_path(DEFAULT_MODEL_FILE)))
+    files = {}
+    for label, targets in (("gmed_sagittal_lhdl", GMED_FLEXION_ARMS_LHDL_CM),
+                           ("gmed_sagittal_both", GMED_FLEXION_ARMS_BOTH_CM)):
+        p = out / f"{doc['name']}_{label}.yaml"
+        with open(p, "w") as f:
+            yaml.safe_dump(sagittal_variant(doc, targets, label), f, sort_keys=False, width=120)
+        files[label] = p
+    return files
+
+
+def evaluate(path: str | os.PathLike) -> dict:
+    """Single-leg-stance hip contact force, standing legs above the largest physiotherapy-exercise force
+    and Distefano 2009's rank correlation of the model file, scaled and strength-calibrated exactly as
+    the default model file (`load_scaled`), so that only its geometry differs from the default."""
+    from exercise_plausibility import LYING, closest
+
+    model = load_scaled(path)
+    card = biomech.validate(model)
+    stance = card.contact_force.set_index("study_id").loc["bergmann2016", "model_bw"]
+    rho = card.emg_by_study.set_index("study_id").loc["distefano2009", "rho"]
+    above = []
+    for ex_id in biomech.exercise.exercise_ids():
+        ex = biomech.exercise.Exercise.load(ex_id)
+        with open(ex.file, encoding="utf-8") as f:
+            spec = yaml.safe_load(f)
+        for _, row in biomech.compare(model, [ex_id]).iterrows():
+            task = closest(spec, ex.is_static, row["role"])
+            if task is not LYING and row["peak_hip_contact_force_bw"] > LYING[2][1]:
+                above.append((ex_id, row["leg"], round(float(row["peak_hip_contact_force_bw"]), 2)))
+    return {"single_leg_stance_bw": float(stance), "distefano2009_rho": float(rho), "standing_legs_above": above}
+
+
 def plot(models: dict[str, biomech.Model], path: str | os.PathLike) -> None:
     import matplotlib
 
@@ -172,13 +310,35 @@ def plot(models: dict[str, biomech.Model], path: str | os.PathLike) -> None:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("osim", help="the other OpenSim model")
+    ap.add_argument("osim", nargs="?", help="the other OpenSim model (without it: the default model only)")
     ap.add_argument("--write-models", metavar="DIR", help="write the transplanted model files into DIR")
     ap.add_argument("--plot", metavar="FILE", help="gluteus medius moment arms over hip flexion")
+    ap.add_argument("--write-sagittal-variants", metavar="DIR",
+                    help="write the default model with the gluteus medius insertions moved to the image-based "
+                         "sagittal arms (sensitivity study)")
+    ap.add_argument("--evaluate", metavar="FILE", nargs="+",
+                    help="single-leg-stance force, standing legs above 4.41 BW and Distefano rho of model files, "
+                         "scaled like the default model (no other output)")
     a = ap.parse_args()
+    if a.evaluate:
+        for p in a.evaluate:
+            r = evaluate(p)
+            print(f"{p}: single-leg stance {r['single_leg_stance_bw']:.2f} BW, Distefano 2009 rho "
+                  f"{r['distefano2009_rho']:+.2f}, {len(r['standing_legs_above'])} standing legs above 4.41 BW: "
+                  + ", ".join(f"{e} {leg} {bw}" for e, leg, bw in r["standing_legs_above"]))
+        raise SystemExit(0)
     # both unscaled: the default model file as written (its reference subject), OTHER as imported
-    models = {"default": biomech.Model.load(data_path(DEFAULT_MODEL_FILE)), "other": biomech.Model.from_osim(a.osim)}
+    models = {"default": biomech.Model.load(data_path(DEFAULT_MODEL_FILE))}
+    if a.osim:
+        models["other"] = biomech.Model.from_osim(a.osim)
+    elif a.write_models:
+        ap.error("--write-models needs the other model")
     print(table(models))
+    print(inclination_table(yaml.safe_load(open(data_path(DEFAULT_MODEL_FILE)))))
+    if a.write_sagittal_variants:
+        for label, p in write_sagittal_variants(a.write_sagittal_variants).items():
+            print(f"wrote {p}")
+            print(table({"default": models["default"], label: biomech.Model.load(p)}, flexions=(0, 30)))
     if a.write_models:
         for label, p in write_models(a.osim, a.write_models).items():
             print(f"wrote {p}")
