@@ -361,6 +361,17 @@ TEST(ExerciseStatics, PullingContactIsReleased) {
 namespace {
 std::filesystem::path exercise_dir() { return std::filesystem::path(BIOMECH_SOURCE_DIR) / "models" / "exercises"; }
 
+// A catalogue file sampled at no more than 10 frames/s. The catalogue tests check every frame on
+// its own, and a frame does not depend on its neighbours (its accelerations are central
+// differences over the fixed time_step_fd_s, not over the sample interval), so 10 frames/s still
+// visits every phase (the shortest, a double support, lasts 0.2 s) at half the cost of the
+// files' 20: these two tests were the slowest of the sanitizer run.
+Exercise catalogue_file(const std::filesystem::path& file) {
+  Exercise ex = load_exercise(file.string());
+  ex.motion.sample_rate_hz = std::min(ex.motion.sample_rate_hz, 10.0);
+  return ex;
+}
+
 // Where a contact's body point is on its body (the rule of the exercise file:
 // landmark, or a fraction of the way to another, plus offsets), at the model's
 // default posture.
@@ -429,7 +440,7 @@ TEST(ExerciseCatalogue, CentreOfPressureInsideTheFeetWhenStanding) {
     if (entry.path().extension() != ".yaml") continue;
     ++count;
     SCOPED_TRACE(entry.path().string());
-    const Exercise ex = load_exercise(entry.path().string());
+    const Exercise ex = catalogue_file(entry.path());
     const bool standing = std::all_of(ex.contacts.begin(), ex.contacts.end(), [](const ContactSpec& c) {
       return c.kind == ContactSpec::Kind::support || c.normal.y() < 0.99 || c.point.body.rfind("tibia_", 0) == 0;
     });
@@ -478,13 +489,13 @@ TEST(ExerciseCatalogue, CentreOfPressureInsideTheFeetWhenStanding) {
 
 TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
   const Model model = default_model();
-  int count = 0, balanced_frames = 0;
+  int count = 0, balanced_frames = 0, leg_frames = 0;
   Data data(model);
   for (const auto& entry : std::filesystem::directory_iterator(exercise_dir())) {
     if (entry.path().extension() != ".yaml") continue;
     ++count;
     SCOPED_TRACE(entry.path().string());
-    const Exercise ex = load_exercise(entry.path().string());
+    const Exercise ex = catalogue_file(entry.path());
     EXPECT_EQ(ex.id, entry.path().stem().string());
     const SimulationResult r = run(model, ex);
     ASSERT_GT(r.time.size(), 0);
@@ -503,6 +514,7 @@ TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
       for (int k = 0; k < 4; ++k) dof[k] = model.posture_coordinate(leg.dofs[k]);
       const double knee_sign = hip_coordinates(model, leg.side).knee_flexion_sign;
       for (int f = 0; f < r.time.size(); ++f) {
+        ++leg_frames;
         EXPECT_TRUE(leg.converged[f]);
         EXPECT_LT(leg.residual.row(f).cwiseAbs().maxCoeff(), 1e-5);
         // Moment equality, recomputed here: moment arms at the frame's posture
@@ -537,7 +549,7 @@ TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
     }
   }
   EXPECT_EQ(count, 34);
-  EXPECT_GT(balanced_frames, 1000);  // most frames need no reserve
+  EXPECT_GT(balanced_frames, leg_frames / 2);  // most frames need no reserve
 }
 
 // The global options (SimulateOptions) on catalogue exercises of the default model.
