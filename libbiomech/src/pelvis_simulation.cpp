@@ -70,6 +70,41 @@ using ublas_vec = boost::numeric::ublas::vector<double>;
 using ublas_mat = boost::numeric::ublas::matrix<double>;
 #endif
 
+// Step-size control of dopri5 with memory (a PI controller): the next step from this
+// step's error and, damped by beta, the last accepted one's, as in Hairer's DOPRI5 (Hairer,
+// Norsett & Wanner, Solving Ordinary Differential Equations I, 2nd ed., 1993, sec. II.4,
+// after Gustafsson, Lundh & Soderlind 1988, BIT 28:270-287). Odeint's default controller has
+// no memory: where the activation dynamics (time constants 15-50 ms) limit the explicit
+// method's stability, as in a held stance, its steps grow past the limit and are rejected
+// again and again; the memory damps that oscillation. Every accepted step still meets the
+// same error tolerance.
+class PiStepAdjuster {
+ public:
+  explicit PiStepAdjuster(double max_dt = 0.0) : max_dt_(max_dt) {}
+  double decrease_step(double dt, double error, int /*error_order*/) const {
+    rejected_ = true;
+    return limit(dt * std::max(kMinFactor, kSafety * std::pow(error, -kExponent)));
+  }
+  double increase_step(double dt, double error, int /*stepper_order*/) const {
+    double f = kSafety * std::pow(std::max(error, 1e-10), -kExponent) * std::pow(last_error_, kBeta);
+    f = std::clamp(f, kMinFactor, rejected_ ? 1.0 : kMaxFactor);  // no growth right after a rejection
+    last_error_ = std::max(error, 1e-4);
+    rejected_ = false;
+    return limit(dt * f);
+  }
+  bool check_step_size_limit(double dt) const { return max_dt_ == 0.0 || std::abs(dt) <= max_dt_; }
+  double get_max_dt() const { return max_dt_; }
+
+ private:
+  static constexpr double kBeta = 0.04;                   // Hairer's default
+  static constexpr double kExponent = 0.2 - 0.75 * kBeta;  // 1/5 for a 5th-order step, less the memory's share
+  static constexpr double kSafety = 0.9, kMinFactor = 0.2, kMaxFactor = 5.0;  // kMaxFactor: Odeint's
+  double limit(double dt) const { return max_dt_ > 0.0 ? std::min(dt, max_dt_) : dt; }
+  double max_dt_;
+  mutable double last_error_ = 1e-4;
+  mutable bool rejected_ = false;
+};
+
 struct Recorder {
   PelvisSystem& S;
   PelvisSimulationResult& R;
@@ -290,8 +325,11 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
 
   if (method == IntegratorMethod::dopri5) {
     using state = std::vector<double>;
-    auto stepper = odeint::make_dense_output(O.integrator.abs_tol, O.integrator.rel_tol, max_dt,
-                                             odeint::runge_kutta_dopri5<state>());
+    using dopri5 = odeint::runge_kutta_dopri5<state>;
+    using controlled = odeint::controlled_runge_kutta<
+        dopri5, odeint::default_error_checker<double, dopri5::algebra_type, dopri5::operations_type>, PiStepAdjuster>;
+    odeint::dense_output_runge_kutta<controlled> stepper(
+        controlled({O.integrator.abs_tol, O.integrator.rel_tol}, PiStepAdjuster(max_dt)));
     auto sys = [&S](const state& x, state& dx, double t) { S.rhs(x.data(), dx.data(), t); };
     run(S, rec, stepper, sys, x0, breaks, O.duration);
   } else {

@@ -128,11 +128,12 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
     tau_lean = C.lumbar_stiffness * (lean_target - la) - C.lumbar_damping * lad + lumbar_passive;
     if (C.lumbar_gravity_compensation) {
       // generalized gravity force on the lean is -g_psi; hold it (and the elastic lumbar moment) at the target
-      const double gp = m2 * g2.dot(perp(rot2(b, th - lean_target)));
-      if (lean_target != lumbar_hold_target) {  // the elastic moment at the target: constant unless it moves
+      if (lean_target != lumbar_hold_target) {  // constant unless the target moves
         lumbar_hold_target = lean_target;
-        lumbar_hold = P.lumbar_sign * O.lumbar_passive.moment(lumbar_q(lean_target), 0.0);
+        lumbar_hold = P.lumbar_sign * O.lumbar_passive.moment(lumbar_q(lean_target), 0.0);  // elastic moment
+        b_hold = rot2(b, -lean_target);
       }
+      const double gp = m2 * g2.dot(perp(rot2(b_hold, R.ct, R.st)));  // b turned by th - lean_target
       tau_lean += gp - lumbar_hold;
     }
   }
@@ -173,11 +174,10 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
     const V2& Rd1 = R.d1;
     const V2 acc = m1 * (thdd * perp(Rd1) - om * om * Rd1) +
                    m2 * (thdd * perp(Ra) - om * om * Ra + psidd * perp(Rb) - psid * psid * Rb);
-    Vec3 fm = Vec3::Zero();
-    const double ct = std::cos(th), st = std::sin(th);
+    Vec3 fm = Vec3::Zero();  // the muscles' pull, summed before the (linear) rotation by theta
     for (int i = 0; i < n; ++i)
-      if (fo[i] != 0.0) fm += fo[i] * rot3(P.axis, ct, st, P.muscle_unit_force(i, th));
-    out->contact = (m1 + m2) * P.gravity + fm - (acc.x() * u1 + acc.y() * u2);
+      if (fo[i] != 0.0) fm += fo[i] * P.muscle_unit_force(i, th);
+    out->contact = (m1 + m2) * P.gravity + rot3(P.axis, R.ct, R.st, fm) - (acc.x() * u1 + acc.y() * u2);
   }
 }
 

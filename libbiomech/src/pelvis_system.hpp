@@ -114,19 +114,21 @@ class PelvisSystem {
   long steps = 0;
   std::vector<double> ubuf, fbuf, length, arm;  // per muscle: excitations, forces, geometry of one rhs
   double lumbar_hold_target = std::numeric_limits<double>::quiet_NaN(), lumbar_hold = 0.0;  // see rhs
+  V2 b_hold = V2::Zero();  // b turned by -lumbar_hold_target (see rhs)
 
   PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptions& opt);
 
   double hip_q(double th) const { return P.hip_adduction0 + th; }
   double lumbar_q(double la) const { return P.lumbar0 + P.lumbar_sign * la; }
 
-  // d1 and a turned by theta, b by psi (one sine and cosine of each angle)
+  // d1 and a turned by theta, b by psi (one sine and cosine of each angle, kept)
   struct Turned {
     V2 d1, a, b;
+    double ct, st;  // cos and sin of theta
   };
   Turned turned(double th, double psi) const {
     const double ct = std::cos(th), st = std::sin(th), cp = std::cos(psi), sp = std::sin(psi);
-    return {rot2(d1, ct, st), rot2(a, ct, st), rot2(b, cp, sp)};
+    return {rot2(d1, ct, st), rot2(a, ct, st), rot2(b, cp, sp), ct, st};
   }
   // gravitational generalized forces -dV/dtheta, -dV/dpsi
   void gravity_terms(const Turned& r, double& g_th, double& g_psi) const {

@@ -35,8 +35,7 @@ inline double active_force_length(double l_norm, const HillParameters& p) {
 // tau_deact / (0.5 + 1.5 a). u and a in [0, 1].
 inline double activation_rate(double u, double a, const HillParameters& p) {
   const double ac = std::clamp(a, 0.0, 1.0);
-  const double tau = u > a ? p.activation_time * (0.5 + 1.5 * ac) : p.deactivation_time / (0.5 + 1.5 * ac);
-  return (u - a) / tau;
+  return u > a ? (u - a) / (p.activation_time * (0.5 + 1.5 * ac)) : (u - a) * (0.5 + 1.5 * ac) / p.deactivation_time;
 }
 
 // State of one muscle-tendon unit at one instant.
@@ -58,35 +57,40 @@ HillState rigid_tendon_state(const MuscleTendonParameters& m, const HillParamete
 
 // The same for inner loops (the dynamics' right-hand side): one muscle-tendon
 // unit with its constants computed once (pennation height, shortest fibre, the
-// passive curve's normaliser); force() is inline.
+// passive curve's normaliser, the reciprocals of the normalising lengths and
+// velocity); force() is inline.
 struct RigidTendonUnit {
   MuscleTendonParameters muscle;
   HillParameters hill;
   double height = 0.0;            // m, l_opt sin(alpha_opt)
   double min_length = 0.0;        // m, min_fiber_length
   double min_along = 0.0;         // m, min_along_tendon(height, min_length)
-  double passive_normaliser = 0.0;  // exp(k_PE) - 1
+  double inverse_passive_normaliser = 0.0;  // 1 / (exp(k_PE) - 1)
+  double inverse_optimal_length = 0.0;      // 1/m, 1 / l_opt
+  double inverse_max_velocity = 0.0;        // s/m, 1 / (l_opt v_max)
 
   RigidTendonUnit() = default;
   RigidTendonUnit(const MuscleTendonParameters& m, const HillParameters& p)
       : muscle(m), hill(p), height(pennation_height(m)), min_length(min_fiber_length(m, p)),
-        min_along(min_along_tendon(height, min_length)), passive_normaliser(std::exp(p.passive_shape) - 1.0) {}
+        min_along(min_along_tendon(height, min_length)),
+        inverse_passive_normaliser(1.0 / (std::exp(p.passive_shape) - 1.0)),
+        inverse_optimal_length(1.0 / m.optimal_fiber_length),
+        inverse_max_velocity(1.0 / (m.optimal_fiber_length * p.max_contraction_velocity)) {}
 
   // Tendon force (N) at activation a, MT length (m) and velocity (m/s); the fibre
   // length (m) into fiber_length and the whole state into state when not null.
   double force(double a, double mt_length, double mt_velocity, double* fiber_length = nullptr,
                HillState* state = nullptr) const {
-    const double l0 = muscle.optimal_fiber_length;
     // a slack muscle keeps its minimum length
     const RigidTendonFiber g =
         rigid_tendon_fiber_from_min_along(height, muscle.tendon_slack_length, min_along, mt_length);
     const double x = g.along_tendon, lm = g.length, cos_a = g.cos_pennation;
     // l dl = x dx: fibre velocity = MT velocity * cos(alpha) (zero while clamped slack)
     const double vm = g.clamped ? 0.0 : mt_velocity * cos_a;
-    const double ln = lm / l0;
+    const double ln = lm * inverse_optimal_length;
     const double fl = active_force_length(ln, hill);
-    const double fv = force_velocity(vm / (l0 * hill.max_contraction_velocity), a, hill);
-    const double fpe = passive_force_length(ln, hill, passive_normaliser);
+    const double fv = force_velocity(vm * inverse_max_velocity, a, hill);
+    const double fpe = passive_force_length(ln, hill, inverse_passive_normaliser);
     const double f = muscle.max_isometric_force * (a * fl * fv + fpe) * cos_a;
     if (fiber_length) *fiber_length = lm;
     if (state) {

@@ -68,13 +68,13 @@ inline double gaussian_force_length(double l_norm, double gamma) {
 double active_force_length_derivative(double l_norm, const HillParameters& p);
 // Passive force-length: (exp(k_PE (l - 1) / eps0_M) - 1) / (exp(k_PE) - 1) for l > 1, 0 below.
 // The hot curves are inline (the dynamics evaluates them at every step); the
-// three-argument form takes the normaliser exp(k_PE) - 1 computed once.
-inline double passive_force_length(double l_norm, const HillParameters& p, double normaliser) {
+// three-argument form takes 1 / (exp(k_PE) - 1) computed once.
+inline double passive_force_length(double l_norm, const HillParameters& p, double inverse_normaliser) {
   if (l_norm <= 1.0) return 0.0;
-  return (std::exp(p.passive_shape * (l_norm - 1.0) / p.passive_strain) - 1.0) / normaliser;
+  return (std::exp(p.passive_shape * (l_norm - 1.0) / p.passive_strain) - 1.0) * inverse_normaliser;
 }
 inline double passive_force_length(double l_norm, const HillParameters& p) {
-  return l_norm <= 1.0 ? 0.0 : passive_force_length(l_norm, p, std::exp(p.passive_shape) - 1.0);
+  return l_norm <= 1.0 ? 0.0 : passive_force_length(l_norm, p, 1.0 / (std::exp(p.passive_shape) - 1.0));
 }
 // Thelen's max velocity scales with activation: (0.25 + 0.75 a) v_max.
 inline double velocity_scale(double a) { return 0.25 + 0.75 * std::clamp(a, 0.0, 1.0); }
@@ -84,13 +84,14 @@ inline double velocity_scale(double a) { return 0.25 + 0.75 * std::clamp(a, 0.0,
 // shortening f_V = (1 + V) / (1 - V / A_f), lengthening
 // f_V = (F_len - 1 + V k F_len) / (F_len - 1 + V k), k = 2 + 2 / A_f,
 // V = v / (0.25 + 0.75 a); f_V = 0 for V <= -1. f_V(0) = 1, increasing.
+// Evaluated with V's denominator multiplied through (one division per branch: the dynamics' hot path).
 inline double force_velocity(double v_norm, double activation, const HillParameters& p) {
-  const double V = v_norm / velocity_scale(activation);
-  if (V <= -1.0) return 0.0;
-  if (V <= 0.0) return (1.0 + V) / (1.0 - V / p.fv_shape);
+  const double s = velocity_scale(activation);  // V = v_norm / s, s > 0
+  if (v_norm <= -s) return 0.0;
+  if (v_norm <= 0.0) return (s + v_norm) * p.fv_shape / (s * p.fv_shape - v_norm);
   const double c = p.fv_max_lengthening - 1.0;
   const double k = 2.0 + 2.0 / p.fv_shape;
-  return (c + V * k * p.fv_max_lengthening) / (c + V * k);
+  return (c * s + v_norm * k * p.fv_max_lengthening) / (c * s + v_norm * k);
 }
 double force_velocity_derivative(double v_norm, double activation, const HillParameters& p);  // d f_V / d v_norm
 // Tendon force-strain (Thelen 2003 eq. 5): exponential toe up to strain
