@@ -20,6 +20,7 @@
 #include "biomech/kinematics.hpp"
 #include "biomech/muscle.hpp"
 #include "biomech/muscle_path.hpp"
+#include "biomech/pelvis_plant.hpp"
 #include "biomech/q_angle.hpp"
 #include "biomech/seesaw.hpp"
 #include "biomech/strength.hpp"
@@ -365,6 +366,9 @@ struct LegSetup {
   std::vector<int> abductors;               // positions in `muscles` of the hip abductors (abductor_muscles)
   std::vector<int> quadriceps;              // positions in `muscles` of the rectus femoris and vasti
   bool has_q_landmarks = false;             // asis, patella centre, tibial tuberosity of this side
+  // passive frontal-plane hip tissue other than the fibres the simulation models (simulate sets it:
+  // hip_passive_tissue of pelvis_plant.hpp, of the leg's muscles when passive_fiber_force is on)
+  PassiveJointMoment hip_tissue = PassiveJointMoment::none();
 };
 
 LegSetup setup_leg(const Model& model, const Exercise& ex, const AnalysedLeg& leg, size_t li) {
@@ -953,6 +957,7 @@ SimulationResult empty_result(const Model& model, const Exercise& ex, const Exer
     lr.activation.resize(n, na);
     lr.force.resize(n, na);
     lr.passive_force = Eigen::MatrixXd::Zero(n, na);
+    lr.hip_tissue_abduction_moment = Eigen::VectorXd::Zero(n);
     lr.reserve.resize(n, 4);
     lr.residual.resize(n, 4);
     lr.percent_mvic.resize(n, na);
@@ -1008,11 +1013,14 @@ Eigen::VectorXd passive_fiber_forces(const Model& model, const Data& data, doubl
 
 // Static optimisation of one leg at frame f: the leg's muscles (and lumped knee
 // actuators) balance the generalized forces tau on its hip and knee
-// coordinates. fmax is every muscle's strength at the posture, fpassive its
-// passive fibre force (empty: none). With a co-contraction floor c every
+// coordinates, less what the passive hip tissue carries at the posture q (a
+// joint-level moment, like a ligament: elastic part, LegSetup::hip_tissue).
+// fmax is every muscle's strength at the posture, fpassive its passive fibre
+// force (empty: none). With a co-contraction floor c every
 // actuator is at least c active and the recruitment shares the rest:
 // a = c + (1 - c) a', a' optimal for the moments left over.
-void recruit_leg(const Data& data, const LegSetup& s, const Eigen::VectorXd& tau, const Eigen::VectorXd& fmax,
+void recruit_leg(const Data& data, const LegSetup& s, const Eigen::VectorXd& q, const Eigen::VectorXd& tau,
+                 const Eigen::VectorXd& fmax,
                  const Eigen::VectorXd& fpassive, const SimulateOptions& opt, RecruitmentWorkspace& work,
                  RecruitmentResult& rr, LegResult& lr, int f) {
   const int nm = static_cast<int>(s.muscles.size());
@@ -1034,20 +1042,23 @@ void recruit_leg(const Data& data, const LegSetup& s, const Eigen::VectorXd& tau
     F[nm + 1] = s.knee_flexor_max;
   }
   for (int k = 0; k < 4; ++k) tau_leg[k] = tau[s.dof[k]];
+  Eigen::Vector4d tissue = Eigen::Vector4d::Zero();
+  tissue[1] = s.hip_tissue.moment(q[s.dof[1]], 0.0);
   Eigen::VectorXd passive = Eigen::VectorXd::Zero(na);
   if (fpassive.size())
     for (int i = 0; i < nm; ++i) passive[i] = fpassive[s.muscles[i]];
   const double c = opt.co_contraction;
   const Eigen::VectorXd known = passive + c * F;  // forces (N; N m for lumped) before the recruitment
-  solve_recruitment(R, (1.0 - c) * F, tau_leg - R * known, opt.recruitment, work, rr);
+  solve_recruitment(R, (1.0 - c) * F, tau_leg - tissue - R * known, opt.recruitment, work, rr);
   rr.activation = (c + (1.0 - c) * rr.activation.array()).matrix();
   rr.force = rr.activation.cwiseProduct(F);
   lr.moment.row(f) = tau_leg.transpose();
   lr.activation.row(f) = rr.activation.transpose();
   lr.force.row(f) = rr.force.transpose();
   lr.passive_force.row(f) = passive.transpose();
+  lr.hip_tissue_abduction_moment[f] = -tissue[1];
   lr.reserve.row(f) = rr.reserve.transpose();
-  lr.residual.row(f) = (tau_leg - R * (rr.force + passive) - rr.reserve).transpose();
+  lr.residual.row(f) = (tau_leg - tissue - R * (rr.force + passive) - rr.reserve).transpose();
   lr.converged[f] = rr.converged;
 }
 
@@ -1338,6 +1349,9 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
   SimulationResult res = empty_result(model, ex, setup, times);
   std::vector<LegMvic> mvic;
   for (const LegSetup& leg : setup.legs) mvic.push_back(leg_mvic(model, fd, leg.side));
+  for (LegSetup& leg : setup.legs)  // the tissue other than the fibres this simulation models
+    leg.hip_tissue = hip_passive_tissue(model, qd, leg.side, opt.passive_fiber_force ? leg.muscles : std::vector<int>{},
+                                        opt.passive_stretch_limit).moment;
   const Eigen::VectorXd factor = strength_factors(model, opt.strength);
   const bool weakened = (factor.array() != 1.0).any();
   const int nlegs = static_cast<int>(setup.legs.size());
@@ -1386,7 +1400,7 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
     for (int li = 0; li < nlegs; ++li) {
       const LegSetup& s = setup.legs[li];
       LegResult& lr = res.legs[li];
-      recruit_leg(data, s, tau, fm, fp, opt, work, rr, lr, f);
+      recruit_leg(data, s, q, tau, fm, fp, opt, work, rr, lr, f);
       leg_percent_mvic(model, s, mvic[li], rr, lr, f);
       leg_hip_contact_force(model, data, s, inertial_f, loads, setup.body_weight, lr, f);
       leg_frontal_plane(model, data, qd, ex, setup, s, q, tau, res, lr, f);
@@ -1412,7 +1426,7 @@ SimulationResult simulate(const Model& model, Data& data, const Exercise& ex, co
     pose(f, t, motion, nullptr, true);
     std::vector<double> r0(nlegs);
     for (int li = 0; li < nlegs; ++li) {
-      recruit_leg(data, setup.legs[li], tau, fmax, fpassive, opt, work, rr, res.legs[li], f);
+      recruit_leg(data, setup.legs[li], q, tau, fmax, fpassive, opt, work, rr, res.legs[li], f);
       r0[li] = res.legs[li].reserve.row(f).norm();
     }
     muscles(f, &factor);

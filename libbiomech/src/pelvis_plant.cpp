@@ -84,18 +84,14 @@ Vec3 PelvisPlant::muscle_unit_force(int i, double theta) const {
   return (1.0 - t) * a + t * b;
 }
 
-namespace {
-
-// PelvisPlant::hip_passive from the modified Ober test: standing posture with the
-// stance hip adducted to kOberAdduction (hip and knee extended), the leg's weight
-// moment about the hip in side-lying (weight x centre-of-mass distance x cos of the
-// angle below horizontal), less the plant muscles' passive fibre moment there.
-void ober_calibration(const Model& model, Data& data, int hip_joint, PelvisPlant& p) {
-  const int femur = model.joints[hip_joint].child;
+HipPassiveTissue hip_passive_tissue(const Model& model, Data& data, char side, const std::vector<int>& muscles,
+                                    double stretch_limit) {
+  const HipCoordinates hip = hip_coordinates(model, side);
+  const int femur = model.joints[hip.joint].child;
   Eigen::VectorXd q = standing_posture(model);
-  q[p.posture_hip_adduction] = 0.0;
+  q[hip.adduction] = 0.0;
   forward_kinematics(model, data, q);
-  const Vec3 hip = (data.body_pose[femur] * model.joints[hip_joint].child_offset).translation();
+  const Vec3 centre = (data.body_pose[femur] * model.joints[hip.joint].child_offset).translation();
   double mass = 0.0;
   Vec3 first = Vec3::Zero();
   for (size_t b = 0; b < model.bodies.size(); ++b)
@@ -103,28 +99,23 @@ void ober_calibration(const Model& model, Data& data, int hip_joint, PelvisPlant
       mass += model.bodies[b].mass;
       first += model.bodies[b].mass * (data.body_pose[b] * model.bodies[b].com);
     }
-  const double lever = mass > 0 ? (first / mass - hip).norm() : 0.0;
-  p.ober_leg_moment = mass * model.gravity.norm() * lever * std::cos(kOberAdduction);
-  q[p.posture_hip_adduction] = kOberAdduction;
+  HipPassiveTissue t;
+  const double lever = mass > 0 ? (first / mass - centre).norm() : 0.0;
+  t.ober_leg_moment = mass * model.gravity.norm() * lever * std::cos(kOberAdduction);
+  q[hip.adduction] = kOberAdduction;
   compute_muscle_paths(model, data, q);
-  const HillParameters hill;
-  p.ober_muscle_moment = 0.0;
-  for (int m : p.muscles) {
+  for (int m : muscles) {
     const FiberState fs = fiber_state(model.muscles[m], data.muscle_length[m]);
-    const double stretch = std::min(fs.normalized_length, kPassiveStretchLimit);
-    p.ober_muscle_moment += -data.moment_arm(m, p.posture_hip_adduction) * model.muscles[m].max_isometric_force *
-                            passive_force_length(stretch, hill) * fs.cos_pennation;
+    const double stretch = std::min(fs.normalized_length, stretch_limit);
+    t.ober_muscle_moment += -data.moment_arm(m, hip.adduction) * model.muscles[m].max_isometric_force *
+                            passive_force_length(stretch, model.muscles[m].hill) * fs.cos_pennation;
   }
-  p.hip_passive = PassiveJointMoment::hip_adduction();
-  const double tissue = p.ober_leg_moment - p.ober_muscle_moment;
-  if (tissue > -p.hip_passive.k1) {
-    p.hip_passive.q1 = kOberAdduction - std::log(tissue / -p.hip_passive.k1) / p.hip_passive.k2;
-  } else {
-    p.notes.push_back("the plant muscles' passive fibres alone hold the leg in the Ober test: Anderson's ligament curve kept");
-  }
+  t.moment = PassiveJointMoment::hip_adduction();
+  const double tissue = t.ober_leg_moment - t.ober_muscle_moment;
+  t.calibrated = tissue > -t.moment.k1;
+  if (t.calibrated) t.moment.q1 = kOberAdduction - std::log(tissue / -t.moment.k1) / t.moment.k2;
+  return t;
 }
-
-}  // namespace
 
 PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlantOptions& o) {
   check(model, data, "build_pelvis_plant");
@@ -297,7 +288,12 @@ PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlant
       p.unit_force.block<1, 3>(k, 3 * i) = f.transpose();
     }
   }
-  ober_calibration(model, data, hip_joint, p);
+  const HipPassiveTissue tissue = hip_passive_tissue(model, data, o.stance_side, p.muscles);
+  p.hip_passive = tissue.moment;
+  p.ober_leg_moment = tissue.ober_leg_moment;
+  p.ober_muscle_moment = tissue.ober_muscle_moment;
+  if (!tissue.calibrated)
+    p.notes.push_back("the plant muscles' passive fibres alone hold the leg in the Ober test: Anderson's ligament curve kept");
   forward_kinematics(model, data, p.posture);
   return p;
 }

@@ -15,6 +15,7 @@
 #include "biomech/kinematics.hpp"
 #include "biomech/scaling.hpp"
 #include "biomech/muscle_path.hpp"
+#include "biomech/pelvis_plant.hpp"
 #include "biomech/strength.hpp"
 #include "biomech/model_io.hpp"
 #include "tiny_model.hpp"
@@ -513,6 +514,7 @@ TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
       std::array<int, 4> dof{};
       for (int k = 0; k < 4; ++k) dof[k] = model.posture_coordinate(leg.dofs[k]);
       const double knee_sign = hip_coordinates(model, leg.side).knee_flexion_sign;
+      const PassiveJointMoment tissue = hip_passive_tissue(model, data, leg.side, {}).moment;  // no fibres modelled
       for (int f = 0; f < r.time.size(); ++f) {
         ++leg_frames;
         EXPECT_TRUE(leg.converged[f]);
@@ -530,6 +532,8 @@ TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
             muscle_moment[3] += (extensor ? -knee_sign : knee_sign) * leg.force(f, i);
           }
         }
+        muscle_moment[1] += tissue.moment(r.posture(f, dof[1]), 0.0);  // the passive hip tissue carries its part
+        EXPECT_NEAR(leg.hip_tissue_abduction_moment[f], -tissue.moment(r.posture(f, dof[1]), 0.0), 1e-12);
         const Eigen::Vector4d gap = leg.moment.row(f).transpose() - muscle_moment;
         const double reserve = leg.reserve.row(f).cwiseAbs().maxCoeff();
         if (reserve < 1e-6) {
@@ -598,6 +602,48 @@ TEST(ExerciseOptions, PassiveFiberForceIsGuardedAndBalanced) {
     if (leg.reserve.row(f).cwiseAbs().maxCoeff() < 1e-3) EXPECT_LT(leg.residual.row(f).cwiseAbs().maxCoeff(), 1e-6);
   o.passive_stretch_limit = 0.5;
   EXPECT_THROW(simulate(model, data, catalogue("single_leg_deadlift"), o), InvalidArgument);
+}
+
+// The passive hip tissue (hip_passive_tissue, pelvis_plant.hpp: capsule, iliotibial band,
+// fascia) carries part of the hip's abduction moment in every frame, as a joint-level moment.
+// It is the tissue other than the fibres the simulation models: with the passive fibre force
+// off it holds the whole leg at the Ober end position; with it on, tissue and the leg's fibres
+// hold it together (nothing counted twice), as in the pelvis plant, whose leg moment is the same.
+TEST(ExerciseOptions, PassiveHipTissueCarriesPartOfTheAbductionMomentCountedOnce) {
+  const Model model = default_model();
+  Data data(model);
+  const Exercise ex = catalogue("single_leg_squat");
+  SimulateOptions o;
+  const SimulationResult off = simulate(model, data, ex, o);
+  o.passive_fiber_force = true;
+  const SimulationResult on = simulate(model, data, ex, o);
+  const LegResult &a = off.legs[0], &b = on.legs[0];
+  ASSERT_EQ(a.role, "stance");
+  std::vector<int> leg_muscles;
+  for (int m : b.muscle_index)
+    if (m >= 0) leg_muscles.push_back(m);
+  const HipPassiveTissue alone = hip_passive_tissue(model, data, a.side, {});
+  const HipPassiveTissue with_fibres = hip_passive_tissue(model, data, a.side, leg_muscles);
+  PelvisPlantOptions po;
+  po.stance_side = a.side;
+  const PelvisPlant plant = build_pelvis_plant(model, data, po);
+  EXPECT_NEAR(alone.ober_leg_moment, plant.ober_leg_moment, 1e-9);
+  EXPECT_NEAR(with_fibres.ober_leg_moment, plant.ober_leg_moment, 1e-9);
+  EXPECT_NEAR(-alone.moment.moment(kOberAdduction, 0.0), alone.ober_leg_moment, 1e-6);
+  EXPECT_NEAR(-with_fibres.moment.moment(kOberAdduction, 0.0) + with_fibres.ober_muscle_moment,
+              with_fibres.ober_leg_moment, 1e-6);
+  EXPECT_GT(with_fibres.ober_muscle_moment, 0.0);
+  const int add = model.posture_coordinate(a.dofs[1]);
+  for (int f = 0; f < off.time.size(); ++f) {
+    EXPECT_NEAR(a.hip_tissue_abduction_moment[f], -alone.moment.moment(off.posture(f, add), 0.0), 1e-12);
+    EXPECT_NEAR(b.hip_tissue_abduction_moment[f], -with_fibres.moment.moment(on.posture(f, add), 0.0), 1e-12);
+  }
+  // the stance hip adducts 5-7 deg in the squat: the tissue carries a little of the abduction
+  // moment (tenths of a N m against tens), and the muscles the rest
+  const double tissue = a.hip_tissue_abduction_moment.maxCoeff(), demand = (-a.moment.col(1)).maxCoeff();
+  std::printf("single-leg squat: passive hip tissue up to %.2f N m of %.1f N m abduction moment\n", tissue, demand);
+  EXPECT_GT(tissue, 0.0);
+  EXPECT_LT(tissue, 0.1 * demand);
 }
 
 // Supports off: the stacked feet of the clamshell carry nothing and the top hip holds

@@ -161,6 +161,7 @@ def test_moment_equality_at_every_frame_where_reserves_are_zero(model):
                         mm += arms[m, dof] * force[f, j]
                     else:
                         mm[3] += (-knee_sign if name.startswith("knee_extensors") else knee_sign) * force[f, j]
+                mm[1] -= np.asarray(leg.hip_tissue_abduction_moment_nm)[f]  # passive hip tissue
                 gap = np.asarray(leg.moment)[f] - mm
                 reserve = np.asarray(leg.reserve)[f]
                 if np.abs(reserve).max() < 1e-6:

@@ -260,12 +260,15 @@ struct LegResult {
   std::vector<std::string> dofs;          // balanced coordinates: hip flexion, adduction, rotation, knee
   double knee_flexion_sign = -1.0;        // +1 when the model's knee coordinate is positive in flexion; the
                                           // lumped knee extensors act on the knee row with -sign, flexors +sign
-  Eigen::MatrixXd moment;                 // (n x 4) N m, generalized forces the actuators must supply
+  Eigen::MatrixXd moment;                 // (n x 4) N m, generalized forces the actuators and the passive hip tissue supply
   Eigen::MatrixXd activation;             // (n x actuators) 0..1
   Eigen::MatrixXd force;                  // (n x actuators) N, active (lumped knee actuators: N m)
   Eigen::MatrixXd passive_force;          // (n x actuators) N, passive fibre force (0 unless the option is on)
+  // (n) N m, abduction moment of the hip's passive tissue other than the modelled fibres (capsule, iliotibial
+  // band, fascia: hip_passive_tissue, pelvis_plant.hpp), the part of the hip adduction row the muscles need not supply
+  Eigen::VectorXd hip_tissue_abduction_moment;
   Eigen::MatrixXd reserve;                // (n x 4) N m
-  Eigen::MatrixXd residual;               // (n x 4) N m, moment - R F a - reserve
+  Eigen::MatrixXd residual;               // (n x 4) N m, moment - tissue - R F a - reserve
   // EMG-style activation: activation over the activation in the model's MVIC
   // test (strength.hpp mvic_test), x 100; groups are max-force weighted.
   Eigen::MatrixXd percent_mvic;           // (n x actuators) NaN for actuators outside the test
@@ -311,6 +314,8 @@ struct LegResult {
         field("trunk_lean_deg", &S::trunk_lean, units::deg, "trunk from vertical, frontal plane, + toward this leg"),
         field("lumbar_bending_moment_nm", &S::lumbar_bending_moment, units::nm,
               "lumbar side-bending moment of the trunk muscles (quadratus lumborum side), + toward this leg"),
+        field("hip_tissue_abduction_moment_nm", &S::hip_tissue_abduction_moment, units::nm,
+              "abduction moment of the hip's passive tissue other than the modelled muscle fibres"),
         field("vertical_load_bw", &S::vertical_load_bw, units::bw, "upward ground reaction on this leg"),
         field("body_weight_lever_m", &S::body_weight_lever, units::m,
               "seesaw: abduction moment asked at the hip / weight outside the leg (weight-bearing frames)"),
