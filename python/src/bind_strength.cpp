@@ -28,7 +28,8 @@ void bind_strength(py::module_& m) {
 
   m.attr("THELEN_FORCE_LENGTH_GAMMA") = kThelenForceLengthGamma;
   // the one-argument curve (hill_muscle.hpp overloads it with parameters; both are visible in a unity build)
-  m.def("active_force_length", py::vectorize(static_cast<double (*)(double)>(&active_force_length)), "normalized_fiber_length"_a,
+  m.def("active_force_length", py::vectorize(static_cast<double (*)(double)>(&active_force_length)),
+        "normalized_fiber_length"_a,
         "Thelen (2003) active force-length factor exp(-(l - 1)^2 / 0.45) of a normalised fibre length "
         "(scalar or array).");
 
