@@ -27,7 +27,9 @@ void bind_strength(py::module_& m) {
   using namespace biomech;
 
   m.attr("THELEN_FORCE_LENGTH_GAMMA") = kThelenForceLengthGamma;
-  m.def("active_force_length", py::vectorize(&active_force_length), "normalized_fiber_length"_a,
+  // the one-argument curve (hill_muscle.hpp overloads it with parameters; both are visible in a unity build)
+  m.def("active_force_length", py::vectorize(static_cast<double (*)(double)>(&active_force_length)),
+        "normalized_fiber_length"_a,
         "Thelen (2003) active force-length factor exp(-(l - 1)^2 / 0.45) of a normalised fibre length "
         "(scalar or array).");
 
