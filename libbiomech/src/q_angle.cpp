@@ -26,6 +26,18 @@ double signed_angle(const Vec3& a, const Vec3& b, const Vec3& n, const Vec3& lat
   return sign * std::atan2(s, c);
 }
 
+// The shortest rotation turning direction a into direction b: Eigen's Quaternion::FromTwoVectors,
+// same arithmetic, without the JacobiSVD its opposite-vectors case instantiates (two thirds of
+// this file's compile time). Opposite vectors: half a turn about an axis perpendicular to a.
+Eigen::Quaterniond rotation_between(const Vec3& a, const Vec3& b) {
+  const Vec3 u = a.normalized(), v = b.normalized();
+  const double c = v.dot(u);
+  if (c < -1.0 + 1e-12) return Eigen::Quaterniond(Eigen::AngleAxisd(M_PI, u.unitOrthogonal()));
+  const double s = std::sqrt((1.0 + c) * 2.0);
+  const Vec3 axis = u.cross(v) * (1.0 / s);
+  return Eigen::Quaterniond(s * 0.5, axis.x(), axis.y(), axis.z());
+}
+
 }  // namespace
 
 Eigen::VectorXd standing_posture(const Model& model) {
@@ -80,7 +92,7 @@ QAngleResult q_angle(const Model& m, Data& d, const Eigen::Ref<const Eigen::Vect
     forward_kinematics(m, d0, q0);
     const Eigen::Isometry3d X0 = d0.body_pose[tibia];
     const Vec3 K0 = X0 * knee_l, A0 = X0 * ankle_l, K = X_tibia * knee_l;
-    const Eigen::Quaterniond turn = Eigen::Quaterniond::FromTwoVectors(A0 - K0, A0 - K);
+    const Eigen::Quaterniond turn = rotation_between(A0 - K0, A0 - K);
     Eigen::Isometry3d X = Eigen::Isometry3d::Identity();
     X.linear() = turn.toRotationMatrix() * X0.linear();
     X.translation() = K - X.linear() * knee_l;
