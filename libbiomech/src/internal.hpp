@@ -1,6 +1,7 @@
 // Internal to libbiomech (not installed): the constants and small helpers that
 // many sources share, defined once.
 #pragma once
+#include <Eigen/Geometry>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -19,6 +20,13 @@ inline std::string fmt(double x) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%g", x);
   return buf;
+}
+
+// Body-fixed X-Y-Z Euler angles (OpenSim's orientation convention, also the model file's), radians.
+inline Eigen::Matrix3d rotation_xyz(const Eigen::Vector3d& a) {
+  return (Eigen::AngleAxisd(a[0], Eigen::Vector3d::UnitX()) * Eigen::AngleAxisd(a[1], Eigen::Vector3d::UnitY()) *
+          Eigen::AngleAxisd(a[2], Eigen::Vector3d::UnitZ()))
+      .toRotationMatrix();
 }
 
 // Throws InvalidArgument "<fn>: expected side 'r' or 'l', got '<side>'".

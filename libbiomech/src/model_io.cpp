@@ -33,12 +33,7 @@ double to_si(Unit u) { return u == Unit::deg ? internal::kDeg : 1.0; }
 double poly_factor(double cx, double cy, int power) { return cy / std::pow(cx, power); }
 Unit coordinate_unit(const Coordinate& c) { return c.rotational ? Unit::deg : Unit::m; }
 
-// Body-fixed X-Y-Z Euler angles (OpenSim's orientation convention), radians.
-Mat3 rotation_xyz(const Vec3& a) {
-  return (Eigen::AngleAxisd(a[0], Vec3::UnitX()) * Eigen::AngleAxisd(a[1], Vec3::UnitY()) *
-          Eigen::AngleAxisd(a[2], Vec3::UnitZ()))
-      .toRotationMatrix();
-}
+using internal::rotation_xyz;
 
 Vec3 euler_xyz(const Mat3& R) {
   // R = Rx(a) Ry(b) Rz(c): R(0,2) = sin b, R(1,2) = -sin a cos b, R(0,1) = -cos b sin c

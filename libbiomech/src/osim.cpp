@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "biomech/errors.hpp"
+#include "internal.hpp"
 #include "text_file.hpp"
 
 namespace biomech {
@@ -85,11 +86,7 @@ std::string last_component(const std::string& p) {
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
-Mat3 rotation_xyz(const Vec3& a) {
-  return (Eigen::AngleAxisd(a[0], Vec3::UnitX()) * Eigen::AngleAxisd(a[1], Vec3::UnitY()) *
-          Eigen::AngleAxisd(a[2], Vec3::UnitZ()))
-      .toRotationMatrix();
-}
+using internal::rotation_xyz;
 
 TransformAxis identity_axis(const Vec3& axis, int coord) { return {axis, coord, Function::linear(1.0, 0.0)}; }
 TransformAxis zero_axis(const Vec3& axis) { return {axis, -1, Function::constant(0.0)}; }
