@@ -95,7 +95,11 @@ def test_bad_osim_gives_file_error_with_line(tmp_path):
 def opensim_moment_arms(path: pathlib.Path, muscles: list[str], q_named: list[dict[str, float]], fd_step=1e-5):
     """OpenSim's path lengths (n, n_muscles), and its computeMomentArm and -dL/dq
     (central difference of its own path length) for every posture, muscle and
-    coordinate in COORDS (n, n_muscles, len(COORDS)), all in m."""
+    coordinate in COORDS (n, n_muscles, len(COORDS)), all in m.
+
+    computeMomentArm (most of the time here) is called where OpenSim's own path length
+    moves with the coordinate; where it keeps the same length to the last bit at +-fd_step
+    (a muscle of the other leg, or one that does not cross the joint) the moment arm is 0."""
     osim = import_opensim()  # logs to the console only: OpenSim would write opensim.log beside the model
     model = osim.Model(str(path))
     state = model.initSystem()
@@ -118,11 +122,7 @@ def opensim_moment_arms(path: pathlib.Path, muscles: list[str], q_named: list[di
     length = np.zeros((n, len(muscles)))
     for i, q in enumerate(q_named):
         base = [q[c] for c in COORDS]
-        set_posture(base)
-        length[i] = [gp.getLength(state) for gp in paths]
-        for j, gp in enumerate(paths):
-            for k, c in enumerate(coords):
-                ma[i, j, k] = gp.computeMomentArm(state, c)
+        moves = np.zeros((len(muscles), len(COORDS)), dtype=bool)
         for k in range(len(COORDS)):
             plus, minus = list(base), list(base)
             plus[k] += fd_step
@@ -132,6 +132,11 @@ def opensim_moment_arms(path: pathlib.Path, muscles: list[str], q_named: list[di
             set_posture(minus)
             lm = np.array([gp.getLength(state) for gp in paths])
             fd[i, :, k] = -(lp - lm) / (2 * fd_step)
+            moves[:, k] = lp != lm
+        set_posture(base)
+        length[i] = [gp.getLength(state) for gp in paths]
+        for j, k in zip(*np.nonzero(moves)):
+            ma[i, j, k] = paths[j].computeMomentArm(state, coords[k])
     return length, ma, fd
 
 
