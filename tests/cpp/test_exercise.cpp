@@ -19,6 +19,7 @@
 #include "biomech/strength.hpp"
 #include "biomech/model_io.hpp"
 #include "tiny_model.hpp"
+#include "text_support.hpp"
 
 using namespace biomech;
 
@@ -41,11 +42,7 @@ std::string standing(const std::string& motion, const std::string& extra = "") {
          extra + "dose: {sets: 1, reps: 10, hold_s: 5}\n";
 }
 
-// 1-based line of the first occurrence of `needle` in `text`.
-int line_of(const std::string& text, const std::string& needle) {
-  const size_t pos = text.find(needle);
-  return pos == std::string::npos ? -1 : 1 + static_cast<int>(std::count(text.begin(), text.begin() + pos, '\n'));
-}
+using biomech::test_support::line_of;
 
 FileError parse_error(const std::string& text) {
   try {

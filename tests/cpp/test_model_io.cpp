@@ -14,6 +14,7 @@
 #include "biomech/errors.hpp"
 #include "biomech/model_io.hpp"
 #include "tiny_model.hpp"
+#include "text_support.hpp"
 
 using namespace biomech;
 namespace fs = std::filesystem;
@@ -104,35 +105,10 @@ subjects:
 default_subject: male
 )yaml";
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("biomech_test_model_io_" + std::to_string(::getpid()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path p = path_ / name;
-    std::ofstream(p) << text;
-    return p.string();
-  }
-  std::string path(const std::string& name) const { return (path_ / name).string(); }
+using biomech::test_support::TempDir;
+using biomech::test_support::line_of;
 
- private:
-  fs::path path_;
-};
-
-// 1-based line of the first line containing `marker`
-int line_of(const std::string& text, const std::string& marker) {
-  const size_t pos = text.find(marker);
-  if (pos == std::string::npos) return -1;
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
-}
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
+std::string replaced_first(std::string text, const std::string& from, const std::string& to) {
   const size_t pos = text.find(from);
   EXPECT_NE(pos, std::string::npos) << "test text lacks: " << from;
   if (pos != std::string::npos) text.replace(pos, from.size(), to);
@@ -271,7 +247,7 @@ void expect_same_model(const Model& a, const Model& b) {
 }  // namespace
 
 TEST(ModelIo, ReadsUnitsIntoRadiansAndMetres) {
-  TempDir dir;
+  TempDir dir("model_io");
   const ModelFile f = load_model_file(dir.write("tiny.yaml", kModel));
   const Model& m = f.model;
   EXPECT_EQ(m.name, "tiny");
@@ -336,8 +312,8 @@ TEST(ModelIo, ReadsUnitsIntoRadiansAndMetres) {
 
 TEST(ModelIo, BodiesAreOrderedParentFirst) {
   // tibia listed before its parent femur: the loader reorders
-  std::string text = replaced(kModel, "  - {name: tibia_r, mass_kg: 3.7075, com_m: [0, -0.1867, 0], inertia_kg_m2: [0.0504, 0.0051, 0.0511, 0, 0, 0]}\n", "");
-  text = replaced(text, "  - {name: pelvis,", "  - {name: tibia_r, mass_kg: 3.7075, com_m: [0, -0.1867, 0], inertia_kg_m2: [0.0504, 0.0051, 0.0511, 0, 0, 0]}\n  - {name: pelvis,");
+  std::string text = replaced_first(kModel, "  - {name: tibia_r, mass_kg: 3.7075, com_m: [0, -0.1867, 0], inertia_kg_m2: [0.0504, 0.0051, 0.0511, 0, 0, 0]}\n", "");
+  text = replaced_first(text, "  - {name: pelvis,", "  - {name: tibia_r, mass_kg: 3.7075, com_m: [0, -0.1867, 0], inertia_kg_m2: [0.0504, 0.0051, 0.0511, 0, 0, 0]}\n  - {name: pelvis,");
   const Model m = parse_model_file(text).model;
   EXPECT_EQ(m.bodies[0].name, "pelvis");
   EXPECT_EQ(m.bodies[1].name, "femur_r");
@@ -346,7 +322,7 @@ TEST(ModelIo, BodiesAreOrderedParentFirst) {
 }
 
 TEST(ModelIo, RoundTripOfAFileIsExact) {
-  TempDir dir;
+  TempDir dir("model_io");
   const ModelFile a = load_model_file(dir.write("a.yaml", kModel));
   save_model(a.model, dir.path("b.yaml"), a.subjects, a.default_subject);
   const ModelFile b = load_model_file(dir.path("b.yaml"));
@@ -407,8 +383,8 @@ class BadInput : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadInput, GivesOneFileErrorWithLineAndField) {
   const BadCase& c = GetParam();
-  TempDir dir;
-  const std::string text = replaced(kModel, c.from, c.to);
+  TempDir dir("model_io");
+  const std::string text = replaced_first(kModel, c.from, c.to);
   const std::string path = dir.write(c.name + ".yaml", text);
   try {
     load_model(path);

@@ -19,6 +19,7 @@
 #include "biomech/muscle.hpp"
 #include "biomech/muscle_path.hpp"
 #include "biomech/osim.hpp"
+#include "text_support.hpp"
 
 using namespace biomech;
 namespace fs = std::filesystem;
@@ -277,34 +278,11 @@ const std::string kOsim = R"xml(<?xml version="1.0" encoding="UTF-8" ?>
 </OpenSimDocument>
 )xml";
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("biomech_test_osim_" + std::to_string(::getpid()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path p = path_ / name;
-    std::ofstream(p) << text;
-    return p.string();
-  }
-
- private:
-  fs::path path_;
-};
-
-int line_of(const std::string& text, const std::string& marker) {
-  const size_t pos = text.find(marker);
-  if (pos == std::string::npos) return -1;
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
-}
+using biomech::test_support::TempDir;
+using biomech::test_support::line_of;
 
 // every occurrence (so that an element's opening and closing tags change together)
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
+std::string replaced_all(std::string text, const std::string& from, const std::string& to) {
   EXPECT_NE(text.find(from), std::string::npos) << "test text lacks: " << from;
   for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
     text.replace(pos, from.size(), to);
@@ -323,7 +301,7 @@ std::string reference_model(const std::string& file) {
 }  // namespace
 
 TEST(Osim, ImportsBodiesJointsAndHipMuscles) {
-  TempDir dir;
+  TempDir dir("osim");
   const Model m = import_osim(dir.write("mini.osim", kOsim));
   EXPECT_EQ(m.name, "mini");
   EXPECT_EQ(m.license, "CC0 test licence");
@@ -409,7 +387,7 @@ TEST(Osim, ImportsBodiesJointsAndHipMuscles) {
 }
 
 TEST(Osim, ImportedModelSurvivesAModelFileRoundTrip) {
-  TempDir dir;
+  TempDir dir("osim");
   const Model m = import_osim(dir.write("mini.osim", kOsim));
   const Model back = parse_model_file(model_to_yaml(m)).model;
   Data a(m), b(back);
@@ -452,8 +430,8 @@ class OsimBadInput : public ::testing::TestWithParam<OsimBadCase> {};
 
 TEST_P(OsimBadInput, IsRejectedWithLineAndReason) {
   const OsimBadCase& c = GetParam();
-  TempDir dir;
-  const std::string text = replaced(kOsim, c.from, c.to);
+  TempDir dir("osim");
+  const std::string text = replaced_all(kOsim, c.from, c.to);
   const std::string path = dir.write(c.name + ".osim", text);
   try {
     import_osim(path);

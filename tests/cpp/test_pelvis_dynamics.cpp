@@ -18,13 +18,14 @@
 #include "biomech/pelvis_dynamics.hpp"
 #include "biomech/recruitment.hpp"
 #include "default_models.hpp"
+#include "units.hpp"
 
 using namespace biomech;
 using biomech::test_models::generic_model;
 
 namespace {
 
-constexpr double kDeg = M_PI / 180.0;
+using biomech::test_support::kDeg;
 
 const PelvisPlant& plant(char side = 'r') {
   static std::unique_ptr<PelvisPlant> p[2];

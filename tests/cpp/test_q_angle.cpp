@@ -8,6 +8,7 @@
 #include "biomech/kinematics.hpp"
 #include "biomech/q_angle.hpp"
 #include "default_models.hpp"
+#include "units.hpp"
 
 using namespace biomech;
 using biomech::test_models::default_female;
@@ -15,7 +16,7 @@ using biomech::test_models::default_male;
 using biomech::test_models::generic_file;
 
 namespace {
-constexpr double kDeg = M_PI / 180.0;
+using biomech::test_support::kDeg;
 
 QAngleResult qa(const Model& m, const Eigen::VectorXd& q, char side, QAngleOptions o = {}) {
   o.side = side;

@@ -16,6 +16,7 @@
 #include "biomech/muscle_path.hpp"
 #include "biomech/strength.hpp"
 #include "default_models.hpp"
+#include "units.hpp"
 
 using namespace biomech;
 using biomech::test_models::default_female;
@@ -24,7 +25,7 @@ using biomech::test_models::generic_file;
 
 namespace {
 
-constexpr double kDeg = M_PI / 180.0;
+using biomech::test_support::kDeg;
 
 std::string mirror_name(const std::string& n) {
   if (n.size() > 2 && n[n.size() - 2] == '_' && (n.back() == 'r' || n.back() == 'l'))

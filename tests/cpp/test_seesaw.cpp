@@ -8,6 +8,7 @@
 #include "biomech/errors.hpp"
 #include "biomech/seesaw.hpp"
 #include "default_models.hpp"
+#include "units.hpp"
 
 using namespace biomech;
 using biomech::test_models::default_male;
@@ -23,7 +24,7 @@ WeaknessResult weakness(const Model& m, double strength) {
   Data d(m);
   return abductor_weakness(m, d, strength);
 }
-constexpr double kDeg = M_PI / 180.0;
+using biomech::test_support::kDeg;
 }
 
 TEST(LeverModel, HalfLeverVerticalLineDoublesTheWeight) {

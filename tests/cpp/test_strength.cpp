@@ -16,13 +16,14 @@
 #include "biomech/muscle_path.hpp"
 #include "tiny_model.hpp"
 #include "default_models.hpp"
+#include "units.hpp"
 
 using namespace biomech;
 using biomech::test_models::generic_model;
 
 namespace {
 
-const double kDeg = M_PI / 180.0;
+using biomech::test_support::kDeg;
 
 std::vector<Posture> shipped_postures() { return load_postures(std::string(BIOMECH_MODELS_DIR) + "/postures.yaml"); }
 

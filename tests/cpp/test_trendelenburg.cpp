@@ -11,12 +11,13 @@
 #include "biomech/pelvis_dynamics.hpp"
 #include "biomech/pelvis_statics.hpp"
 #include "default_models.hpp"
+#include "units.hpp"
 
 using namespace biomech;
 
 namespace {
 
-constexpr double kDeg = M_PI / 180.0;
+using biomech::test_support::kDeg;
 
 PelvisSimulationResult stand(const PelvisPlant& plant, double strength, bool compensation,
                              const std::optional<PassiveJointMoment>& passive = std::nullopt, double push_nm = 0.0) {
