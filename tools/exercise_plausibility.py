@@ -37,7 +37,10 @@ LYING = ("non-weight-bearing exercise in lying or kneeling", (-np.inf, 1.8), (0.
 
 
 def closest(raw: dict, static: bool, role: str) -> tuple:
-    standing = any(c.get("type") == "ground_flat" and "foot" in c["name"] for c in raw.get("contacts", []))
+    ground = [c for c in raw.get("contacts", []) if c.get("type", "").startswith("ground")]
+    # standing: a foot sole on the ground and the trunk off it (the single-leg bridge lies on its back)
+    standing = (any(c["type"] == "ground_flat" and "foot" in c["name"] for c in ground)
+                and not any(c.get("point", {}).get("body") in ("torso", "pelvis") for c in ground))
     if not standing:
         return LYING
     return STANCE if static and role == "stance" and not raw.get("loads") else DYNAMIC

@@ -271,14 +271,13 @@ def evaluate(path: str | os.PathLike) -> dict:
     stance = card.contact_force.set_index("study_id").loc["bergmann2016", "model_bw"]
     rho = card.emg_by_study.set_index("study_id").loc["distefano2009", "rho"]
     above = []
-    for ex_id in biomech.exercise.exercise_ids():
-        ex = biomech.exercise.Exercise.load(ex_id)
+    for _, row in biomech.compare(model).iterrows():  # the whole catalogue in one call
+        ex = biomech.exercise.Exercise.load(row["exercise"])
         with open(ex.file, encoding="utf-8") as f:
             spec = yaml.safe_load(f)
-        for _, row in biomech.compare(model, [ex_id]).iterrows():
-            task = closest(spec, ex.is_static, row["role"])
-            if task is not LYING and row["peak_hip_contact_force_bw"] > LYING[2][1]:
-                above.append((ex_id, row["leg"], round(float(row["peak_hip_contact_force_bw"]), 2)))
+        task = closest(spec, ex.is_static, row["role"])
+        if task is not LYING and row["peak_hip_contact_force_bw"] > LYING[2][1]:
+            above.append((row["exercise"], row["leg"], round(float(row["peak_hip_contact_force_bw"]), 2)))
     return {"single_leg_stance_bw": float(stance), "distefano2009_rho": float(rho), "standing_legs_above": above}
 
 

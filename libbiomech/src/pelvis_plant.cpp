@@ -288,11 +288,8 @@ PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlant
       p.unit_force.block<1, 3>(k, 3 * i) = f.transpose();
     }
   }
-  const HipPassiveTissue tissue = hip_passive_tissue(model, data, o.stance_side, p.muscles);
-  p.hip_passive = tissue.moment;
-  p.ober_leg_moment = tissue.ober_leg_moment;
-  p.ober_muscle_moment = tissue.ober_muscle_moment;
-  if (!tissue.calibrated)
+  p.hip_tissue = hip_passive_tissue(model, data, o.stance_side, p.muscles);
+  if (!p.hip_tissue.calibrated)
     p.notes.push_back("the plant muscles' passive fibres alone hold the leg in the Ober test: Anderson's ligament curve kept");
   forward_kinematics(model, data, p.posture);
   return p;

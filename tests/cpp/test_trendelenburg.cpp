@@ -1,6 +1,6 @@
 // Pelvic drop against abductor strength in the Trendelenburg simulation with the
 // passive frontal-plane tissue calibrated on the modified Ober test
-// (PelvisPlant::hip_passive): where the end-stop lies, and a drop that grows
+// (PelvisPlant::hip_tissue): where the end-stop lies, and a drop that grows
 // continuously with weakness when the trunk leans over the stance hip.
 #include <gtest/gtest.h>
 
@@ -45,19 +45,19 @@ TEST(PassiveHipTissue, HoldsTheLegAtTheOberEndPosition) {
   const PelvisPlant plant = build_pelvis_plant(m, data);
   // the leg's weight moment in side-lying at 24.6 deg below horizontal (Ferber et al. 2010):
   // tens of N m (about 45 N m for the 75 kg generic model's 14.6 kg leg)
-  EXPECT_GT(plant.ober_leg_moment, 30.0);
-  EXPECT_LT(plant.ober_leg_moment, 60.0);
-  const double tissue = -plant.hip_passive.moment(kOberAdduction, 0.0);
-  EXPECT_NEAR(tissue + plant.ober_muscle_moment, plant.ober_leg_moment, 1e-6);  // less the abduction branch
+  EXPECT_GT(plant.hip_tissue.ober_leg_moment, 30.0);
+  EXPECT_LT(plant.hip_tissue.ober_leg_moment, 60.0);
+  const double tissue = -plant.hip_tissue.moment.moment(kOberAdduction, 0.0);
+  EXPECT_NEAR(tissue + plant.hip_tissue.ober_muscle_moment, plant.hip_tissue.ober_leg_moment, 1e-6);  // less the abduction branch
   // stiffer than the ligaments alone (Anderson 1999: ~0.1 N m at 25 deg)
   EXPECT_GT(tissue, 100 * -PassiveJointMoment::hip_adduction().moment(kOberAdduction, 0.0));
   // and soft near neutral, where it must not hold the pelvis by itself
-  EXPECT_LT(std::abs(plant.hip_passive.moment(0.0, 0.0)), 1.0);
+  EXPECT_LT(std::abs(plant.hip_tissue.moment.moment(0.0, 0.0)), 1.0);
   std::printf("Ober: leg %.1f N m, plant muscles' passive %.2f N m, tissue curve at 5/10/15/20/25 deg: "
               "%.2f %.2f %.2f %.2f %.2f N m\n",
-              plant.ober_leg_moment, plant.ober_muscle_moment, -plant.hip_passive.moment(5 * kDeg, 0),
-              -plant.hip_passive.moment(10 * kDeg, 0), -plant.hip_passive.moment(15 * kDeg, 0),
-              -plant.hip_passive.moment(20 * kDeg, 0), -plant.hip_passive.moment(25 * kDeg, 0));
+              plant.hip_tissue.ober_leg_moment, plant.hip_tissue.ober_muscle_moment, -plant.hip_tissue.moment.moment(5 * kDeg, 0),
+              -plant.hip_tissue.moment.moment(10 * kDeg, 0), -plant.hip_tissue.moment.moment(15 * kDeg, 0),
+              -plant.hip_tissue.moment.moment(20 * kDeg, 0), -plant.hip_tissue.moment.moment(25 * kDeg, 0));
 }
 
 // Without the lean the subject drives the muscles it expects at nominal strength

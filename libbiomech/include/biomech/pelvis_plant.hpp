@@ -35,6 +35,32 @@
 
 namespace biomech {
 
+// Modified Ober test end position (Ferber et al. 2010, see HipPassiveTissue), rad of adduction.
+inline constexpr double kOberAdduction = 24.59 * M_PI / 180.0;
+// Fibre stretch beyond which passive fibre force is not extrapolated (l / l_opt): Thelen's
+// passive curve reaches the maximal isometric force at 1 + 0.6; beyond it gait2392's
+// short-fibred muscles give tensions no tissue carries.
+inline constexpr double kPassiveStretchLimit = 1.6;
+
+// Passive frontal-plane moment of a hip's tissue other than the fibres of `muscles` (the
+// iliotibial band, fascia, capsule and the muscles left out), as a function of the hip
+// adduction coordinate (PassiveJointMoment: coordinate direction, so negative = abducting
+// in adduction). Anderson's (1999) double exponential (passive_joint.hpp) with its adduction
+// branch moved so that, in the modified Ober test (side-lying, hip and knee extended, the
+// relaxed leg lowered into adduction), this moment plus the passive fibre force of `muscles`
+// (each muscle's own Thelen curve, stretch held at stretch_limit) hold the leg's own
+// weight where people's legs come to rest: 24.6 deg of adduction (Ferber, Kendall & McElroy
+// 2010, Normative and critical criteria for iliotibial band and iliopsoas muscle flexibility,
+// J Athl Train 45:344-348, 600 limbs, SD 7.3 deg). Abduction branch: Anderson's. The one
+// definition of passive hip tissue: the pelvis plant (its muscles) and the exercise statics
+// (the analysed leg's muscles when their passive fibre force is modelled, none otherwise) use it.
+struct HipPassiveTissue {
+  PassiveJointMoment moment;
+  double ober_leg_moment = 0.0;     // N m, the leg's weight moment at the Ober end position
+  double ober_muscle_moment = 0.0;  // N m, the passive fibre moment of `muscles` there
+  bool calibrated = true;           // false: the fibres alone hold the leg, Anderson's curve kept
+};
+
 // How the reduced model is built from a Model.
 struct PelvisPlantOptions {
   char stance_side = 'r';         // 'r' or 'l'
@@ -97,9 +123,7 @@ struct PelvisPlant {
   Eigen::MatrixXd unit_force;    // (table_size x 3n) N/N
   // Passive frontal-plane tissue of the stance hip other than the plant muscles' fibres:
   // hip_passive_tissue (below) of the plant's muscles.
-  PassiveJointMoment hip_passive;
-  double ober_leg_moment = 0.0;       // N m, the leg's weight moment at the Ober end position
-  double ober_muscle_moment = 0.0;    // N m, the plant muscles' passive moment there
+  HipPassiveTissue hip_tissue;
   std::vector<std::string> notes;  // assumptions taken while building (printed by the front ends)
 
   int n_muscles() const { return static_cast<int>(muscles.size()); }
@@ -110,31 +134,6 @@ struct PelvisPlant {
   Vec3 muscle_unit_force(int i, double theta) const;  // ground frame of the posture (see unit_force)
 };
 
-// Modified Ober test end position (Ferber et al. 2010, see PelvisPlant::hip_passive), rad of adduction.
-inline constexpr double kOberAdduction = 24.59 * M_PI / 180.0;
-// Fibre stretch beyond which passive fibre force is not extrapolated (l / l_opt): Thelen's
-// passive curve reaches the maximal isometric force at 1 + 0.6; beyond it gait2392's
-// short-fibred muscles give tensions no tissue carries.
-inline constexpr double kPassiveStretchLimit = 1.6;
-
-// Passive frontal-plane moment of a hip's tissue other than the fibres of `muscles` (the
-// iliotibial band, fascia, capsule and the muscles left out), as a function of the hip
-// adduction coordinate (PassiveJointMoment: coordinate direction, so negative = abducting
-// in adduction). Anderson's (1999) double exponential (passive_joint.hpp) with its adduction
-// branch moved so that, in the modified Ober test (side-lying, hip and knee extended, the
-// relaxed leg lowered into adduction), this moment plus the passive fibre force of `muscles`
-// (each muscle's own Thelen curve, stretch held at stretch_limit) hold the leg's own
-// weight where people's legs come to rest: 24.6 deg of adduction (Ferber, Kendall & McElroy
-// 2010, Normative and critical criteria for iliotibial band and iliopsoas muscle flexibility,
-// J Athl Train 45:344-348, 600 limbs, SD 7.3 deg). Abduction branch: Anderson's. The one
-// definition of passive hip tissue: the pelvis plant (its muscles) and the exercise statics
-// (the analysed leg's muscles when their passive fibre force is modelled, none otherwise) use it.
-struct HipPassiveTissue {
-  PassiveJointMoment moment;
-  double ober_leg_moment = 0.0;     // N m, the leg's weight moment at the Ober end position
-  double ober_muscle_moment = 0.0;  // N m, the passive fibre moment of `muscles` there
-  bool calibrated = true;           // false: the fibres alone hold the leg, Anderson's curve kept
-};
 HipPassiveTissue hip_passive_tissue(const Model& model, Data& data, char side, const std::vector<int>& muscles,
                                     double stretch_limit = kPassiveStretchLimit);
 

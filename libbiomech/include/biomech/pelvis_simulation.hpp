@@ -98,7 +98,7 @@ struct PelvisSimulationOptions {
   bool lean_dof = true;         // false (or no trunk in the model): the trunk is locked to the pelvis
   TendonModel tendon = TendonModel::rigid;
   HillParameters hill;
-  // passive frontal-plane moment of the stance hip; empty: the plant's (PelvisPlant::hip_passive,
+  // passive frontal-plane moment of the stance hip; empty: the plant's (PelvisPlant::hip_tissue,
   // calibrated on the modified Ober test); PassiveJointMoment::hip_adduction() is Anderson's ligaments alone
   std::optional<PassiveJointMoment> hip_passive;
   PassiveJointMoment lumbar_passive = PassiveJointMoment::lumbar_bending();
@@ -260,7 +260,7 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
 
 // The passive hip moment a simulation uses: options.hip_passive, or the plant's.
 inline const PassiveJointMoment& hip_passive(const PelvisPlant& plant, const PelvisSimulationOptions& options) {
-  return options.hip_passive ? *options.hip_passive : plant.hip_passive;
+  return options.hip_passive ? *options.hip_passive : plant.hip_tissue.moment;
 }
 
 // Hip hitch: the pelvis tracks theta_ref(t) = amplitude w(t) sin(2 pi t / period)
