@@ -163,9 +163,25 @@ double build_path(const Model& model, const Data& d, int m, PathScratch& s) {
   return length;
 }
 
-// Lengths and moment arms; with `wanted` (per posture index) only the moment
-// arms about the wanted coordinates (the others are left 0).
-void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q, const char* wanted) {
+// Moment arms about the posture indices `coords` only (all when empty): fills
+// data.path.wanted and the wanted motion terms of every joint (data.path.terms).
+void select_terms(const Model& model, Data& data, const std::vector<int>& coords) {
+  PathScratch& ps = data.path;
+  ps.wanted.assign(model.nq(), coords.empty() ? 1 : 0);
+  for (int c : coords) ps.wanted[c] = 1;
+  const int nj = static_cast<int>(model.joints.size());
+  ps.terms.clear();
+  ps.terms_begin.resize(nj + 1);
+  for (int j = 0; j < nj; ++j) {
+    ps.terms_begin[j] = static_cast<int>(ps.terms.size());
+    for (int k = data.joint_terms_begin[j]; k < data.joint_terms_begin[j + 1]; ++k)
+      if (ps.wanted[data.motion_terms[k].posture_index]) ps.terms.push_back(k);
+  }
+  ps.terms_begin[nj] = static_cast<int>(ps.terms.size());
+}
+
+// Lengths and moment arms about the coordinates select_terms chose (the others are left 0).
+void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
   forward_kinematics(model, data, q);
   const int nb = static_cast<int>(model.bodies.size());
   const int nj = static_cast<int>(model.joints.size());
@@ -200,9 +216,8 @@ void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::
     for (int j = 0; j < nj; ++j) {
       const int child = model.joints[j].child;
       if (!ps.touched[child]) continue;
-      for (int k = data.joint_terms_begin[j]; k < data.joint_terms_begin[j + 1]; ++k) {
-        const MotionTerm& t = data.motion_terms[k];
-        if (wanted && !wanted[t.posture_index]) continue;
+      for (int k = ps.terms_begin[j]; k < ps.terms_begin[j + 1]; ++k) {
+        const MotionTerm& t = data.motion_terms[ps.terms[k]];
         row[t.posture_index] += t.w.dot(data.body_moment[child]) + t.v.dot(data.body_force[child]);
       }
     }
@@ -220,7 +235,7 @@ void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::
         if (c < 0) continue;
         const Coordinate& co = model.coordinates[c];
         const int k = co.driver >= 0 ? model.posture_index[co.driver] : model.posture_index[c];
-        if (wanted && !wanted[k]) continue;
+        if (!ps.wanted[k]) continue;
         const double rate = pp.moving[i].derivative(data.coordinate_value[c]) * data.coordinate_rate[c];
         row[k] += pt.force.dot(R.col(i)) * rate;
       }
@@ -232,7 +247,8 @@ void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::
 
 void compute_muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
   check(model, data, "compute_muscle_paths");
-  muscle_paths(model, data, q, nullptr);
+  select_terms(model, data, {});
+  muscle_paths(model, data, q);
 }
 
 void compute_muscle_paths_batch(const Model& model, Data& data, const Eigen::Ref<const Eigen::MatrixXd>& postures,
@@ -249,13 +265,13 @@ void compute_muscle_paths_batch(const Model& model, Data& data, const Eigen::Ref
   if (lengths.rows() != n || lengths.cols() != nm)
     throw InvalidArgument("compute_muscle_paths_batch: expected lengths of shape (" + std::to_string(n) + ", " +
                           std::to_string(nm) + ")");
-  std::vector<char> wanted(model.nq(), 0);
-  for (int c : coords) {
+  for (int c : coords)
     if (c < 0 || c >= model.nq()) throw InvalidArgument("compute_muscle_paths_batch: coordinate index out of range");
-    wanted[c] = 1;
-  }
+  select_terms(model, data, coords);
+  Eigen::VectorXd& q = data.path.posture;  // a row of `postures` is strided: copied, not allocated
   for (int i = 0; i < n; ++i) {
-    muscle_paths(model, data, postures.row(i).transpose(), wanted.data());
+    q = postures.row(i).transpose();
+    muscle_paths(model, data, q);
     lengths.row(i) = data.muscle_length.transpose();
     if (!moment_arms) continue;
     double* out = moment_arms + static_cast<size_t>(i) * nm * nc;

@@ -28,7 +28,6 @@
 // (both vectorise); the batch checks the options once per call.
 #include "biomech/recruitment.hpp"
 
-#include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -88,20 +87,38 @@ struct Activation {
   }
 };
 
-// The moment arms, forces and moments of one frame, checked, into work.At =
-// (R diag(F))^T (n x m, one column per dof) with the per-muscle buffers sized for
-// n muscles. R is m x n with column stride ld, tau has stride tau_stride.
-void prepare(const double* R, Eigen::Index ld, Eigen::Index m, Eigen::Index n, const double* F, const double* tau,
-             Eigen::Index tau_stride, RecruitmentWorkspace& work) {
+// Throws unless every maximal force is finite and >= 0.
+void check_forces(const double* F, Eigen::Index n) {
   for (Eigen::Index i = 0; i < n; ++i)
     if (!(std::isfinite(F[i]) && F[i] >= 0.0))
       throw InvalidArgument("solve_recruitment: expected max_force >= 0 N, got " + fmt(F[i]) + " at muscle " +
                             std::to_string(i));
-  // R^T: n x m, row i at R + i * ld
-  const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>
-      Rt(R, n, m, Eigen::OuterStride<>(ld));
-  work.At.noalias() = Eigen::Map<const Eigen::VectorXd>(F, n).asDiagonal() * Rt;
-  if (!work.At.allFinite()) throw InvalidArgument("solve_recruitment: expected finite moment arms, got a non-finite entry");
+}
+
+// The moment arms and moments of one frame, checked, into work.At = (R diag(F))^T
+// (n x m, one column per dof) with the per-muscle buffers sized for n muscles.
+// R is m x n with column stride ld, tau has stride tau_stride. F must have passed
+// check_forces (the batch checks forces shared by every frame once).
+void prepare(const double* R, Eigen::Index ld, Eigen::Index m, Eigen::Index n, const double* F, const double* tau,
+             Eigen::Index tau_stride, RecruitmentWorkspace& work) {
+  work.At.resize(n, m);
+  double* At = work.At.data();
+  // x - x is 0 for a finite x and NaN otherwise: one test for the whole frame
+  double nan_if_not_finite = 0.0;
+  auto fill = [&](auto fixed) {
+    constexpr int M = decltype(fixed)::value;
+    const Eigen::Index mm = M == Eigen::Dynamic ? m : M;
+    for (Eigen::Index i = 0; i < n; ++i)
+      for (Eigen::Index j = 0; j < mm; ++j) {
+        const double v = F[i] * R[i * ld + j];
+        At[j * n + i] = v;
+        nan_if_not_finite += v - v;
+      }
+  };
+  if (m == 3) fill(std::integral_constant<int, 3>{});
+  else if (m == 4) fill(std::integral_constant<int, 4>{});
+  else fill(std::integral_constant<int, Eigen::Dynamic>{});
+  if (!(nan_if_not_finite == 0.0)) throw InvalidArgument("solve_recruitment: expected finite moment arms, got a non-finite entry");
   for (Eigen::Index j = 0; j < m; ++j)
     if (!std::isfinite(tau[j * tau_stride]))
       throw InvalidArgument("solve_recruitment: expected finite tau, got a non-finite entry");
@@ -123,33 +140,105 @@ struct DualNewton {
   Eigen::VectorXd& s;  // (n) scratch
 
   // Dual value at lambda; fills a, D = da/ds and the residual g = tau - A a - c lambda.
-  double evaluate(const Vec& lambda, Eigen::VectorXd& a, Eigen::VectorXd& D, Vec& g) const {
-    s.noalias() = At * lambda;
+  // One pass over the muscles (s_i = A_i . lambda, a_i, D_i and A a together),
+  // with A a summed in registers for the fixed sizes. (Two muscles at a time in
+  // Array2d was no faster: a(s) is scalar.)
+  double evaluate(const Vec& lambda, Eigen::VectorXd& a_out, Eigen::VectorXd& D_out, Vec& g) const {
+    const Eigen::Index n = At.rows(), m = At.cols();
+    const double* A = At.data();
+    double* a = a_out.data();
+    double* D = D_out.data();
     double value = 0.0;
-    if (act.kind == 2) {  // a = clip(s / 2, a_min, 1) element-wise, as Activation does one by one
-      a.array() = (0.5 * s.array()).max(act.lo).min(1.0);
-      D.array() = (s.array() > act.s_lo && s.array() < 2.0).select(Eigen::ArrayXd::Constant(s.size(), 0.5), 0.0);
-      value = (a.array() * a.array() - s.array() * a.array()).sum();
-    } else {
-      for (Eigen::Index i = 0; i < s.size(); ++i) {
-        act(s[i], a[i], D[i]);
-        value += act.power(a[i]) - s[i] * a[i];
+    auto sweep = [&](auto& Aa, auto activation) {
+      for (Eigen::Index i = 0; i < n; ++i) {
+        double s = 0.0;
+        for (Eigen::Index k = 0; k < m; ++k) s += A[k * n + i] * lambda[k];
+        double ai, di;
+        value += activation(s, ai, di);
+        a[i] = ai;
+        D[i] = di;
+        for (Eigen::Index k = 0; k < m; ++k) Aa[k] += A[k * n + i] * ai;
       }
-    }
+    };
+    auto sweep_kind = [&](auto& Aa) {
+      if (act.kind == 2) {  // a = clip(s / 2, a_min, 1), as Activation does
+        const double lo = act.lo, s_lo = act.s_lo;
+        sweep(Aa, [lo, s_lo](double s, double& a, double& D) {
+          a = std::min(std::max(0.5 * s, lo), 1.0);
+          D = 0.5 * static_cast<double>((s > s_lo) & (s < 2.0));  // branch-free: the sign of s is random
+          return a * a - s * a;
+        });
+      } else {
+        sweep(Aa, [this](double s, double& a, double& D) {
+          act(s, a, D);
+          return act.power(a) - s * a;
+        });
+      }
+    };
     g = tau - c * lambda;
-    g.noalias() -= At.transpose() * a;
+    if constexpr (M == Eigen::Dynamic) {
+      Vec Aa = Vec::Zero(m);
+      sweep_kind(Aa);
+      g -= Aa;
+    } else {
+      double Aa[M] = {};
+      sweep_kind(Aa);
+      for (int k = 0; k < M; ++k) g[k] -= Aa[k];
+    }
     return value - 0.5 * c * lambda.squaredNorm() + lambda.dot(tau);
   }
 
-  // Lower triangle of A diag(w) A^T + c I: the Newton matrix for w = da/ds.
-  Mat newton_matrix(const Eigen::VectorXd& w) const {
-    const Eigen::Index m = At.cols();
-    Mat H(m, m);
+  // Solves H x = b for the Newton matrix H (lower triangle, symmetric positive
+  // definite) by Cholesky, in place; an m x m system is a few dozen flops, below
+  // the call overhead of a general factorisation. NaN when a pivot is not positive.
+  static Vec solve(Mat H, Vec x) {
+    const Eigen::Index m = H.rows();
     for (Eigen::Index k = 0; k < m; ++k) {
-      s = At.col(k).cwiseProduct(w);
-      for (Eigen::Index j = k; j < m; ++j) H(j, k) = s.dot(At.col(j));
-      H(k, k) += c;
+      double d = H(k, k);
+      for (Eigen::Index j = 0; j < k; ++j) d -= H(k, j) * H(k, j);
+      if (!(d > 0.0)) return Vec::Constant(m, std::numeric_limits<double>::quiet_NaN());
+      d = std::sqrt(d);
+      H(k, k) = d;
+      for (Eigen::Index i = k + 1; i < m; ++i) {
+        double v = H(i, k);
+        for (Eigen::Index j = 0; j < k; ++j) v -= H(i, j) * H(k, j);
+        H(i, k) = v / d;
+      }
     }
+    for (Eigen::Index i = 0; i < m; ++i) {  // L y = b
+      for (Eigen::Index j = 0; j < i; ++j) x[i] -= H(i, j) * x[j];
+      x[i] /= H(i, i);
+    }
+    for (Eigen::Index i = m; i-- > 0;) {  // L^T x = y
+      for (Eigen::Index j = i + 1; j < m; ++j) x[i] -= H(j, i) * x[j];
+      x[i] /= H(i, i);
+    }
+    return x;
+  }
+
+  // Lower triangle of A diag(w) A^T + c I: the Newton matrix for w = da/ds.
+  // Two muscles at a time (Array2d: one SIMD register), then the odd one.
+  Mat newton_matrix(const Eigen::VectorXd& w) const {
+    const Eigen::Index n = At.rows(), m = At.cols();
+    const double* A = At.data();
+    using Pair = Eigen::Array2d;
+    using Pairs = Eigen::Array<double, 2, M == Eigen::Dynamic ? Eigen::Dynamic : M * (M + 1) / 2>;
+    Pairs acc = Pairs::Zero(2, m * (m + 1) / 2);  // column l: entry (j, k), j >= k, column-wise
+    Eigen::Index i = 0;
+    for (; i + 2 <= n; i += 2) {
+      const Pair wi = Pair::Map(w.data() + i);
+      for (Eigen::Index k = 0, l = 0; k < m; ++k) {
+        const Pair wa = wi * Pair::Map(A + k * n + i);
+        for (Eigen::Index j = k; j < m; ++j, ++l) acc.col(l) += wa * Pair::Map(A + j * n + i);
+      }
+    }
+    Mat H(m, m);
+    for (Eigen::Index k = 0, l = 0; k < m; ++k)
+      for (Eigen::Index j = k; j < m; ++j, ++l) {
+        H(j, k) = acc(0, l) + acc(1, l);
+        if (i < n) H(j, k) += w[i] * A[k * n + i] * A[j * n + i];
+      }
+    H.diagonal().array() += c;
     return H;
   }
 
@@ -164,7 +253,7 @@ struct DualNewton {
       lambda = work.lambda;
     } else {
       work.deriv.setConstant(0.5);
-      lambda = Eigen::LLT<Mat>(newton_matrix(work.deriv)).solve(tau);
+      lambda = solve(newton_matrix(work.deriv), tau);
       if (!lambda.allFinite()) lambda.setZero();
     }
 
@@ -185,7 +274,7 @@ struct DualNewton {
     while (!converged && it < options.max_iterations) {
       ++it;
       // Newton matrix A D A^T + c I (D = 0 for muscles on their bounds).
-      const Vec d = Eigen::LLT<Mat>(newton_matrix(*D)).solve(g);
+      const Vec d = solve(newton_matrix(*D), g);
       const double slope = g.dot(d);  // > 0: d is an ascent direction of g
 
       // Backtracking: Armijo on the dual value (monotone ascent, no cycling), or,
@@ -274,6 +363,7 @@ void solve_once(const Eigen::Ref<const Eigen::MatrixXd>& moment_arms, const Eige
 
   const Activation act(options.p, options.min_activation);
   const double c = reserve_c(options);
+  check_forces(max_force.data(), n);
   prepare(moment_arms.data(), moment_arms.outerStride(), m, n, max_force.data(), tau.data(), 1, work);
   int it = 0;
   bool converged = false;
@@ -358,12 +448,20 @@ int solve_recruitment_batch(const double* moment_arms, int n_frames, int n_muscl
   RecruitmentResult result;
   RecruitmentOptions opt = options;
   Eigen::VectorXd f(n_muscles);
+  const bool shared_force = max_force.rows() == 1;  // checked once, not per frame
+  if (shared_force) {
+    f = max_force.row(0).transpose();
+    check_forces(f.data(), n_muscles);
+  }
   const std::ptrdiff_t block = static_cast<std::ptrdiff_t>(n_muscles) * n_dofs;
   int failures = 0;
   for (int k = 0; k < n_frames; ++k) {
     // [muscle][dof] row-major is R (dofs x muscles) column-major.
     const double* R = moment_arms + k * block;
-    f = max_force.row(max_force.rows() == 1 ? 0 : k).transpose();
+    if (!shared_force) {
+      f = max_force.row(k).transpose();
+      check_forces(f.data(), n_muscles);
+    }
     const double* t = tau.data() + k * tau.innerStride();
     opt.warm_start = options.warm_start && k > 0;
     prepare(R, n_dofs, n_dofs, n_muscles, f.data(), t, tau.outerStride(), work);

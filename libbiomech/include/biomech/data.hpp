@@ -35,6 +35,11 @@ struct PathScratch {
   std::vector<int> parent;             // per body: its parent body (-1: ground)
   std::vector<char> touched;           // per body: carries a point of the muscle, or is an ancestor of one
   std::vector<int> wrap_order, wrap_result;
+  // Per call: the posture indices whose moment arms are wanted (0/1), and the motion
+  // terms about them, joint by joint (terms[terms_begin[j]..terms_begin[j+1]]).
+  std::vector<char> wanted;
+  std::vector<int> terms, terms_begin;
+  Eigen::VectorXd posture;  // one row of a batch, contiguous
 };
 
 struct Data {
