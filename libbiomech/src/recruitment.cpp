@@ -22,10 +22,11 @@
 // below the tolerance, so the equality is met to that tolerance (N m).
 //
 // Speed: the m x m algebra (3 dofs at the hip, 4 for a leg) is fixed-size
-// Eigen on the stack (the kernel is a template on m, Dynamic for other sizes);
-// A is stored transposed, one contiguous column per dof, so that s = A^T lambda
-// and a(s) are element-wise over the muscles and A a, A D A^T are dot products
-// (both vectorise); the batch checks the options once per call.
+// Eigen on the stack (the kernel is a template on m, Dynamic for other sizes),
+// solved by an inline Cholesky; A is stored transposed, one contiguous column
+// per dof. One dual evaluation is one pass over the muscles (s_i, a_i, D_i and
+// A a together, branch-free); the Newton matrix A D A^T takes two muscles per
+// SIMD register; the batch checks the options and shared forces once per call.
 #include "biomech/recruitment.hpp"
 
 #include <algorithm>
