@@ -15,12 +15,12 @@
 #include "biomech/exercise_io.hpp"
 #include "biomech/seesaw.hpp"
 #include "default_models.hpp"
+#include "units.hpp"
 
 using namespace biomech;
+using biomech::test_support::kDeg;
 
 namespace {
-
-constexpr double kDeg = M_PI / 180.0;
 
 Exercise exercise(const std::string& id) {
   return load_exercise((std::filesystem::path(BIOMECH_SOURCE_DIR) / "models" / "exercises" / (id + ".yaml")).string());
@@ -44,7 +44,8 @@ Exercise coarse_exercise(const std::string& id) {
   return ex;
 }
 
-SimulationResult run(const Model& model, const Exercise& ex, const std::map<std::string, double>& strength = {}) {
+SimulationResult simulate_weakened(const Model& model, const Exercise& ex,
+                                   const std::map<std::string, double>& strength = {}) {
   Data data(model);
   SimulateOptions o;
   o.strength = strength;
@@ -99,7 +100,7 @@ TEST(FrontalPlane, SingleLegStanceSeesawTermsMatchTheStanceModel) {
   // abductors, hip contact force and its angle (within the posture differences of
   // the balance rule).
   const Model& m = test_models::default_male();
-  const SimulationResult r = run(m, exercise("single_leg_stance"));
+  const SimulationResult r = simulate_weakened(m, exercise("single_leg_stance"));
   const LegResult& l = r.legs[0];
   EXPECT_NEAR(l.vertical_load_bw[0], 1.0, 1e-9);
   Data data(m);
@@ -120,8 +121,8 @@ TEST(FrontalPlane, SingleLegStanceSeesawTermsMatchTheStanceModel) {
 TEST(Weakness, FullStrengthReproducesTheModelsFigures) {
   const Model& m = test_models::default_male();
   const Exercise ex = exercise("single_leg_squat");
-  const SimulationResult a = run(m, ex);
-  const SimulationResult b = run(m, ex, {{"abductors", 1.0}, {"external_rotators", 1.0}});
+  const SimulationResult a = simulate_weakened(m, ex);
+  const SimulationResult b = simulate_weakened(m, ex, {{"abductors", 1.0}, {"external_rotators", 1.0}});
   EXPECT_LT(max_abs_diff(a.posture, b.posture), 1e-9);
   const LegResult &la = a.legs[0], &lb = b.legs[0];
   EXPECT_LT(max_abs_diff(la.activation, lb.activation), 1e-9);
@@ -136,8 +137,8 @@ TEST(Weakness, NearestPostureHasZeroReservesAndIsAMinimum) {
   const Model& m = test_models::default_male();
   Exercise ex = exercise("single_leg_stance");
   const std::map<std::string, double> weak{{"abductors", 0.3}};
-  const SimulationResult full = run(m, ex);
-  const SimulationResult solved = run(m, ex, weak);
+  const SimulationResult full = simulate_weakened(m, ex);
+  const SimulationResult solved = simulate_weakened(m, ex, weak);
   SimulateOptions keep;
   keep.strength = weak;
   keep.nearest_posture = false;
@@ -206,7 +207,7 @@ TEST(Weakness, PostureKeptWhereHeldChangeGrowsAsStrengthFallsTrunkLeans) {
   for (const char* id : {"single_leg_squat", "reverse_lunge_contralateral_load", "lateral_step_up"}) {
     SCOPED_TRACE(id);
     const Exercise ex = coarse_exercise(id);
-    const SimulationResult full = run(m, ex);
+    const SimulationResult full = simulate_weakened(m, ex);
     const ExerciseSummary fs = summary(ex, full);
     const int n = static_cast<int>(full.time.size());
     std::vector<double> last_cost(n, 0.0);
@@ -218,7 +219,7 @@ TEST(Weakness, PostureKeptWhereHeldChangeGrowsAsStrengthFallsTrunkLeans) {
       keep.nearest_posture = false;
       Data data(m);
       const SimulationResult kept = simulate(m, data, ex, keep);
-      const SimulationResult r = run(m, ex, weak);
+      const SimulationResult r = simulate_weakened(m, ex, weak);
       const LegResult &l = r.legs[0], &l0 = full.legs[0];
       int kept_frames = 0, held_frames = 0;
       double fppa_change_lo = 0.0, fppa_change_hi = 0.0;
@@ -260,8 +261,8 @@ TEST(Weakness, FemaleShowsMoreValgusThanMaleAtTheSameRelativeStrength) {
   for (double s : {1.0, 0.5}) {
     const std::map<std::string, double> st = s < 1 ? std::map<std::string, double>{{"abductors", s}}
                                                    : std::map<std::string, double>{};
-    const ExerciseSummary male = summary(ex, run(test_models::default_male(), ex, st));
-    const ExerciseSummary female = summary(ex, run(test_models::default_female(), ex, st));
+    const ExerciseSummary male = summary(ex, simulate_weakened(test_models::default_male(), ex, st));
+    const ExerciseSummary female = summary(ex, simulate_weakened(test_models::default_female(), ex, st));
     std::printf("single-leg squat gmed %.1f: peak FPPA male %.2f female %.2f deg; Q male %.2f female %.2f deg\n", s,
                 male.peak_knee_valgus / kDeg, female.peak_knee_valgus / kDeg, male.peak_q_angle / kDeg,
                 female.peak_q_angle / kDeg);
@@ -279,7 +280,7 @@ TEST(Weakness, NearestPostureSearchSurvivesPosturesThatCannotBeBalanced) {
   const Exercise ex = coarse_exercise("lateral_step_up");
   for (double s : {0.2, 1.0 - 0.8}) {
     SimulationResult r;
-    EXPECT_NO_THROW(r = run(m, ex, {{"abductors", s}})) << s;
+    EXPECT_NO_THROW(r = simulate_weakened(m, ex, {{"abductors", s}})) << s;
     const LegResult& l = r.legs[0];
     for (Eigen::Index f = 0; f < l.knee_fppa.size(); ++f) EXPECT_TRUE(std::isfinite(l.knee_fppa[f])) << s << " " << f;
   }
@@ -298,14 +299,14 @@ TEST(Weakness, NearestPostureSearchSurvivesPosturesThatCannotBeBalanced) {
 TEST(Weakness, HeldSquatPostureMovesTheTrunkOverTheHipAndTakesOutHipAdduction) {
   const Model& m = test_models::default_male();
   const Exercise ex = coarse_exercise("single_leg_squat");
-  const SimulationResult full = run(m, ex);
+  const SimulationResult full = simulate_weakened(m, ex);
   const LegResult& l0 = full.legs[0];
   Eigen::Index f = 0;
   l0.knee_fppa.maxCoeff(&f);  // the bottom of the squat
   const int add = m.posture_coordinate(l0.dofs[1]);
   double last_demand = -l0.moment(f, 1), last_adduction = full.posture(f, add), last_lean = l0.trunk_lean[f];
   for (double s : {0.8, 0.6, 0.4, 0.2}) {
-    const SimulationResult r = run(m, ex, {{"abductors", s}});
+    const SimulationResult r = simulate_weakened(m, ex, {{"abductors", s}});
     const LegResult& l = r.legs[0];
     ASSERT_TRUE(l.held[f]) << s;
     const double demand = -l.moment(f, 1);
