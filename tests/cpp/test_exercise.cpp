@@ -501,7 +501,9 @@ TEST(ExerciseCatalogue, EveryExerciseSimulatesWithMomentEquality) {
     // reserves above 1 N m only where the file says why (its `limits`)
     double reserve = 0.0;
     for (const LegResult& leg : r.legs) reserve = std::max(reserve, leg.reserve.cwiseAbs().maxCoeff());
-    if (reserve > 1.0) EXPECT_FALSE(ex.limits.empty()) << "reserve " << reserve << " N m without `limits`";
+    if (reserve > 1.0) {
+      EXPECT_FALSE(ex.limits.empty()) << "reserve " << reserve << " N m without `limits`";
+    }
     EXPECT_EQ(std::count(r.contact_tension.begin(), r.contact_tension.end(), true), 0) << "a contact pulls";
     for (const LegResult& leg : r.legs) {
       EXPECT_TRUE(leg.moment.allFinite());
@@ -593,10 +595,13 @@ TEST(ExerciseOptions, PassiveFiberForceIsGuardedAndBalanced) {
   ASSERT_LT(semimem, static_cast<int>(leg.actuators.size()));
   EXPECT_GT(leg.passive_force.col(semimem).maxCoeff(), 50.0);  // N, at the bottom of the hinge
   for (size_t i = 0; i < leg.actuators.size(); ++i)
-    if (leg.muscle_index[i] >= 0)
+    if (leg.muscle_index[i] >= 0) {
       EXPECT_LE(leg.passive_force.col(i).maxCoeff(), model.muscles[leg.muscle_index[i]].max_isometric_force + 1e-9);
+    }
   for (int f = 0; f < r.time.size(); ++f)
-    if (leg.reserve.row(f).cwiseAbs().maxCoeff() < 1e-3) EXPECT_LT(leg.residual.row(f).cwiseAbs().maxCoeff(), 1e-6);
+    if (leg.reserve.row(f).cwiseAbs().maxCoeff() < 1e-3) {
+      EXPECT_LT(leg.residual.row(f).cwiseAbs().maxCoeff(), 1e-6);
+    }
   o.passive_stretch_limit = 0.5;
   EXPECT_THROW(simulate(model, data, catalogue("single_leg_deadlift"), o), InvalidArgument);
 }

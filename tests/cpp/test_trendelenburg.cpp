@@ -146,7 +146,9 @@ TEST(Trendelenburg, FoldIsWhereTheAbductorsCannotHoldTheLevelPelvis) {
     const StaticEquilibrium e = static_equilibrium(plant, o, th, 0.0);
     std::printf("drop %2d deg: strength that holds it %.3f; gravity %.1f N m, passive tissue %.2f N m, abductors %.1f N m "
                 "(effort %.3f at full strength)\n", k, s, e.gravity_moment, e.passive_moment, e.muscle_moment, e.effort);
-    if (k > 0) EXPECT_GT(s, last) << "a dropped pelvis needs stronger abductors (fold) at " << k << " deg";
+    if (k > 0) {
+      EXPECT_GT(s, last) << "a dropped pelvis needs stronger abductors (fold) at " << k << " deg";
+    }
     last = s;
   }
   const StaticEquilibrium e0 = static_equilibrium(plant, o, 0.0, 0.0), e5 = static_equilibrium(plant, o, 5 * kDeg, 0.0);
@@ -203,6 +205,8 @@ TEST(Trendelenburg, SparedAbductorsHoldTheLevelPelvisToAboutHalfTheMeasuredStren
     const double with = steady_drop(spared, s, false), without = steady_drop(plant, s, false);
     std::printf("blocked-muscle strength %.2f (measured %.2f): steady drop without lean %6.2f deg, default plant %6.2f deg\n",
                 s, measured(s), with / kDeg, without / kDeg);
-    if (s >= 0.45) EXPECT_LT(with, 4 * kDeg) << s;  // within the minimal detectable change (Youdas et al. 2007)
+    if (s >= 0.45) {
+      EXPECT_LT(with, 4 * kDeg) << s;  // within the minimal detectable change (Youdas et al. 2007)
+    }
   }
 }
