@@ -10,20 +10,16 @@
 
 #include "biomech/errors.hpp"
 #include "biomech/hdf5_results.hpp"
+#include "text_support.hpp"
 #include "tiny_model.hpp"
 
 namespace fs = std::filesystem;
 using biomech::DatasetOptions;
 using biomech::ResultsWriter;
 using biomech::TableColumn;
+using biomech::test_support::TempDir;
 
 namespace {
-
-fs::path temp_dir() {
-  const fs::path d = fs::temp_directory_path() / ("biomech_h5_test_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
-}
 
 std::vector<double> read_doubles(hid_t f, const std::string& name, std::vector<hsize_t>* shape = nullptr) {
   const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
@@ -111,8 +107,8 @@ std::vector<std::string> all_datasets(hid_t f) {
 }  // namespace
 
 TEST(Hdf5Results, WritesDatasetsTablesAttributesWithUnits) {
-  const fs::path file = temp_dir() / "a.h5";
-  fs::remove(file);
+  const TempDir scratch("h5");
+  const fs::path file = scratch.path("a.h5");
   {
     ResultsWriter w(file.string());
     w.write_provenance({"", "abc123", "", "{\"p\": 2}", "test"});
@@ -161,8 +157,8 @@ TEST(Hdf5Results, WritesDatasetsTablesAttributesWithUnits) {
 }
 
 TEST(Hdf5Results, UncommittedWriterLeavesThePreviousFile) {
-  const fs::path file = temp_dir() / "b.h5";
-  fs::remove(file);
+  const TempDir scratch("h5");
+  const fs::path file = scratch.path("b.h5");
   {
     ResultsWriter w(file.string());
     w.write("/v", std::vector<double>{1.0}, "m");
@@ -194,7 +190,8 @@ TEST(Hdf5Results, UncommittedWriterLeavesThePreviousFile) {
 }
 
 TEST(Hdf5Results, AppendsChunksCompressed) {
-  const fs::path file = temp_dir() / "c.h5";
+  const TempDir scratch("h5");
+  const fs::path file = scratch.path("c.h5");
   DatasetOptions o;
   o.compression = 4;
   o.chunk_rows = 100;
@@ -243,8 +240,9 @@ TEST(Hdf5Results, AppendsChunksCompressed) {
 }
 
 TEST(Hdf5Results, RejectsBadInput) {
-  const fs::path file = temp_dir() / "d.h5";
-  EXPECT_THROW(ResultsWriter((temp_dir() / "no_such_dir" / "x.h5").string()), biomech::FileError);
+  const TempDir scratch("h5");
+  const fs::path file = scratch.path("d.h5");
+  EXPECT_THROW(ResultsWriter((fs::path(scratch.path("no_such_dir")) / "x.h5").string()), biomech::FileError);
   EXPECT_THROW(ResultsWriter(""), biomech::InvalidArgument);
   DatasetOptions bad;
   bad.compression = 12;
@@ -267,7 +265,8 @@ TEST(Hdf5Results, RejectsBadInput) {
 
 // Empty lists and strings are stored (HDF5 needs a buffer even for no values).
 TEST(Hdf5Results, EmptyValues) {
-  const fs::path file = temp_dir() / "empty.h5";
+  const TempDir scratch("h5");
+  const fs::path file = scratch.path("empty.h5");
   {
     ResultsWriter w(file.string());
     w.create_group("/g");
@@ -289,7 +288,8 @@ TEST(Hdf5Results, EmptyValues) {
 
 // A flipped bit in a dataset's data is caught by its checksum when read.
 TEST(Hdf5Results, ChecksumCatchesAFlippedDataBit) {
-  const fs::path file = temp_dir() / "flip.h5";
+  const TempDir scratch("h5");
+  const fs::path file = scratch.path("flip.h5");
   std::vector<double> v(1000);
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = 0.25 + static_cast<double>(i);  // a recognisable pattern
   {
@@ -323,6 +323,7 @@ TEST(Hdf5Results, ChecksumCatchesAFlippedDataBit) {
 }
 
 TEST(Hdf5Results, ModelMusclesAndSubject) {
+  const TempDir scratch("h5");
   biomech::Model m = biomech::test_models::tiny_model();
   m.finalize();
   biomech::Subject s;
@@ -330,7 +331,7 @@ TEST(Hdf5Results, ModelMusclesAndSubject) {
   s.sex = biomech::Sex::female;
   s.neck_shaft_angle = 130.0 * M_PI / 180.0;
   s.strength_scale["gluteus_medius"] = 0.5;
-  const fs::path file = temp_dir() / "e.h5";
+  const fs::path file = scratch.path("e.h5");
   ResultsWriter w(file.string());
   biomech::write_model(w, m);
   biomech::write_muscle_table(w, m);
@@ -355,7 +356,8 @@ TEST(Hdf5Results, ModelMusclesAndSubject) {
 }
 
 TEST(Hdf5Results, WritersInSeveralThreads) {
-  const fs::path dir = temp_dir();
+  const TempDir scratch("h5");
+  const fs::path dir = scratch.path("");
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&dir, t] {

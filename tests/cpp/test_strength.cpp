@@ -16,6 +16,7 @@
 #include "biomech/muscle_path.hpp"
 #include "tiny_model.hpp"
 #include "default_models.hpp"
+#include "text_support.hpp"
 #include "units.hpp"
 
 using namespace biomech;
@@ -24,14 +25,9 @@ using biomech::test_models::generic_model;
 namespace {
 
 using biomech::test_support::kDeg;
+using biomech::test_support::TempDir;
 
 std::vector<Posture> shipped_postures() { return load_postures(std::string(BIOMECH_MODELS_DIR) + "/postures.yaml"); }
-
-std::string write_temp(const std::string& name, const std::string& text) {
-  const auto p = std::filesystem::temp_directory_path() / ("biomech_test_strength_" + name);
-  std::ofstream(p) << text;
-  return p.string();
-}
 
 }  // namespace
 
@@ -225,10 +221,11 @@ TEST(Postures, BadFilesNameFileLineAndField) {
       "postures:\n  - name: a\n    kind: stretch\n    description: d\n    source: s\n";
   const std::string angles = "    hip_flexion_deg: 10\n    hip_adduction_deg: 0\n    hip_rotation_deg: 0\n"
                              "    knee_flexion_deg: 0\n";
-  EXPECT_EQ(load_postures(write_temp("ok.yaml", good_head + angles)).size(), 1u);
-  auto expect_error = [](const std::string& text, const std::string& field, int line) {
+  const TempDir tmp("strength");
+  EXPECT_EQ(load_postures(tmp.write("ok.yaml", good_head + angles)).size(), 1u);
+  auto expect_error = [&tmp](const std::string& text, const std::string& field, int line) {
     try {
-      load_postures(write_temp("bad.yaml", text));
+      load_postures(tmp.write("bad.yaml", text));
       ADD_FAILURE() << "no error for field " << field;
     } catch (const FileError& e) {
       EXPECT_EQ(e.field, field) << e.what();
