@@ -189,9 +189,14 @@ if [[ $DO_SANITIZE == 1 ]]; then
   ASAN_DIR=$ROOT/build-asan
   say "building C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
   # -g1 (line tables: the file:line of every frame of a sanitizer report) compiles faster than -g.
+  # UBSan's null and pointer-overflow checks are left out: a null dereference is a SEGV and an
+  # out-of-bounds pointer a bad access, both of which ASan reports with their stack, while
+  # instrumenting every reference binding and pointer step (Eigen's expressions are made of them)
+  # was a quarter of the sanitizer build's compile time (179 -> 133 s CPU for the larger library half).
   run "$LOGS/asan-configure.log" cmake -S "$ROOT" -B "$ASAN_DIR" -G Ninja "${LAUNCHER[@]}" \
       -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1" \
-      -DBIOMECH_SANITIZE=address,undefined -DBIOMECH_BUILD_TESTS=ON -DBIOMECH_BUILD_PYTHON=OFF \
+      -DBIOMECH_SANITIZE=address,undefined -DBIOMECH_SANITIZE_EXCLUDE=null,pointer-overflow \
+      -DBIOMECH_BUILD_TESTS=ON -DBIOMECH_BUILD_PYTHON=OFF \
     || fail "sanitizer configure" "$LOGS/asan-configure.log"
   run "$LOGS/asan-build.log" cmake --build "$ASAN_DIR" -j"$JOBS" || fail "sanitizer build" "$LOGS/asan-build.log"
   say "running C++ tests under sanitizers"
