@@ -21,23 +21,26 @@ void check(bool ok, const What& what) {
   if (!ok) throw InvalidArgument("Model: " + what());
 }
 
-// Checks `v` against the kModelBounds entry `bound`: "Model: <what>: expected <bound> in [a, b] unit, got v".
-template <class What>
-void check_bound(std::string_view bound, const What& what, double v) {
+// The kModelBounds entry named `bound`. finalize looks each up once, not once per value.
+const FieldInfo& model_bound(std::string_view bound) {
   for (const FieldInfo& b : kModelBounds)
-    if (b.name == bound) {
-      if (std::isfinite(v) && v >= b.min && v <= b.max) return;
-      char got[32];
-      std::snprintf(got, sizeof got, "%.6g", v);
-      throw InvalidArgument("Model: " + what() + ": expected " + std::string(bound) + " " + detail::bounds_text(b) +
-                            ", got " + got);
-    }
-  throw std::logic_error("check_bound: no model bound named " + std::string(bound));
+    if (b.name == bound) return b;
+  throw std::logic_error("model_bound: no model bound named " + std::string(bound));
+}
+
+// Checks `v` against bound `b`: "Model: <what>: expected <bound> in [a, b] unit, got v".
+template <class What>
+void check_bound(const FieldInfo& b, const What& what, double v) {
+  if (std::isfinite(v) && v >= b.min && v <= b.max) return;
+  char got[32];
+  std::snprintf(got, sizeof got, "%.6g", v);
+  throw InvalidArgument("Model: " + what() + ": expected " + std::string(b.name) + " " + detail::bounds_text(b) +
+                        ", got " + got);
 }
 
 template <class What>
-void check_bounds(std::string_view bound, const What& what, const Eigen::Ref<const Eigen::MatrixXd>& v) {
-  for (Eigen::Index i = 0; i < v.size(); ++i) check_bound(bound, what, v.data()[i]);
+void check_bounds(const FieldInfo& b, const What& what, const Eigen::Ref<const Eigen::MatrixXd>& v) {
+  for (Eigen::Index i = 0; i < v.size(); ++i) check_bound(b, what, v.data()[i]);
 }
 
 template <class T>
@@ -67,7 +70,14 @@ void Model::finalize() {
                  std::to_string(nb) + " bodies";
         });
 
-  std::set<std::string> names;
+  const FieldInfo &body_mass = model_bound("body mass"), &body_com = model_bound("body centre of mass"),
+                  &body_inertia = model_bound("body inertia"), &joint_offset = model_bound("joint offset"),
+                  &point_location = model_bound("point location"), &wrap_radius = model_bound("wrap cylinder radius"),
+                  &max_force = model_bound("max isometric force"), &fibre_length = model_bound("optimal fibre length"),
+                  &slack_length = model_bound("tendon slack length"),
+                  &rotation_range = model_bound("coordinate range (rotation)"),
+                  &translation_range = model_bound("coordinate range (translation)");
+  std::set<std::string_view> names;  // views of the items' own names: no copies
   for (int b = 0; b < nb; ++b) {
     const Body& body = bodies[b];
     check(names.insert(body.name).second, [&] { return "duplicate body name '" + body.name + "'"; });
@@ -78,9 +88,9 @@ void Model::finalize() {
           [&] { return "bodies must be ordered parent first; '" + body.name + "' comes before its parent"; });
     check(std::isfinite(body.mass) && body.mass >= 0.0,
           [&] { return "body '" + body.name + "': expected a finite mass >= 0 kg, got " + std::to_string(body.mass); });
-    check_bound("body mass", [&] { return "body '" + body.name + "'"; }, body.mass);
-    check_bounds("body centre of mass", [&] { return "body '" + body.name + "'"; }, body.com);
-    check_bounds("body inertia", [&] { return "body '" + body.name + "'"; }, body.inertia);
+    check_bound(body_mass, [&] { return "body '" + body.name + "'"; }, body.mass);
+    check_bounds(body_com, [&] { return "body '" + body.name + "'"; }, body.com);
+    check_bounds(body_inertia, [&] { return "body '" + body.name + "'"; }, body.inertia);
   }
 
   names.clear();
@@ -91,7 +101,7 @@ void Model::finalize() {
           [&] { return "coordinate '" + co.name + "': expected a finite range with min <= max"; });
     check(std::isfinite(co.default_value), [&] { return "coordinate '" + co.name + "': non-finite default"; });
     if (co.driver < 0) {  // a coupled coordinate's range is unused (OpenSim writes +-99999.9 there)
-      const char* range = co.rotational ? "coordinate range (rotation)" : "coordinate range (translation)";
+      const FieldInfo& range = co.rotational ? rotation_range : translation_range;
       check_bound(range, [&] { return "coordinate '" + co.name + "'"; }, co.range_min);
       check_bound(range, [&] { return "coordinate '" + co.name + "'"; }, co.range_max);
     }
@@ -113,8 +123,8 @@ void Model::finalize() {
     check(j.parent >= -1 && j.parent < nb, [&] { return "joint '" + j.name + "': bad parent body"; });
     check(j.parent_offset.matrix().allFinite() && j.child_offset.matrix().allFinite(),
           [&] { return "joint '" + j.name + "': non-finite offset frame"; });
-    check_bounds("joint offset", [&] { return "joint '" + j.name + "'"; }, j.parent_offset.translation());
-    check_bounds("joint offset", [&] { return "joint '" + j.name + "'"; }, j.child_offset.translation());
+    check_bounds(joint_offset, [&] { return "joint '" + j.name + "'"; }, j.parent_offset.translation());
+    check_bounds(joint_offset, [&] { return "joint '" + j.name + "'"; }, j.child_offset.translation());
     for (const auto* axes : {&j.rotations, &j.translations})
       for (const TransformAxis& ax : *axes) {
         check(ax.coordinate >= -1 && ax.coordinate < nc,
@@ -126,20 +136,20 @@ void Model::finalize() {
 
   for (const WrapCylinder& w : wrap_cylinders) {
     check(w.body >= 0 && w.body < nb, [&] { return "wrap cylinder '" + w.name + "': bad body"; });
-    check_bound("wrap cylinder radius", [&] { return "wrap cylinder '" + w.name + "'"; }, w.radius);
+    check_bound(wrap_radius, [&] { return "wrap cylinder '" + w.name + "'"; }, w.radius);
   }
   for (const Landmark& l : landmarks) {
     check(l.body >= 0 && l.body < nb, [&] { return "landmark '" + l.name + "': bad body"; });
-    check_bounds("point location", [&] { return "landmark '" + l.name + "'"; }, l.location);
+    check_bounds(point_location, [&] { return "landmark '" + l.name + "'"; }, l.location);
   }
 
   names.clear();
   for (const Muscle& m : muscles) {
     check(names.insert(m.name).second, [&] { return "duplicate muscle name '" + m.name + "'"; });
     check(m.side == 'r' || m.side == 'l', [&] { return "muscle '" + m.name + "': expected side 'r' or 'l'"; });
-    check_bound("max isometric force", [&] { return "muscle '" + m.name + "'"; }, m.max_isometric_force);
-    check_bound("optimal fibre length", [&] { return "muscle '" + m.name + "'"; }, m.optimal_fiber_length);
-    check_bound("tendon slack length", [&] { return "muscle '" + m.name + "'"; }, m.tendon_slack_length);
+    check_bound(max_force, [&] { return "muscle '" + m.name + "'"; }, m.max_isometric_force);
+    check_bound(fibre_length, [&] { return "muscle '" + m.name + "'"; }, m.optimal_fiber_length);
+    check_bound(slack_length, [&] { return "muscle '" + m.name + "'"; }, m.tendon_slack_length);
     check(std::isfinite(m.pennation_angle) && m.pennation_angle >= 0.0 && m.pennation_angle < M_PI / 2,
           [&] { return "muscle '" + m.name + "': expected pennation angle in [0, 90) deg"; });
     try {
@@ -151,7 +161,7 @@ void Model::finalize() {
     check(m.path.size() >= 2, [&] { return "muscle '" + m.name + "': expected at least 2 path points"; });
     for (const PathPoint& p : m.path) {
       check(p.body >= 0 && p.body < nb, [&] { return "muscle '" + m.name + "': path point on an unknown body"; });
-      check_bounds("point location", [&] { return "muscle '" + m.name + "': path point"; }, p.location);
+      check_bounds(point_location, [&] { return "muscle '" + m.name + "': path point"; }, p.location);
       if (p.type == PathPoint::Type::conditional)
         check(p.condition_coordinate >= 0 && p.condition_coordinate < nc,
               [&] { return "muscle '" + m.name + "': conditional point needs a coordinate"; });
@@ -163,9 +173,9 @@ void Model::finalize() {
           // spline knots: x a coordinate value, y a location (a knot at 1e308 overflows the spline)
           const auto what = [&] { return "muscle '" + m.name + "': moving path point knot"; };
           for (double x : p.moving[i].x())
-            check_bound(coordinates[c].rotational ? "coordinate range (rotation)" : "coordinate range (translation)",
+            check_bound(coordinates[c].rotational ? rotation_range : translation_range,
                         what, x);
-          for (double y : p.moving[i].y()) check_bound("point location", what, y);
+          for (double y : p.moving[i].y()) check_bound(point_location, what, y);
         }
     }
     for (const PathWrap& w : m.wraps)
@@ -185,11 +195,20 @@ void Model::finalize() {
   // points on both sides, or moves/switches a point of the muscle.
   auto driver_posture = [&](int c) { return coordinates[c].driver >= 0 ? posture_index[coordinates[c].driver] : posture_index[c]; };
   std::vector<bool> crossed(independent.size(), false);
+  // below[j * nb + b]: body b is joint j's child or in its subtree (bodies come parent first)
+  std::vector<char> below(joints.size() * nb, 0);
+  for (size_t j = 0; j < joints.size(); ++j)
+    for (int b = 0; b < nb; ++b) {
+      const int parent = joints[bodies[b].joint].parent;
+      below[j * nb + b] = b == joints[j].child || (parent >= 0 && below[j * nb + parent]);
+    }
   for (const Muscle& m : muscles) {
-    for (const Joint& j : joints) {
+    for (size_t ji = 0; ji < joints.size(); ++ji) {
+      const Joint& j = joints[ji];
+      const char* in_subtree = &below[ji * nb];
       bool inside = false, outside = false;
-      for (const PathPoint& p : m.path) (is_in_subtree(*this, p.body, j.child) ? inside : outside) = true;
-      for (const PathWrap& w : m.wraps) (is_in_subtree(*this, wrap_cylinders[w.cylinder].body, j.child) ? inside : outside) = true;
+      for (const PathPoint& p : m.path) (in_subtree[p.body] ? inside : outside) = true;
+      for (const PathWrap& w : m.wraps) (in_subtree[wrap_cylinders[w.cylinder].body] ? inside : outside) = true;
       if (!(inside && outside)) continue;
       for (const auto* axes : {&j.rotations, &j.translations})
         for (const TransformAxis& ax : *axes)

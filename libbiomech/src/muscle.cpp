@@ -13,8 +13,9 @@
 namespace biomech {
 namespace {
 
-void check(bool ok, const std::string& what, double got) {
-  if (!ok) throw InvalidArgument("HillParameters: expected " + what + ", got " + std::to_string(got));
+// `what` is a literal, turned into a string only on failure: every scaled model checks its muscles.
+void check(bool ok, const char* what, double got) {
+  if (!ok) throw InvalidArgument("HillParameters: expected " + std::string(what) + ", got " + std::to_string(got));
 }
 
 using internal::fmt;

@@ -84,7 +84,6 @@ std::string last_component(const std::string& p) {
   return k == std::string::npos ? p : p.substr(k + 1);
 }
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 using internal::rotation_xyz;
 
@@ -499,7 +498,7 @@ class Importer {
 
   // ---- muscles
   static bool is_leg_body(const std::string& b) {
-    return starts_with(b, "femur") || starts_with(b, "tibia") || starts_with(b, "patella");
+    return b.starts_with("femur") || b.starts_with("tibia") || b.starts_with("patella");
   }
 
   void read_muscles(const XMLElement* model) {

@@ -19,7 +19,6 @@ namespace {
 // that counts as the proximal femur (head, neck, trochanters, lesser trochanter).
 constexpr double kProximalFemur = 0.2;
 
-bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
 // +1 right, -1 left, 0 when the name has no side suffix.
 int side_sign(const std::string& name) {
@@ -54,7 +53,7 @@ Vec3 joint_centre_in_parent(const Model& m, const Joint& j) {
 
 int child_joint_of(const Model& m, int body, const std::string& child_prefix) {
   for (size_t j = 0; j < m.joints.size(); ++j)
-    if (m.joints[j].parent == body && starts_with(m.bodies[m.joints[j].child].name, child_prefix)) return static_cast<int>(j);
+    if (m.joints[j].parent == body && m.bodies[m.joints[j].child].name.starts_with(child_prefix)) return static_cast<int>(j);
   return -1;
 }
 
@@ -132,8 +131,8 @@ void ModelScaler::scale(const Subject& subject, Model& out, Data& data) const {
   std::vector<Vec3> factor(nb, Vec3::Constant(k));
   for (int b = 0; b < nb; ++b) {
     const std::string& n = generic.bodies[b].name;
-    if (starts_with(n, "pelvis")) factor[b].z() = *s.pelvis_width / *ref.pelvis_width;
-    if (starts_with(n, "femur")) {
+    if (n.starts_with("pelvis")) factor[b].z() = *s.pelvis_width / *ref.pelvis_width;
+    if (n.starts_with("femur")) {
       // femur length is the hip-to-knee distance: scale y so that this distance grows by
       // femur_length / reference femur_length while x and z take the overall factor
       const FemurGeometry fg = femur_geometry(generic, b);
@@ -186,7 +185,7 @@ void ModelScaler::scale(const Subject& subject, Model& out, Data& data) const {
   const double d_av = *s.anteversion - *ref.anteversion;
   const double d_tfa = *s.tibiofemoral_angle - *ref.tibiofemoral_angle;
   for (int b = 0; b < nb; ++b) {
-    if (!starts_with(m.bodies[b].name, "femur")) continue;
+    if (!m.bodies[b].name.starts_with("femur")) continue;
     const int sigma = side_sign(m.bodies[b].name);
     if (sigma == 0) throw InvalidArgument("scale_model: expected femur body names ending in _r or _l, got '" + m.bodies[b].name + "'");
     FemurReshape r;
@@ -207,7 +206,7 @@ void ModelScaler::scale(const Subject& subject, Model& out, Data& data) const {
     for (Joint& j : m.joints) {
       if (j.parent != b) continue;
       j.parent_offset = distal * j.parent_offset;
-      if (starts_with(m.bodies[j.child].name, "tibia") && d_tfa != 0.0) {
+      if (m.bodies[j.child].name.starts_with("tibia") && d_tfa != 0.0) {
         // more valgus: distal tibia lateral = rotation about +x by -d on the right
         const Vec3 c = joint_centre_in_parent(m, j);
         j.parent_offset = rotation_about(c, distal.linear() * r.g.anterior, -sigma * d_tfa) * j.parent_offset;
@@ -216,7 +215,7 @@ void ModelScaler::scale(const Subject& subject, Model& out, Data& data) const {
   }
   const double d_tt = *s.tuberosity_offset - k * *ref.tuberosity_offset;
   for (Landmark& l : m.landmarks)
-    if (starts_with(l.name, "tibial_tuberosity")) l.location.z() += side_sign(l.name) * d_tt;
+    if (l.name.starts_with("tibial_tuberosity")) l.location.z() += side_sign(l.name) * d_tt;
 
   // ---- strength: mass and measured strength (scaling.hpp), then the subject's own factors
   const double force_scale = s.mass / generic.total_mass() * calibration_;
@@ -249,18 +248,18 @@ void ModelScaler::scale(const Subject& subject, Model& out, Data& data) const {
   // foot bodies of each side: everything below the tibia
   for (int b = 0; b < nb; ++b) {
     const std::string& n = m.bodies[b].name;
-    if (starts_with(n, "pelvis")) {
+    if (n.starts_with("pelvis")) {
       set_geometric(b, M * (pelvis_mass_fraction(s.sex) + (has_torso ? 0.0 : torso_mass_fraction(s.sex))));
     } else if (n == "torso") {
       set_geometric(b, M * torso_mass_fraction(s.sex));
-    } else if (starts_with(n, "femur") || starts_with(n, "tibia")) {
-      const bool thigh = starts_with(n, "femur");
+    } else if (n.starts_with("femur") || n.starts_with("tibia")) {
+      const bool thigh = n.starts_with("femur");
       // segment end points in this body frame: proximal = joint centre (child frame origin),
       // distal = the centre of the next joint down (knee / ankle)
       const Vec3 prox = m.joints[m.bodies[b].joint].child_offset.translation();
       int below = -1;
       for (size_t j = 0; j < m.joints.size(); ++j)
-        if (m.joints[j].parent == b && (thigh ? starts_with(m.bodies[m.joints[j].child].name, "tibia") : true)) below = static_cast<int>(j);
+        if (m.joints[j].parent == b && (thigh ? m.bodies[m.joints[j].child].name.starts_with("tibia") : true)) below = static_cast<int>(j);
       Vec3 dist;
       if (below >= 0) {
         dist = joint_centre_in_parent(m, m.joints[below]);
@@ -302,7 +301,7 @@ void ModelScaler::scale(const Subject& subject, Model& out, Data& data) const {
   // foot bodies (everything in a tibia's subtree but the tibia): the de Leva foot mass,
   // split in the reference model's proportions
   for (int b = 0; b < nb; ++b) {
-    if (!starts_with(m.bodies[b].name, "tibia")) continue;
+    if (!m.bodies[b].name.starts_with("tibia")) continue;
     double ref_foot = 0.0;
     for (int c = b + 1; c < nb; ++c)
       if (is_in_subtree(generic, c, b)) ref_foot += generic.bodies[c].mass;

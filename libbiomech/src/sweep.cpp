@@ -80,27 +80,46 @@ int posture_parameter(const Model& m, const std::string& name, double* to_si = n
   return -1;
 }
 
-// The value of parameter `name` for a row: the swept column, else the fixed option, else `fallback`.
-struct RowValues {
-  const SweepSpec& spec;
-  const double* row;
-  double get(const std::string& name, double fallback) const {
-    for (size_t i = 0; i < spec.parameters.size(); ++i)
-      if (spec.parameters[i] == name) return row[i];
-    auto it = spec.options.find(name);
-    return it != spec.options.end() ? it->second : fallback;
+// Where a parameter's value comes from: its swept column, else its fixed option.
+// Found once per sweep, so that a row costs an index instead of a search by name.
+struct ParameterSource {
+  int column = -1;
+  double fixed = 0.0;
+  bool given = false;  // swept or fixed
+  ParameterSource(const SweepSpec& spec, std::string_view name) {
+    const auto it = std::find(spec.parameters.begin(), spec.parameters.end(), name);
+    if (it != spec.parameters.end()) {
+      column = static_cast<int>(it - spec.parameters.begin());
+      given = true;
+    } else if (const auto o = spec.options.find(std::string(name)); o != spec.options.end()) {
+      fixed = o->second;
+      given = true;
+    }
   }
-  bool has(const std::string& name) const {
-    return std::find(spec.parameters.begin(), spec.parameters.end(), name) != spec.parameters.end() ||
-           spec.options.count(name);
+  double operator()(const double* row) const { return column >= 0 ? row[column] : fixed; }
+};
+
+// The numeric fields of S that a sweep gives (swept or fixed), each with its source.
+template <class S>
+class BoundFields {
+ public:
+  explicit BoundFields(const SweepSpec& spec) {
+    for (const FieldInfo& f : numeric_fields<S>())
+      if (const ParameterSource src(spec, f.name); src.given) fields_.emplace_back(f.name, src);
   }
+  void apply(S& s, const double* row) const {
+    for (const auto& [name, src] : fields_) set_field(s, name, src(row), "sweep");
+  }
+
+ private:
+  std::vector<std::pair<std::string_view, ParameterSource>> fields_;
 };
 
 // ---- target: moment arms of gluteus medius segments and TFL
 
 class MomentArmTarget : public SweepTarget {
  public:
-  MomentArmTarget(const Model& generic, const SweepSpec& spec) : spec_(spec) {
+  MomentArmTarget(const Model& generic, const SweepSpec& spec) {
     const std::string s(1, spec.side);
     for (const char* c : {"hip_flexion_", "hip_adduction_", "hip_rotation_"}) {
       const int q = generic.posture_coordinate(c + s);
@@ -119,6 +138,14 @@ class MomentArmTarget : public SweepTarget {
     for (const auto& name : spec.parameters) check_parameter(generic, name);
     for (const auto& [name, v] : spec.options) check_parameter(generic, name);
     for (const auto& m : muscles_) names_.push_back(generic.muscles[m].name);
+    // the posture parameters: a scaled model has the generic one's coordinates
+    std::vector<std::string> names = spec.parameters;
+    for (const auto& [name, v] : spec.options) names.push_back(name);
+    for (const auto& name : names) {
+      double k = 1.0;
+      const int qi = posture_parameter(generic, name, &k);
+      if (qi >= 0) postures_.push_back({qi, k, ParameterSource(spec, name)});
+    }
   }
 
   std::vector<SweepOutput> outputs() const override {
@@ -138,12 +165,7 @@ class MomentArmTarget : public SweepTarget {
     auto& w = static_cast<Ws&>(base);
     Data& data = w.data_for(model);
     w.q = model.default_posture();
-    const RowValues rv{spec_, params};
-    for (const auto& name : all_names()) {
-      double k = 1.0;
-      const int qi = posture_parameter(model, name, &k);
-      if (qi >= 0) w.q[qi] = rv.get(name, 0.0) * k;
-    }
+    for (const PostureParameter& p : postures_) w.q[p.index] = p.source(params) * p.to_si;
     compute_muscle_paths(model, data, w.q);
     int k = 0;
     double gmed_abd = 0.0;
@@ -155,26 +177,26 @@ class MomentArmTarget : public SweepTarget {
   }
 
  private:
-  std::vector<std::string> all_names() const {
-    std::vector<std::string> n = spec_.parameters;
-    for (const auto& [k, v] : spec_.options) n.push_back(k);
-    return n;
-  }
   static void check_parameter(const Model& generic, const std::string& name) {
     if (is_subject_parameter(name) || posture_parameter(generic, name) >= 0) return;
     throw InvalidArgument("sweep target moment_arms: expected a subject parameter or <coordinate>_deg, got '" + name + "'");
   }
-  SweepSpec spec_;
+  struct PostureParameter {
+    int index;     // in the posture vector
+    double to_si;  // deg -> rad, or 1
+    ParameterSource source;
+  };
   std::vector<int> dofs_, muscles_;
   int n_gmed_ = 0;
   std::vector<std::string> dof_names_, names_;
+  std::vector<PostureParameter> postures_;
 };
 
 // ---- target: single-leg stance (the seesaw)
 
 class StanceTarget : public SweepTarget {
  public:
-  StanceTarget(const Model& generic, const SweepSpec& spec) : spec_(spec) {
+  StanceTarget(const Model& generic, const SweepSpec& spec) : side_(spec.side), options_(spec) {
     auto check = [&](const std::string& name) {
       if (is_subject_parameter(name)) return;
       if (has_numeric_field<StanceOptions>(name)) return;
@@ -193,25 +215,23 @@ class StanceTarget : public SweepTarget {
   }
   void evaluate(const Model& model, const double* params, double* out, Workspace& ws) const override {
     Data& data = ws.data_for(model);
-    const RowValues rv{spec_, params};
     StanceOptions o;
-    o.stance_side = spec_.side;
-    for (const FieldInfo& f : numeric_fields<StanceOptions>())
-      if (rv.has(std::string(f.name))) set_field(o, f.name, rv.get(std::string(f.name), 0.0), "sweep");
-    const StanceResult r = single_leg_stance(model, data, o);
-    int k = 0;
-    for (const FieldInfo& f : numeric_fields<StanceResult>()) out[k++] = get_field(r, f.name);
+    o.stance_side = side_;
+    options_.apply(o, params);
+    numeric_values(single_leg_stance(model, data, o), out);
   }
 
  private:
-  SweepSpec spec_;
+  char side_;
+  BoundFields<StanceOptions> options_;
 };
 
 // ---- target: an exercise's summary (exercise.hpp)
 
 class ExerciseTarget : public SweepTarget {
  public:
-  ExerciseTarget(const Model& generic, const SweepSpec& spec) : spec_(spec) {
+  ExerciseTarget(const Model& generic, const SweepSpec& spec)
+      : spec_(spec), band_stiffness_(spec, kBandStiffness), cuff_mass_(spec, kCuffMass), options_(spec) {
     if (!spec.exercise) throw InvalidArgument("sweep target exercise: expected an exercise, got none");
     const Exercise& ex = *spec.exercise;
     for (const auto& l : ex.loads) {
@@ -253,29 +273,26 @@ class ExerciseTarget : public SweepTarget {
   }
   void evaluate(const Model& model, const double* params, double* out, Workspace& ws) const override {
     Data& data = ws.data_for(model);
-    const RowValues rv{spec_, params};
     Exercise ex = *spec_.exercise;
-    const bool band = rv.has(kBandStiffness), cuff = rv.has(kCuffMass);
     for (auto& l : ex.loads) {
-      if (band && l.kind == LoadSpec::Kind::band) l.stiffness_n_per_m = rv.get(kBandStiffness, 0.0);
-      if (cuff && l.kind == LoadSpec::Kind::weight && l.name.find("cuff") != std::string::npos)
-        l.mass_kg = rv.get(kCuffMass, 0.0);
+      if (band_stiffness_.given && l.kind == LoadSpec::Kind::band) l.stiffness_n_per_m = band_stiffness_(params);
+      if (cuff_mass_.given && l.kind == LoadSpec::Kind::weight && l.name.find("cuff") != std::string::npos)
+        l.mass_kg = cuff_mass_(params);
     }
     SimulateOptions so;
-    for (const FieldInfo& f : numeric_fields<SimulateOptions>())
-      if (rv.has(std::string(f.name))) set_field(so, f.name, rv.get(std::string(f.name), 0.0), "sweep");
+    options_.apply(so, params);
     const SimulationResult r = simulate(model, data, ex, so);
     const auto sums = summarize(ex, r);
     if (sums.size() != prefixes_.size())
       throw InvalidArgument("sweep: expected " + std::to_string(prefixes_.size()) + " leg summaries, got " +
                             std::to_string(sums.size()));
-    int k = 0;
-    for (const auto& s : sums)
-      for (const FieldInfo& f : numeric_fields<ExerciseSummary>()) out[k++] = get_field(s, f.name);
+    for (const auto& s : sums) out += numeric_values(s, out);
   }
 
  private:
   SweepSpec spec_;
+  ParameterSource band_stiffness_, cuff_mass_;
+  BoundFields<SimulateOptions> options_;
   int n_bands_ = 0, n_cuffs_ = 0;
   std::vector<std::string> prefixes_;
 };
@@ -309,27 +326,62 @@ std::unique_ptr<SweepTarget> make_target(const Model& generic, const SweepSpec& 
   return it->second(generic, spec);
 }
 
-// Range check of one value; posture parameters against the model's coordinate range.
-void check_value(const Model& generic, const std::string& name, double v, Eigen::Index row) {
-  const std::string where = " (row " + std::to_string(row) + ", parameter '" + name + "')";
-  if (!std::isfinite(v)) throw InvalidArgument("sweep: expected a finite value, got " + fmt(v) + where);
-  if (const SweepParameterInfo* p = find_info(name)) {
-    if (v < p->min || v > p->max)
-      throw InvalidArgument("sweep: expected " + name + " in [" + fmt(p->min) + ", " + fmt(p->max) + "] " + p->units +
-                            ", got " + fmt(v) + where);
-    if (name == "sex" && v != 0.0 && v != 1.0)
-      throw InvalidArgument("sweep: expected sex 0 (male) or 1 (female), got " + fmt(v) + where);
-    return;
+// Range check of one parameter's values: its listed range (sweep_parameter_info), or for a
+// posture parameter the model's coordinate range. Looked up once per parameter, not per row.
+class ValueCheck {
+ public:
+  ValueCheck(const Model& generic, const std::string& name) : name_(name), info_(find_info(name)) {
+    if (!info_) {
+      const int q = posture_parameter(generic, name, &to_si_);
+      if (q >= 0) coordinate_ = &generic.coordinates[generic.independent[q]];
+    }
   }
-  double k = 1.0;
-  const int q = posture_parameter(generic, name, &k);
-  if (q >= 0) {
-    const Coordinate& c = generic.coordinates[generic.independent[q]];
-    if (v * k < c.range_min - 1e-12 || v * k > c.range_max + 1e-12)
-      throw InvalidArgument("sweep: expected " + name + " in [" + fmt(c.range_min / k) + ", " + fmt(c.range_max / k) +
-                            "], got " + fmt(v) + where);
+  void operator()(double v, Eigen::Index row) const {
+    const auto where = [&] { return " (row " + std::to_string(row) + ", parameter '" + name_ + "')"; };
+    if (!std::isfinite(v)) throw InvalidArgument("sweep: expected a finite value, got " + fmt(v) + where());
+    if (info_) {
+      if (v < info_->min || v > info_->max)
+        throw InvalidArgument("sweep: expected " + name_ + " in [" + fmt(info_->min) + ", " + fmt(info_->max) + "] " +
+                              info_->units + ", got " + fmt(v) + where());
+      if (name_ == "sex" && v != 0.0 && v != 1.0)
+        throw InvalidArgument("sweep: expected sex 0 (male) or 1 (female), got " + fmt(v) + where());
+    } else if (const Coordinate* c = coordinate_) {
+      const double k = to_si_;
+      if (v * k < c->range_min - 1e-12 || v * k > c->range_max + 1e-12)
+        throw InvalidArgument("sweep: expected " + name_ + " in [" + fmt(c->range_min / k) + ", " +
+                              fmt(c->range_max / k) + "], got " + fmt(v) + where());
+    }
   }
-}
+
+ private:
+  std::string name_;
+  const SweepParameterInfo* info_;
+  const Coordinate* coordinate_ = nullptr;
+  double to_si_ = 1.0;
+};
+
+// The subject of each row: the base subject with the swept and fixed subject parameters.
+class SubjectParameters {
+ public:
+  SubjectParameters(const Model& generic, const SweepSpec& spec)
+      : base_(spec.base_subject.value_or(generic.subject)), sex_(spec, "sex"), gmed_(spec, kGmedStrength), fields_(spec) {}
+  Subject operator()(const double* row) const {
+    Subject s = base_;
+    if (sex_.given) s.sex = sex_(row) >= 0.5 ? Sex::female : Sex::male;
+    fields_.apply(s, row);
+    if (gmed_.given) {
+      // combine with any scale the base subject already has
+      auto it = s.strength_scale.find("gluteus_medius");
+      s.strength_scale["gluteus_medius"] = (it == s.strength_scale.end() ? 1.0 : it->second) * (gmed_(row) / 100.0);
+    }
+    return s;
+  }
+
+ private:
+  Subject base_;
+  ParameterSource sex_, gmed_;
+  BoundFields<Subject> fields_;
+};
 
 }  // namespace
 
@@ -367,18 +419,7 @@ std::vector<SweepOutput> sweep_outputs(const Model& generic, const SweepSpec& sp
 }
 
 Subject sweep_subject(const Model& generic, const SweepSpec& spec, const double* params) {
-  const RowValues rv{spec, params};
-  Subject s = spec.base_subject.value_or(generic.subject);
-  if (rv.has("sex")) s.sex = rv.get("sex", 0.0) >= 0.5 ? Sex::female : Sex::male;
-  for (const FieldInfo& f : numeric_fields<Subject>())
-    if (rv.has(std::string(f.name))) set_field(s, f.name, rv.get(std::string(f.name), 0.0), "sweep");
-  if (rv.has(kGmedStrength)) {
-    const double f = rv.get(kGmedStrength, 100.0) / 100.0;
-    // combine with any scale the base subject already has
-    auto it = s.strength_scale.find("gluteus_medius");
-    s.strength_scale["gluteus_medius"] = (it == s.strength_scale.end() ? 1.0 : it->second) * f;
-  }
-  return s;
+  return SubjectParameters(generic, spec)(params);
 }
 
 void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<const RowMatrixXd>& params,
@@ -396,9 +437,11 @@ void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<c
                           std::to_string(out.cols()));
   if (n_threads < 0) throw InvalidArgument("sweep_chunk: expected n_threads >= 0, got " + std::to_string(n_threads));
   // check every value before any work
+  std::vector<ValueCheck> checks;
+  for (const auto& name : spec.parameters) checks.emplace_back(generic, name);
   for (Eigen::Index r = 0; r < n; ++r)
-    for (Eigen::Index c = 0; c < p; ++c) check_value(generic, spec.parameters[c], params(r, c), r);
-  for (const auto& [k, v] : spec.options) check_value(generic, k, v, -1);
+    for (Eigen::Index c = 0; c < p; ++c) checks[c](params(r, c), r);
+  for (const auto& [k, v] : spec.options) ValueCheck(generic, k)(v, -1);
 
   bool subject_swept = false, subject_fixed = false;
   for (const auto& name : spec.parameters) subject_swept |= is_subject_parameter(name);
@@ -409,7 +452,7 @@ void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<c
   if (!subject_swept) {
     if (subject_fixed || spec.base_subject) {
       const Eigen::VectorXd none = Eigen::VectorXd::Constant(std::max<Eigen::Index>(p, 1), std::nan(""));
-      fixed = std::make_unique<Model>(scale_model(generic, sweep_subject(generic, spec, none.data())));
+      fixed = std::make_unique<Model>(scale_model(generic, SubjectParameters(generic, spec)(none.data())));
       shared = fixed.get();
     } else {
       shared = &generic;
@@ -419,6 +462,7 @@ void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<c
   // subjects swept: every row scales the generic model, into one Model per thread
   std::unique_ptr<ModelScaler> scaler;
   if (!shared) scaler = std::make_unique<ModelScaler>(generic);
+  const SubjectParameters subject_of(generic, spec);
 
   int threads = n_threads == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : n_threads;
   threads = static_cast<int>(std::min<Eigen::Index>(threads, std::max<Eigen::Index>(n, 1)));
@@ -440,7 +484,7 @@ void sweep_chunk(const Model& generic, const SweepSpec& spec, const Eigen::Ref<c
           target->evaluate(*shared, row.data(), &out(r, 0), *ws);
         } else {
           if (!scale_data) scale_data = std::make_unique<Data>(generic);
-          scaler->scale(sweep_subject(generic, spec, row.data()), scaled, *scale_data);
+          scaler->scale(subject_of(row.data()), scaled, *scale_data);
           target->evaluate(scaled, row.data(), &out(r, 0), *ws);
         }
       } catch (const std::exception& e) {

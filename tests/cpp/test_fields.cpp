@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "biomech/errors.hpp"
 #include "biomech/fields.hpp"
@@ -60,6 +61,26 @@ TEST(Fields, PublicValuesAreConvertedToSi) {
   EXPECT_EQ(*t.length, 0.5);
   EXPECT_FALSE(set_field(t, "no_such_field", 1.0, "toy"));
   EXPECT_THROW(get_field(t, "side"), InvalidArgument);  // a choice is not a number
+}
+
+TEST(Fields, NumericValuesAreGetFieldOfEachNumericFieldInOrder) {
+  Toy t;
+  t.angle = 0.25;
+  t.count = 7;
+  t.on = true;
+  t.inner.stiffness = 321.0;
+  const auto numeric = numeric_fields<Toy>();
+  std::vector<double> out(numeric.size() + 1, -1.0);
+  ASSERT_EQ(numeric_values(t, out.data()), static_cast<int>(numeric.size()));
+  for (size_t k = 0; k < numeric.size(); ++k) {
+    if (std::isnan(out[k])) {
+      EXPECT_TRUE(std::isnan(get_field(t, numeric[k].name))) << numeric[k].name;  // the empty optional
+    } else {
+      EXPECT_EQ(out[k], get_field(t, numeric[k].name)) << numeric[k].name;
+    }
+  }
+  EXPECT_EQ(out.back(), -1.0);  // nothing written past the count
+  EXPECT_NEAR(out[0], 0.25 * 180.0 / M_PI, 1e-12);  // public units: degrees
 }
 
 TEST(Fields, BoundsAreCheckedWithTheNameRangeAndValue) {

@@ -323,4 +323,20 @@ double get_field(const S& s, std::string_view name) {
   return out;
 }
 
+// Public values of every numeric field of `s` (number, integer, flag; NaN for an
+// empty optional) into out, in numeric_fields<S>() order; returns how many. One pass,
+// for callers that write a whole result row (sweeps) instead of get_field by name.
+template <class S>
+int numeric_values(const S& s, double* out) {
+  int k = 0;
+  visit_fields(s, [&](const FieldInfo& f, const auto& v) {
+    using T = std::remove_cvref_t<decltype(v)>;
+    if constexpr (std::is_arithmetic_v<T> || std::is_same_v<T, std::optional<double>>) {
+      if (f.kind == FieldKind::number || f.kind == FieldKind::integer || f.kind == FieldKind::flag)
+        out[k++] = public_value(f, v);
+    }
+  });
+  return k;
+}
+
 }  // namespace biomech
