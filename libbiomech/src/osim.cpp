@@ -84,7 +84,6 @@ std::string last_component(const std::string& p) {
   return k == std::string::npos ? p : p.substr(k + 1);
 }
 
-
 using internal::rotation_xyz;
 
 TransformAxis identity_axis(const Vec3& axis, int coord) { return {axis, coord, Function::linear(1.0, 0.0)}; }

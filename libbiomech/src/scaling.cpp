@@ -19,7 +19,6 @@ namespace {
 // that counts as the proximal femur (head, neck, trochanters, lesser trochanter).
 constexpr double kProximalFemur = 0.2;
 
-
 // +1 right, -1 left, 0 when the name has no side suffix.
 int side_sign(const std::string& name) {
   if (name.size() > 2 && name[name.size() - 2] == '_') {

@@ -135,13 +135,12 @@ class MomentArmTarget : public SweepTarget {
       throw InvalidArgument("sweep target moment_arms: expected gluteus_medius or tfl muscles on side " + s + ", got none");
     for (int i : muscles_)
       if (generic.muscles[i].group == "gluteus_medius") ++n_gmed_;
-    for (const auto& name : spec.parameters) check_parameter(generic, name);
-    for (const auto& [name, v] : spec.options) check_parameter(generic, name);
     for (const auto& m : muscles_) names_.push_back(generic.muscles[m].name);
-    // the posture parameters: a scaled model has the generic one's coordinates
+    // every parameter checked; the posture ones bound (a scaled model has the generic one's coordinates)
     std::vector<std::string> names = spec.parameters;
     for (const auto& [name, v] : spec.options) names.push_back(name);
     for (const auto& name : names) {
+      check_parameter(generic, name);
       double k = 1.0;
       const int qi = posture_parameter(generic, name, &k);
       if (qi >= 0) postures_.push_back({qi, k, ParameterSource(spec, name)});
