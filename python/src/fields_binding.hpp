@@ -15,9 +15,11 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "biomech/errors.hpp"
 #include "biomech/fields.hpp"
@@ -124,17 +126,25 @@ void from_public(const FieldInfo& f, T& member, py::handle h, std::string_view w
   }
 }
 
-// Calls fn(info, member) for the field of `s` named `name`; false when none.
-template <class S, class F>
-bool with_field(S& s, std::string_view name, F&& fn) {
-  bool found = false;
-  visit_fields(s, [&](const FieldInfo& f, auto& v) {
-    if (!found && f.name == name) {
-      fn(f, v);
-      found = true;
-    }
+// The field of `s` at `index` (table order, as field_infos<S>() lists them) in public
+// units, and set from a public value. By index, so that each is instantiated once per
+// struct: a lambda per field (or per member type) multiplied pybind11's instantiations.
+template <class S>
+py::object public_value(const S& s, std::size_t index) {
+  py::object out;
+  std::size_t i = 0;
+  visit_fields(s, [&](const FieldInfo& f, const auto& v) {
+    if (i++ == index) out = to_public(f, v);
   });
-  return found;
+  return out;
+}
+
+template <class S>
+void set_from_public(S& s, std::size_t index, py::handle h, std::string_view where, bool checked) {
+  std::size_t i = 0;
+  visit_fields(s, [&](const FieldInfo& f, auto& v) {
+    if (i++ == index) from_public(f, v, h, where, checked);
+  });
 }
 
 inline size_t edit_distance(std::string_view a, std::string_view b) {
@@ -173,8 +183,10 @@ template <class S>
 // Sets the field `name` of `s` from a public Python value.
 template <class S>
 void set_by_name(S& s, std::string_view name, py::handle value, std::string_view where, bool checked) {
-  if (!with_field(s, name, [&](const FieldInfo& f, auto& v) { from_public(f, v, value, where, checked); }))
-    unknown_field<S>(name, where);
+  static const std::vector<FieldInfo> infos = field_infos<S>();
+  for (std::size_t i = 0; i < infos.size(); ++i)
+    if (infos[i].name == name) return set_from_public(s, i, value, where, checked);
+  unknown_field<S>(name, where);
 }
 
 // Options from keyword arguments (public names), starting from `base`.
@@ -239,23 +251,19 @@ template <class S, class... Extra>
 void def_fields(py::class_<S, Extra...>& cls, Access access) {
   const std::string cls_name = py::str(cls.attr("__name__"));
   const bool writable = access == Access::options;
-  const S probe{};
-  visit_fields(probe, [&](const FieldInfo& f, const auto&) {
-    const std::string name(f.name);
-    const auto getter = [name](const S& s) {
-      py::object out;
-      with_field(s, name, [&](const FieldInfo& fi, const auto& v) { out = to_public(fi, v); });
-      return out;
-    };
+  const std::vector<FieldInfo> infos = field_infos<S>();
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    const FieldInfo& f = infos[i];
+    const auto getter = [i](const S& s) { return public_value(s, i); };
     const std::string doc = std::string(f.doc) + (f.unit.name.empty() ? "" : " (" + std::string(f.unit.name) + ")");
     if (writable) {
       cls.def_property(
-          name.c_str(), getter,
-          [name, cls_name](S& s, py::handle v) { set_by_name(s, name, v, cls_name, true); }, doc.c_str());
+          std::string(f.name).c_str(), getter,
+          [i, cls_name](S& s, py::handle v) { set_from_public(s, i, v, cls_name, true); }, doc.c_str());
     } else {
-      cls.def_property_readonly(name.c_str(), getter, doc.c_str());
+      cls.def_property_readonly(std::string(f.name).c_str(), getter, doc.c_str());
     }
-  });
+  }
   if (writable) {
     cls.def(py::init([cls_name](const py::kwargs& kw) {
               S s;
@@ -271,15 +279,13 @@ void def_fields(py::class_<S, Extra...>& cls, Access access) {
     std::string out = cls_name + "(";
     bool first = true;
     const S defaults{};
+    std::size_t i = 0;
     visit_fields(s, [&](const FieldInfo& f, const auto& v) {
       using T = std::remove_cvref_t<decltype(v)>;
+      const std::size_t index = i++;
       if constexpr (std::is_arithmetic_v<T> || Choice<T> || std::is_same_v<T, std::optional<double>>) {
         const py::object now = to_public(f, v);
-        if (writable) {
-          py::object before;
-          with_field(defaults, f.name, [&](const FieldInfo& fi, const auto& d) { before = to_public(fi, d); });
-          if (now.equal(before)) return;
-        }
+        if (writable && now.equal(public_value(defaults, index))) return;
         out += (first ? "" : ", ") + std::string(f.name) + "=" + std::string(py::str(py::repr(now)));
         first = false;
       }
