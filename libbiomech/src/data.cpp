@@ -33,7 +33,6 @@ Data::Data(const Model& model) {
   moment_arm = Eigen::MatrixXd::Zero(nm, model.nq());
   body_force.assign(nb, Vec3::Zero());
   body_moment.assign(nb, Vec3::Zero());
-  path.touched.assign(nb, 0);
 }
 
 bool fits(const Model& model, const Data& data) {

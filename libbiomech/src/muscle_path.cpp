@@ -163,6 +163,15 @@ double build_path(const Model& model, const Data& d, int m, PathScratch& s) {
   return length;
 }
 
+// The per-muscle load tables come from Model::finalize; a model edited since needs it again.
+void check_finalized(const Model& model, const char* caller) {
+  if (model.load_begin.size() != model.muscles.size() + 1)
+    throw InvalidArgument(std::string(caller) + ": model '" + model.name + "' has " +
+                          std::to_string(model.muscles.size()) + " muscles but was finalized with " +
+                          std::to_string(model.load_begin.empty() ? 0 : model.load_begin.size() - 1) +
+                          "; call finalize() after editing it");
+}
+
 // Moment arms about the posture indices `coords` only (all when empty): fills
 // data.path.wanted and the wanted motion terms of every joint (data.path.terms).
 void select_terms(const Model& model, Data& data, const std::vector<int>& coords) {
@@ -178,51 +187,52 @@ void select_terms(const Model& model, Data& data, const std::vector<int>& coords
       if (ps.wanted[data.motion_terms[k].posture_index]) ps.terms.push_back(k);
   }
   ps.terms_begin[nj] = static_cast<int>(ps.terms.size());
+  // the columns not wanted stay 0; muscle_paths zeroes the wanted ones for every posture
+  data.moment_arm.setZero();
+  ps.wanted_columns.clear();
+  for (int k = 0; k < model.nq(); ++k)
+    if (ps.wanted[k]) ps.wanted_columns.push_back(k);
 }
 
 // Lengths and moment arms about the coordinates select_terms chose (the others are left 0).
 void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
   forward_kinematics(model, data, q);
-  const int nb = static_cast<int>(model.bodies.size());
-  const int nj = static_cast<int>(model.joints.size());
   PathScratch& ps = data.path;
-  ps.parent.resize(nb);
-  for (int b = 0; b < nb; ++b) ps.parent[b] = model.joints[model.bodies[b].joint].parent;
-  ps.touched.assign(nb, 0);
-  data.moment_arm.setZero();
+  for (int k : ps.wanted_columns) data.moment_arm.col(k).setZero();
   for (int m = 0; m < model.n_muscles(); ++m) {
     data.muscle_length[m] = build_path(model, data, m, ps);
     // Moment arm r_k = sum_j f_j . dp_j/dq_k with dp/dq = w x p + v for every
     // body below the joint: reduce each body's points to a force and a moment
     // about the ground origin, then sum them over subtrees. Only the bodies that
-    // carry a point and their ancestors have a load (the others would add zeros).
-    for (const PathPointState& pt : ps.points)
-      for (int b = pt.body; b >= 0 && !ps.touched[b]; b = ps.parent[b]) {
-        ps.touched[b] = 1;
-        data.body_force[b].setZero();
-        data.body_moment[b].setZero();
-      }
+    // can carry a point and their ancestors (model.load_bodies, children first)
+    // have a load; the joints above them (model.load_joints) are the ones it reaches.
+    const int* bodies = model.load_bodies.data() + model.load_begin[m];
+    const int* joints = model.load_joints.data() + model.load_begin[m];
+    const int n_loaded = model.load_begin[m + 1] - model.load_begin[m];
+    for (int i = 0; i < n_loaded; ++i) {
+      data.body_force[bodies[i]].setZero();
+      data.body_moment[bodies[i]].setZero();
+    }
     for (const PathPointState& pt : ps.points) {
       data.body_force[pt.body] += pt.force;
       data.body_moment[pt.body] += pt.p.cross(pt.force);
     }
-    for (int b = nb - 1; b > 0; --b) {
-      const int parent = ps.parent[b];
-      if (!ps.touched[b] || parent < 0) continue;
+    for (int i = 0; i < n_loaded; ++i) {
+      const int b = bodies[i];
+      const int parent = model.joints[model.bodies[b].joint].parent;
+      if (b == 0 || parent < 0) continue;
       data.body_force[parent] += data.body_force[b];
       data.body_moment[parent] += data.body_moment[b];
     }
     auto row = data.moment_arm.row(m);
-    for (int j = 0; j < nj; ++j) {
+    for (int i = 0; i < n_loaded; ++i) {
+      const int j = joints[i];
       const int child = model.joints[j].child;
-      if (!ps.touched[child]) continue;
       for (int k = ps.terms_begin[j]; k < ps.terms_begin[j + 1]; ++k) {
         const MotionTerm& t = data.motion_terms[ps.terms[k]];
         row[t.posture_index] += t.w.dot(data.body_moment[child]) + t.v.dot(data.body_force[child]);
       }
     }
-    for (const PathPointState& pt : ps.points)
-      for (int b = pt.body; b >= 0 && ps.touched[b]; b = ps.parent[b]) ps.touched[b] = 0;
     // a moving point also slides within its body
     const Muscle& mus = model.muscles[m];
     for (const PathPointState& pt : ps.points) {
@@ -247,6 +257,7 @@ void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::
 
 void compute_muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
   check(model, data, "compute_muscle_paths");
+  check_finalized(model, "compute_muscle_paths");
   select_terms(model, data, {});
   muscle_paths(model, data, q);
 }
@@ -255,6 +266,7 @@ void compute_muscle_paths_batch(const Model& model, Data& data, const Eigen::Ref
                                 const std::vector<int>& coords_in, Eigen::Ref<Eigen::MatrixXd> lengths,
                                 double* moment_arms) {
   check(model, data, "compute_muscle_paths_batch");
+  check_finalized(model, "compute_muscle_paths_batch");
   const std::vector<int>& coords = coords_in.empty() ? model.moment_arm_coords : coords_in;
   const int n = static_cast<int>(postures.rows());
   const int nm = model.n_muscles();

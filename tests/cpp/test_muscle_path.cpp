@@ -133,3 +133,38 @@ TEST(MusclePath, BadPostureIsRejected) {
   q[7] = std::nan("");
   EXPECT_THROW(compute_muscle_paths(m, d, q), InvalidArgument);
 }
+
+// A batch over some coordinates leaves the other columns of data.moment_arm at 0, also
+// after a call that filled them all.
+TEST(MusclePath, BatchLeavesUnwantedColumnsZero) {
+  const Model m = test_models::tiny_model();
+  Data d(m);
+  std::mt19937 rng(5);
+  compute_muscle_paths(m, d, random_posture(m, rng));
+  ASSERT_GT(d.moment_arm.cwiseAbs().maxCoeff(), 0.0);
+  const int k = m.moment_arm_coords.front();
+  Eigen::MatrixXd Q = random_posture(m, rng).transpose();
+  Eigen::MatrixXd L(1, m.n_muscles());
+  std::vector<double> R(m.n_muscles());
+  compute_muscle_paths_batch(m, d, Q, {k}, L, R.data());
+  for (int c = 0; c < m.nq(); ++c) {
+    if (c == k) continue;
+    EXPECT_EQ(d.moment_arm.col(c).cwiseAbs().maxCoeff(), 0.0) << "column " << c;
+  }
+  for (int j = 0; j < m.n_muscles(); ++j) EXPECT_EQ(R[j], d.moment_arm(j, k));
+}
+
+// The per-muscle load tables come from finalize(): a muscle added since is refused, not read
+// out of bounds.
+TEST(MusclePath, ModelEditedAfterFinalizeIsRefused) {
+  Model m = test_models::tiny_model();
+  m.muscles.push_back(m.muscles.front());
+  m.muscles.back().name += "_copy";
+  Data d(m);
+  EXPECT_THROW(compute_muscle_paths(m, d, m.default_posture()), InvalidArgument);
+  m.finalize();
+  Data d2(m);
+  compute_muscle_paths(m, d2, m.default_posture());
+  EXPECT_EQ(d2.muscle_length[m.n_muscles() - 1], d2.muscle_length[0]);
+  EXPECT_TRUE(d2.moment_arm.row(m.n_muscles() - 1).isApprox(d2.moment_arm.row(0)));
+}

@@ -32,12 +32,11 @@ struct PathPointState {
 // Scratch of the path algorithm (muscle_path.cpp); reused, so a posture allocates nothing.
 struct PathScratch {
   std::vector<PathPointState> points;  // the current muscle's path
-  std::vector<int> parent;             // per body: its parent body (-1: ground)
-  std::vector<char> touched;           // per body: carries a point of the muscle, or is an ancestor of one
   std::vector<int> wrap_order, wrap_result;
   // Per call: the posture indices whose moment arms are wanted (0/1), and the motion
   // terms about them, joint by joint (terms[terms_begin[j]..terms_begin[j+1]]).
   std::vector<char> wanted;
+  std::vector<int> wanted_columns;  // the posture indices k with wanted[k]
   std::vector<int> terms, terms_begin;
   Eigen::VectorXd posture;  // one row of a batch, contiguous
 };
