@@ -33,6 +33,7 @@ Data::Data(const Model& model) {
   moment_arm = Eigen::MatrixXd::Zero(nm, model.nq());
   body_force.assign(nb, Vec3::Zero());
   body_moment.assign(nb, Vec3::Zero());
+  path.loaded_at.assign(nb, -1);
 }
 
 bool fits(const Model& model, const Data& data) {

@@ -209,11 +209,18 @@ void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::
     const int* bodies = model.load_bodies.data() + model.load_begin[m];
     const int* joints = model.load_joints.data() + model.load_begin[m];
     const int n_loaded = model.load_begin[m + 1] - model.load_begin[m];
+    const long long visit = ++ps.visit;
     for (int i = 0; i < n_loaded; ++i) {
       data.body_force[bodies[i]].setZero();
       data.body_moment[bodies[i]].setZero();
+      ps.loaded_at[bodies[i]] = visit;
     }
     for (const PathPointState& pt : ps.points) {
+      // a point on a body the tables do not list: the model was edited after finalize()
+      if (ps.loaded_at[pt.body] != visit)
+        throw InvalidArgument("muscle paths: muscle '" + model.muscles[m].name + "' of model '" +
+                              model.name + "' has a point on a body finalize() did not see; call finalize() "
+                              "after editing the model");
       data.body_force[pt.body] += pt.force;
       data.body_moment[pt.body] += pt.p.cross(pt.force);
     }

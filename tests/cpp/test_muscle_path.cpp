@@ -2,6 +2,7 @@
 // finite differences of the length, on a tiny inline model.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "biomech/errors.hpp"
@@ -154,8 +155,8 @@ TEST(MusclePath, BatchLeavesUnwantedColumnsZero) {
   for (int j = 0; j < m.n_muscles(); ++j) EXPECT_EQ(R[j], d.moment_arm(j, k));
 }
 
-// The per-muscle load tables come from finalize(): a muscle added since is refused, not read
-// out of bounds.
+// The per-muscle load tables come from finalize(): a muscle added since, or a point moved to
+// another body, is refused, not read out of bounds or summed wrongly.
 TEST(MusclePath, ModelEditedAfterFinalizeIsRefused) {
   Model m = test_models::tiny_model();
   m.muscles.push_back(m.muscles.front());
@@ -163,6 +164,16 @@ TEST(MusclePath, ModelEditedAfterFinalizeIsRefused) {
   Data d(m);
   EXPECT_THROW(compute_muscle_paths(m, d, m.default_posture()), InvalidArgument);
   m.finalize();
+  // a path point moved, without finalize() again, to a body outside the muscle's load tables
+  const std::vector<int> loaded(m.load_bodies.begin() + m.load_begin[0], m.load_bodies.begin() + m.load_begin[1]);
+  int outside = -1;
+  for (int b = 0; b < static_cast<int>(m.bodies.size()) && outside < 0; ++b)
+    if (std::find(loaded.begin(), loaded.end(), b) == loaded.end()) outside = b;
+  ASSERT_GE(outside, 0);
+  Model moved = m;
+  moved.muscles[0].path.front().body = outside;
+  Data dm(moved);
+  EXPECT_THROW(compute_muscle_paths(moved, dm, moved.default_posture()), InvalidArgument);
   Data d2(m);
   compute_muscle_paths(m, d2, m.default_posture());
   EXPECT_EQ(d2.muscle_length[m.n_muscles() - 1], d2.muscle_length[0]);

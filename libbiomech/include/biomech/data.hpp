@@ -39,6 +39,9 @@ struct PathScratch {
   std::vector<int> wanted_columns;  // the posture indices k with wanted[k]
   std::vector<int> terms, terms_begin;
   Eigen::VectorXd posture;  // one row of a batch, contiguous
+  // per body: the last muscle visit that listed it among the muscle's load bodies
+  std::vector<long long> loaded_at;
+  long long visit = 0;
 };
 
 struct Data {
