@@ -227,7 +227,7 @@ void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::
     for (int i = 0; i < n_loaded; ++i) {
       const int b = bodies[i];
       const int parent = model.joints[model.bodies[b].joint].parent;
-      if (b == 0 || parent < 0) continue;
+      if (parent < 0) continue;  // a root body (finalize: every parent precedes its child)
       data.body_force[parent] += data.body_force[b];
       data.body_moment[parent] += data.body_moment[b];
     }
