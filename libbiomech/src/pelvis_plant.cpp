@@ -21,67 +21,50 @@ using pelvis::fmt;
 
 namespace {
 
-// Where theta falls in the tables: linear extrapolation from end knot k, or the
-// cubic Hermite weights on [knot k, knot k + 1] (values and d/dt, t in [0, 1]).
-struct TableSpot {
-  int k = 0;
-  bool extrapolate = false;
-  double dtheta = 0.0;  // extrapolation: theta - knot k
-  double h = 0.0;       // rad, the knot step
-  double h00 = 0, h10 = 0, h01 = 0, h11 = 0, d00 = 0, d10 = 0, d01 = 0, d11 = 0;
-};
-
-TableSpot table_spot(const PelvisPlant& P, double theta) {
-  TableSpot s;
+// Lengths and moment arms of muscles [begin, end) at theta into len[i - begin], arm[i - begin].
+void geometry(const PelvisPlant& P, double theta, int begin, int end, double* len, double* arm) {
   const double u = (theta - P.table_min) / P.table_step;
-  if (u <= 0.0 || u >= P.table_size - 1) {  // linear extrapolation with the end slope
-    s.extrapolate = true;
-    s.k = u <= 0.0 ? 0 : P.table_size - 1;
-    s.dtheta = theta - (P.table_min + s.k * P.table_step);
-    return s;
-  }
-  s.k = static_cast<int>(u);
-  const double t = u - s.k;
-  s.h = P.table_step;
-  const double t2 = t * t, t3 = t2 * t;
-  s.h00 = 2 * t3 - 3 * t2 + 1, s.h10 = t3 - 2 * t2 + t, s.h01 = -2 * t3 + 3 * t2, s.h11 = t3 - t2;
-  s.d00 = 6 * t2 - 6 * t, s.d10 = 3 * t2 - 4 * t + 1, s.d01 = -6 * t2 + 6 * t, s.d11 = 3 * t2 - 2 * t;
-  return s;
-}
-
-void interpolate(const PelvisPlant& P, const TableSpot& s, int i, double& len, double& arm) {
-  if (s.extrapolate) {
-    arm = P.moment_arm(s.k, i);
-    len = P.length(s.k, i) - arm * s.dtheta;
+  if (!(u > 0.0 && u < P.table_size - 1)) {  // beyond the tables: linear, with the end knot's slope
+    const int k = u <= 0.0 ? 0 : P.table_size - 1;
+    const double dtheta = theta - (P.table_min + k * P.table_step);
+    for (int i = begin; i < end; ++i) {
+      const double r = P.moment_arm(k, i);
+      arm[i - begin] = r, len[i - begin] = P.length(k, i) - r * dtheta;
+    }
     return;
   }
-  const int k = s.k;
-  const double p0 = P.length(k, i), p1 = P.length(k + 1, i);
-  const double m0 = -P.moment_arm(k, i) * s.h, m1 = -P.moment_arm(k + 1, i) * s.h;
-  len = s.h00 * p0 + s.h10 * m0 + s.h01 * p1 + s.h11 * m1;
-  const double d = s.d00 * p0 + s.d10 * m0 + s.d01 * p1 + s.d11 * m1;
-  arm = -d / s.h;
+  const int k = std::min(static_cast<int>(u), P.table_size - 2);
+  const double t = u - k, minus_inverse_step = -1.0 / P.table_step;
+  const double* c = P.length_cubic.row(k).data();
+  for (int i = begin; i < end; ++i) {
+    const double c0 = c[4 * i], c1 = c[4 * i + 1], c2 = c[4 * i + 2], c3 = c[4 * i + 3];
+    len[i - begin] = c0 + t * (c1 + t * (c2 + t * c3));
+    arm[i - begin] = (c1 + t * (2.0 * c2 + 3.0 * t * c3)) * minus_inverse_step;  // r = -dL/dtheta
+  }
 }
 
 }  // namespace
 
 void PelvisPlant::muscle_geometry(int i, double theta, double& len, double& arm) const {
-  interpolate(*this, table_spot(*this, theta), i, len, arm);
+  geometry(*this, theta, i, i + 1, &len, &arm);
 }
 
 void PelvisPlant::muscle_geometry(double theta, double* len, double* arm) const {
-  const TableSpot s = table_spot(*this, theta);
-  for (int i = 0; i < n_muscles(); ++i) interpolate(*this, s, i, len[i], arm[i]);
+  geometry(*this, theta, 0, n_muscles(), len, arm);
 }
 
-Vec3 PelvisPlant::muscle_unit_force(int i, double theta) const {
+Vec3 PelvisPlant::muscle_pull(double theta, const double* force) const {
   double u = (theta - table_min) / table_step;
-  u = std::clamp(u, 0.0, static_cast<double>(table_size - 1));
+  u = std::clamp(u, 0.0, static_cast<double>(table_size - 1));  // held at the end knots beyond the tables
   const int k = std::min(static_cast<int>(u), table_size - 2);
   const double t = u - k;
-  Vec3 a = unit_force.block<1, 3>(k, 3 * i).transpose();
-  Vec3 b = unit_force.block<1, 3>(k + 1, 3 * i).transpose();
-  return (1.0 - t) * a + t * b;
+  const double *a = unit_force.row(k).data(), *b = unit_force.row(k + 1).data();
+  Vec3 at_k = Vec3::Zero(), at_k1 = Vec3::Zero();
+  for (int i = 0; i < n_muscles(); ++i) {
+    at_k += force[i] * Eigen::Map<const Vec3>(a + 3 * i);
+    at_k1 += force[i] * Eigen::Map<const Vec3>(b + 3 * i);
+  }
+  return (1.0 - t) * at_k + t * at_k1;
 }
 
 HipPassiveTissue hip_passive_tissue(const Model& model, Data& data, char side, const std::vector<int>& muscles,
@@ -288,6 +271,14 @@ PelvisPlant build_pelvis_plant(const Model& model, Data& data, const PelvisPlant
       p.unit_force.block<1, 3>(k, 3 * i) = f.transpose();
     }
   }
+  // cubic Hermite on each interval, the knot slopes dL/dt = -r * table_step
+  p.length_cubic.resize(p.table_size - 1, 4 * n);
+  for (int k = 0; k + 1 < p.table_size; ++k)
+    for (int i = 0; i < n; ++i) {
+      const double p0 = p.length(k, i), p1 = p.length(k + 1, i);
+      const double m0 = -p.moment_arm(k, i) * p.table_step, m1 = -p.moment_arm(k + 1, i) * p.table_step;
+      p.length_cubic.block<1, 4>(k, 4 * i) << p0, m0, 3 * (p1 - p0) - 2 * m0 - m1, 2 * (p0 - p1) + m0 + m1;
+    }
   p.hip_tissue = hip_passive_tissue(model, data, o.stance_side, p.muscles);
   if (!p.hip_tissue.calibrated)
     p.notes.push_back("the plant muscles' passive fibres alone hold the leg in the Ober test: Anderson's ligament curve kept");

@@ -114,10 +114,9 @@ struct Recorder {
   bool event_found = false;
   double max_drop = -std::numeric_limits<double>::infinity(), t_max = 0.0;
 
-  std::vector<double> dx, u, a, f, lm;  // scratch
+  std::vector<double> dx = std::vector<double>(S.nx), u = std::vector<double>(S.n), a = u, f = u, lm = u;  // scratch
 
   void sample(size_t k, const double* x) {
-    dx.resize(S.nx), u.resize(S.n), a.resize(S.n), f.resize(S.n), lm.resize(S.n);
     PelvisSystem::Out o;
     o.u = u.data(), o.a = a.data(), o.f = f.data(), o.lm = lm.data();
     S.rhs(x, dx.data(), times[k], &o);
@@ -290,7 +289,7 @@ PelvisSimulationResult simulate(const PelvisPlant& plant, const PelvisSimulation
   // samples and result arrays
   PelvisSimulationResult R;
   const size_t ns = static_cast<size_t>(std::floor(O.duration * O.sample_rate + 1e-9)) + 1;
-  Recorder rec{S, R, std::vector<double>(ns), 0, O.drop_threshold, false, -std::numeric_limits<double>::infinity(), 0.0, {}, {}, {}, {}, {}};
+  Recorder rec{S, R, std::vector<double>(ns), 0, O.drop_threshold, false, -std::numeric_limits<double>::infinity(), 0.0};
   for (size_t k = 0; k < ns; ++k) rec.times[k] = static_cast<double>(k) / O.sample_rate;
   auto vec = [&](Eigen::VectorXd& v) { v.resize(ns); };  // every sample writes every entry
   for (Eigen::VectorXd* v : {&R.time, &R.obliquity, &R.obliquity_rate, &R.lean, &R.lean_rate, &R.trunk_tilt,

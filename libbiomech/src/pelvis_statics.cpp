@@ -94,8 +94,7 @@ StaticEquilibrium static_solve(const PelvisSystem& S, const std::vector<RigidTen
   r.activation = Eigen::Map<Eigen::VectorXd>(act.data(), S.n);
   r.force = Eigen::Map<Eigen::VectorXd>(force.data(), S.n);
   r.abductor_force = r.force.sum();
-  Vec3 fm = Vec3::Zero();
-  for (int i = 0; i < S.n; ++i) fm += force[i] * rot3(S.P.axis, th, S.P.muscle_unit_force(i, th));
+  const Vec3 fm = rot3(S.P.axis, th, S.P.muscle_pull(th, force.data()));
   r.hip_contact_force = (S.m1 + S.m2) * S.P.gravity + fm;
   r.abductor_force_bw = r.abductor_force / S.P.body_weight;
   r.hip_contact_force_bw = r.hip_contact_force.norm() / S.P.body_weight;

@@ -174,10 +174,8 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
     const V2& Rd1 = R.d1;
     const V2 acc = m1 * (thdd * perp(Rd1) - om * om * Rd1) +
                    m2 * (thdd * perp(Ra) - om * om * Ra + psidd * perp(Rb) - psid * psid * Rb);
-    Vec3 fm = Vec3::Zero();  // the muscles' pull, summed before the (linear) rotation by theta
-    for (int i = 0; i < n; ++i)
-      if (fo[i] != 0.0) fm += fo[i] * P.muscle_unit_force(i, th);
-    out->contact = (m1 + m2) * P.gravity + rot3(P.axis, R.ct, R.st, fm) - (acc.x() * u1 + acc.y() * u2);
+    // the muscles' pull, summed before the (linear) rotation by theta
+    out->contact = (m1 + m2) * P.gravity + rot3(P.axis, R.ct, R.st, P.muscle_pull(th, fo)) - (acc.x() * u1 + acc.y() * u2);
   }
 }
 

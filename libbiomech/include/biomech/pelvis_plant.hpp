@@ -118,9 +118,14 @@ struct PelvisPlant {
   int table_size = 0;
   Eigen::MatrixXd length;        // (table_size x n) m, muscle-tendon length
   Eigen::MatrixXd moment_arm;    // (table_size x n) m, r = -dL/dtheta (abductors negative)
+  // The same interpolation as polynomials, built from the two tables above: on interval k
+  // (knots k, k + 1) muscle i's length is c0 + t (c1 + t (c2 + t c3)), t = (theta - theta_k) /
+  // table_step in [0, 1], with (c0, c1, c2, c3) at columns 4i..4i+3 of row k (one row holds
+  // every muscle: the dynamics reads a row per right-hand side).
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> length_cubic;  // (table_size - 1 x 4n) m
   // unit-tension force of each muscle on the upper body (pelvis side), ground,
   // with the pelvis at its posture and the femur adducted by theta: 3 columns per muscle
-  Eigen::MatrixXd unit_force;    // (table_size x 3n) N/N
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> unit_force;  // (table_size x 3n) N/N
   // Passive frontal-plane tissue of the stance hip other than the plant muscles' fibres:
   // hip_passive_tissue (below) of the plant's muscles.
   HipPassiveTissue hip_tissue;
@@ -131,7 +136,9 @@ struct PelvisPlant {
   void muscle_geometry(int i, double theta, double& length, double& moment_arm) const;
   // The same for every plant muscle at once (n values each; the interpolation weights are shared).
   void muscle_geometry(double theta, double* length, double* moment_arm) const;
-  Vec3 muscle_unit_force(int i, double theta) const;  // ground frame of the posture (see unit_force)
+  // The plant muscles' pull on the upper body at obliquity theta for tensions force (n, N):
+  // sum_i force[i] times muscle i's unit force (see unit_force), ground frame of the posture.
+  Vec3 muscle_pull(double theta, const double* force) const;
 };
 
 HipPassiveTissue hip_passive_tissue(const Model& model, Data& data, char side, const std::vector<int>& muscles,
