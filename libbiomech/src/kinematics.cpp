@@ -50,7 +50,8 @@ void forward_kinematics(const Model& model, Data& data, const Eigen::Ref<const E
     throw InvalidArgument("forward_kinematics: expected a posture of " + std::to_string(model.nq()) +
                           " coordinates, got " + std::to_string(q.size()));
   if (!q.allFinite()) throw InvalidArgument("forward_kinematics: expected finite coordinates, got NaN or inf");
-  check_posture_bounds(model, q, "forward_kinematics");
+  static const std::string where = "forward_kinematics";  // built once: this runs for every posture
+  check_posture_bounds(model, q, where);
   data.q = q;
   const int nc = static_cast<int>(model.coordinates.size());
   for (int c = 0; c < nc; ++c) {

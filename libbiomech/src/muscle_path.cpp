@@ -173,32 +173,34 @@ void check_finalized(const Model& model, const char* caller) {
 }
 
 // Moment arms about the posture indices `coords` only (all when empty): fills
-// data.path.wanted and the wanted motion terms of every joint (data.path.terms).
+// data.path.wanted_columns, .column and the wanted motion terms of every joint (.terms).
 void select_terms(const Model& model, Data& data, const std::vector<int>& coords) {
   PathScratch& ps = data.path;
-  ps.wanted.assign(model.nq(), coords.empty() ? 1 : 0);
-  for (int c : coords) ps.wanted[c] = 1;
+  ps.column.assign(model.nq(), -1);
+  ps.wanted_columns.clear();
+  for (int k = 0; k < model.nq(); ++k)
+    if (coords.empty() || std::find(coords.begin(), coords.end(), k) != coords.end()) {
+      ps.column[k] = static_cast<int>(ps.wanted_columns.size());
+      ps.wanted_columns.push_back(k);
+    }
   const int nj = static_cast<int>(model.joints.size());
   ps.terms.clear();
   ps.terms_begin.resize(nj + 1);
   for (int j = 0; j < nj; ++j) {
     ps.terms_begin[j] = static_cast<int>(ps.terms.size());
     for (int k = data.joint_terms_begin[j]; k < data.joint_terms_begin[j + 1]; ++k)
-      if (ps.wanted[data.motion_terms[k].posture_index]) ps.terms.push_back(k);
+      if (ps.column[data.motion_terms[k].posture_index] >= 0) ps.terms.push_back(k);
   }
   ps.terms_begin[nj] = static_cast<int>(ps.terms.size());
-  // the columns not wanted stay 0; muscle_paths zeroes the wanted ones for every posture
-  data.moment_arm.setZero();
-  ps.wanted_columns.clear();
-  for (int k = 0; k < model.nq(); ++k)
-    if (ps.wanted[k]) ps.wanted_columns.push_back(k);
+  ps.arms.resize(static_cast<size_t>(model.n_muscles()) * ps.wanted_columns.size());
 }
 
-// Lengths and moment arms about the coordinates select_terms chose (the others are left 0).
-void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q) {
+// Lengths (into data.muscle_length) and moment arms about the columns select_terms chose,
+// into arms: n_muscles x columns, row-major.
+void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::VectorXd>& q, double* arms) {
   forward_kinematics(model, data, q);
   PathScratch& ps = data.path;
-  for (int k : ps.wanted_columns) data.moment_arm.col(k).setZero();
+  const int nc = static_cast<int>(ps.wanted_columns.size());
   for (int m = 0; m < model.n_muscles(); ++m) {
     data.muscle_length[m] = build_path(model, data, m, ps);
     // Moment arm r_k = sum_j f_j . dp_j/dq_k with dp/dq = w x p + v for every
@@ -231,13 +233,14 @@ void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::
       data.body_force[parent] += data.body_force[b];
       data.body_moment[parent] += data.body_moment[b];
     }
-    auto row = data.moment_arm.row(m);
+    double* row = arms + static_cast<size_t>(m) * nc;
+    std::fill(row, row + nc, 0.0);
     for (int i = 0; i < n_loaded; ++i) {
       const int j = joints[i];
       const int child = model.joints[j].child;
       for (int k = ps.terms_begin[j]; k < ps.terms_begin[j + 1]; ++k) {
         const MotionTerm& t = data.motion_terms[ps.terms[k]];
-        row[t.posture_index] += t.w.dot(data.body_moment[child]) + t.v.dot(data.body_force[child]);
+        row[ps.column[t.posture_index]] += t.w.dot(data.body_moment[child]) + t.v.dot(data.body_force[child]);
       }
     }
     // a moving point also slides within its body
@@ -252,12 +255,21 @@ void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::
         if (c < 0) continue;
         const Coordinate& co = model.coordinates[c];
         const int k = co.driver >= 0 ? model.posture_index[co.driver] : model.posture_index[c];
-        if (!ps.wanted[k]) continue;
+        if (ps.column[k] < 0) continue;
         const double rate = pp.moving[i].derivative(data.coordinate_value[c]) * data.coordinate_rate[c];
-        row[k] += pt.force.dot(R.col(i)) * rate;
+        row[ps.column[k]] += pt.force.dot(R.col(i)) * rate;
       }
     }
   }
+}
+
+// data.moment_arm from one posture's arms (n_muscles x the wanted columns); the other columns 0.
+void store_moment_arms(const Model& model, Data& data, const double* arms) {
+  const PathScratch& ps = data.path;
+  const int nc = static_cast<int>(ps.wanted_columns.size());
+  data.moment_arm.setZero();
+  for (int m = 0; m < model.n_muscles(); ++m)
+    for (int c = 0; c < nc; ++c) data.moment_arm(m, ps.wanted_columns[c]) = arms[static_cast<size_t>(m) * nc + c];
 }
 
 }  // namespace
@@ -266,7 +278,8 @@ void compute_muscle_paths(const Model& model, Data& data, const Eigen::Ref<const
   check(model, data, "compute_muscle_paths");
   check_finalized(model, "compute_muscle_paths");
   select_terms(model, data, {});
-  muscle_paths(model, data, q);
+  muscle_paths(model, data, q, data.path.arms.data());
+  store_moment_arms(model, data, data.path.arms.data());
 }
 
 void compute_muscle_paths_batch(const Model& model, Data& data, const Eigen::Ref<const Eigen::MatrixXd>& postures,
@@ -287,16 +300,22 @@ void compute_muscle_paths_batch(const Model& model, Data& data, const Eigen::Ref
   for (int c : coords)
     if (c < 0 || c >= model.nq()) throw InvalidArgument("compute_muscle_paths_batch: coordinate index out of range");
   select_terms(model, data, coords);
+  // the arms come in the order of the posture indices; the output in the order of coords
+  const std::vector<int>& cols = data.path.wanted_columns;
+  const bool in_order = std::equal(coords.begin(), coords.end(), cols.begin(), cols.end());
   Eigen::VectorXd& q = data.path.posture;  // a row of `postures` is strided: copied, not allocated
+  double* arms = data.path.arms.data();
   for (int i = 0; i < n; ++i) {
     q = postures.row(i).transpose();
-    muscle_paths(model, data, q);
+    double* out = moment_arms ? moment_arms + static_cast<size_t>(i) * nm * nc : nullptr;
+    muscle_paths(model, data, q, out && in_order ? out : arms);
     lengths.row(i) = data.muscle_length.transpose();
-    if (!moment_arms) continue;
-    double* out = moment_arms + static_cast<size_t>(i) * nm * nc;
-    for (int m = 0; m < nm; ++m)
-      for (int c = 0; c < nc; ++c) out[m * nc + c] = data.moment_arm(m, coords[c]);
+    if (out && !in_order)
+      for (int m = 0; m < nm; ++m)
+        for (int c = 0; c < nc; ++c) out[m * nc + c] = arms[static_cast<size_t>(m) * cols.size() + data.path.column[coords[c]]];
   }
+  // data holds the last posture's results, as after compute_muscle_paths (about the wanted columns)
+  if (n > 0) store_moment_arms(model, data, moment_arms && in_order ? moment_arms + static_cast<size_t>(n - 1) * nm * nc : arms);
 }
 
 MusclePathForces muscle_path_forces(const Model& model, const Data& data, int muscle) {

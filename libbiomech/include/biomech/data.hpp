@@ -33,11 +33,12 @@ struct PathPointState {
 struct PathScratch {
   std::vector<PathPointState> points;  // the current muscle's path
   std::vector<int> wrap_order, wrap_result;
-  // Per call: the posture indices whose moment arms are wanted (0/1), and the motion
+  // Per call: the posture indices whose moment arms are wanted (wanted_columns), each
+  // posture index's place among them (column[k], -1 when not wanted), and the motion
   // terms about them, joint by joint (terms[terms_begin[j]..terms_begin[j+1]]).
-  std::vector<char> wanted;
-  std::vector<int> wanted_columns;  // the posture indices k with wanted[k]
+  std::vector<int> wanted_columns, column;
   std::vector<int> terms, terms_begin;
+  std::vector<double> arms;  // (n_muscles x wanted columns) row-major: one posture's moment arms
   Eigen::VectorXd posture;  // one row of a batch, contiguous
   // per body: the last muscle visit that listed it among the muscle's load bodies
   std::vector<long long> loaded_at;
