@@ -229,6 +229,7 @@ void Model::finalize() {
   // table per muscle, and sorts of the few bodies a muscle reaches.)
   load_begin.assign(1, 0);
   load_bodies.clear();
+  load_parents.clear();
   load_joints.clear();
   std::vector<int> stamp(nb, -1);
   for (int mi = 0; mi < static_cast<int>(muscles.size()); ++mi) {
@@ -243,8 +244,10 @@ void Model::finalize() {
     for (const PathPoint& p : m.path) mark(p.body);
     for (const PathWrap& w : m.wraps) mark(wrap_cylinders[w.cylinder].body);
     std::sort(load_bodies.begin() + first, load_bodies.end(), std::greater<int>());
-    for (auto i = static_cast<size_t>(first); i < load_bodies.size(); ++i)
+    for (auto i = static_cast<size_t>(first); i < load_bodies.size(); ++i) {
+      load_parents.push_back(joints[bodies[load_bodies[i]].joint].parent);
       load_joints.push_back(bodies[load_bodies[i]].joint);
+    }
     std::sort(load_joints.begin() + first, load_joints.end());
     load_begin.push_back(static_cast<int>(load_bodies.size()));
   }

@@ -185,11 +185,13 @@ void select_terms(const Model& model, Data& data, const std::vector<int>& coords
     }
   const int nj = static_cast<int>(model.joints.size());
   ps.terms.clear();
+  ps.term_column.clear();
   ps.terms_begin.resize(nj + 1);
   for (int j = 0; j < nj; ++j) {
     ps.terms_begin[j] = static_cast<int>(ps.terms.size());
     for (int k = data.joint_terms_begin[j]; k < data.joint_terms_begin[j + 1]; ++k)
-      if (ps.column[data.motion_terms[k].posture_index] >= 0) ps.terms.push_back(k);
+      if (const int c = ps.column[data.motion_terms[k].posture_index]; c >= 0)
+        ps.terms.push_back(k), ps.term_column.push_back(c);
   }
   ps.terms_begin[nj] = static_cast<int>(ps.terms.size());
   ps.arms.resize(static_cast<size_t>(model.n_muscles()) * ps.wanted_columns.size());
@@ -209,6 +211,7 @@ void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::
     // can carry a point and their ancestors (model.load_bodies, children first)
     // have a load; the joints above them (model.load_joints) are the ones it reaches.
     const int* bodies = model.load_bodies.data() + model.load_begin[m];
+    const int* parents = model.load_parents.data() + model.load_begin[m];
     const int* joints = model.load_joints.data() + model.load_begin[m];
     const int n_loaded = model.load_begin[m + 1] - model.load_begin[m];
     const long long visit = ++ps.visit;
@@ -227,20 +230,20 @@ void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::
       data.body_moment[pt.body] += pt.p.cross(pt.force);
     }
     for (int i = 0; i < n_loaded; ++i) {
-      const int b = bodies[i];
-      const int parent = model.joints[model.bodies[b].joint].parent;
+      const int b = bodies[i], parent = parents[i];
       if (parent < 0) continue;  // a root body (finalize: every parent precedes its child)
       data.body_force[parent] += data.body_force[b];
       data.body_moment[parent] += data.body_moment[b];
     }
     double* row = arms + static_cast<size_t>(m) * nc;
-    std::fill(row, row + nc, 0.0);
+    for (int c = 0; c < nc; ++c) row[c] = 0.0;  // a few columns: not worth a call to memset
     for (int i = 0; i < n_loaded; ++i) {
       const int j = joints[i];
       const int child = model.joints[j].child;
+      const Vec3 &moment = data.body_moment[child], &force = data.body_force[child];
       for (int k = ps.terms_begin[j]; k < ps.terms_begin[j + 1]; ++k) {
         const MotionTerm& t = data.motion_terms[ps.terms[k]];
-        row[ps.column[t.posture_index]] += t.w.dot(data.body_moment[child]) + t.v.dot(data.body_force[child]);
+        row[ps.term_column[k]] += t.w.dot(moment) + t.v.dot(force);
       }
     }
     // a moving point also slides within its body

@@ -37,7 +37,7 @@ struct PathScratch {
   // posture index's place among them (column[k], -1 when not wanted), and the motion
   // terms about them, joint by joint (terms[terms_begin[j]..terms_begin[j+1]]).
   std::vector<int> wanted_columns, column;
-  std::vector<int> terms, terms_begin;
+  std::vector<int> terms, term_column, terms_begin;  // term_column[k]: terms[k]'s place in wanted_columns
   std::vector<double> arms;  // (n_muscles x wanted columns) row-major: one posture's moment arms
   Eigen::VectorXd posture;  // one row of a batch, contiguous
   // per body: the last muscle visit that listed it among the muscle's load bodies

@@ -196,8 +196,9 @@ struct Model {
   std::vector<int> moment_arm_coords;   // posture indices of coordinates that muscles cross
   // Per muscle m, entries [load_begin[m], load_begin[m+1]): the bodies that can carry its
   // path's loads (path points, wrap cylinders) and their ancestors, children first
-  // (load_bodies), and the joints whose child each such body is, ascending (load_joints).
-  std::vector<int> load_begin, load_bodies, load_joints;
+  // (load_bodies), each one's parent body (load_parents, -1 for a root), and the joints
+  // whose child each such body is, ascending (load_joints).
+  std::vector<int> load_begin, load_bodies, load_parents, load_joints;
 
   // Checks consistency (indices, finite numbers, masses >= 0, ordering) and
   // fills the derived fields. Throws InvalidArgument naming the offending item.
