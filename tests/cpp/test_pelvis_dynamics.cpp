@@ -126,6 +126,18 @@ TEST(PelvisDynamics, MuscleTablesMatchTheModel) {
       EXPECT_NEAR(-(Lp - Lm) / (2 * h), r, 1e-8);
     }
   }
+  // the cubic pieces pass through every knot with the knot's length and arm (Hermite), so
+  // length and arm are continuous across knots; a hair inside either neighbouring interval
+  for (int k = 1; k + 1 < p.table_size; k += 7) {
+    const double knot = p.table_min + k * p.table_step;
+    for (double th : {knot - 1e-12, knot + 1e-12})
+      for (int i = 0; i < p.n_muscles(); ++i) {
+        double L, r;
+        p.muscle_geometry(i, th, L, r);
+        EXPECT_NEAR(L, p.length(k, i), 1e-12) << p.muscle_names[i] << " knot " << k;
+        EXPECT_NEAR(r, p.moment_arm(k, i), 1e-10) << p.muscle_names[i] << " knot " << k;
+      }
+  }
   // every plant muscle abducts at the posture
   for (int i = 0; i < p.n_muscles(); ++i) {
     double L, r;
