@@ -23,8 +23,9 @@ its rate, and the ratio biomech / OpenSim by CPU time and by wall time.
 3. Forward dynamics of single-leg stance, both sides with the same constant excitation
    of the stance-side gluteus medius (3), minimus (3) and tensor fasciae latae,
    activation dynamics (10 / 40 ms), 2 dof (pelvic obliquity about the stance hip, trunk
-   lean at the lumbar joint with the same passive moments and a 300 N m/rad, 60 N m s/rad
-   servo), the same integrator tolerance, rigid and compliant tendon. biomech:
+   lean at the lumbar joint with the same passive moments: the hip's tissue as biomech's
+   plant calibrates it, Anderson's lumbar curve, and a 300 N m/rad, 60 N m s/rad servo),
+   the same integrator tolerance, rigid and compliant tendon. biomech:
    simulate_stance (Thelen 2003 curves, Dormand-Prince; the whole call). OpenSim: a model
    built here from gait2392's bodies (stance femur and tibia fixed, swing leg welded to
    the pelvis) with Millard2012EquilibriumMuscle (the muscle biomech's compliant tendon
@@ -60,12 +61,22 @@ ABDUCTORS_R = ["glut_med1_r", "glut_med2_r", "glut_med3_r", "glut_min1_r", "glut
 WALK_FILES = ["subject01_simbody_adjusted_StaticOp.osim", "gait2392_SO_weak_Residual_Actuators.xml",
               "foot_floor_loads.xml", "subject01_walk1_Kinematics.sto", "subject01_walk1_grf.mot",
               "setup_static_optimization.xml"]
-# Passive moments of both dofs as biomech's pelvis model uses them (Anderson FC 1999, A dynamic
+# The lumbar's passive moment as biomech's pelvis model uses it (Anderson FC 1999, A dynamic
 # optimization solution for a complete cycle of normal gait, PhD thesis, Univ. of Texas at Austin,
 # Table G.2; damping 0.1 N m s/rad after Falisse et al. 2019, J R Soc Interface 16:20190402),
-# plus biomech's default lumbar servo (ControllerOptions: 300 N m/rad, 60 N m s/rad).
-OBLIQUITY_PASSIVE = "-0.03*exp(14.94*(q-0.5))+0.03*exp(-14.94*(q+0.5))-0.1*qdot"
+# plus biomech's default lumbar servo (ControllerOptions: 300 N m/rad, 60 N m s/rad). The hip's
+# passive moment is read from biomech's plant (obliquity_passive_expression).
 LUMBAR_PASSIVE_AND_SERVO = "-0.25*exp(20.36*(q-0.349))+0.25*exp(-20.36*(q+0.349))-0.1*qdot-300*q-60*qdot"
+
+
+def obliquity_passive_expression(plant) -> str:
+    """The plant's passive hip moment as an OpenSim expression in the stance model's obliquity q: the tissue
+    biomech's simulation applies, for both sides. The plant's moment M (PassiveJointMoment) is about hip
+    adduction = hip_adduction0 + theta, theta positive when the swing side drops; the PinJoint below turns
+    the other way (q = -theta: q falls below 0 as the pelvis drops), so the force on q is -M(-q, -qdot)."""
+    m, a0 = plant.hip_passive, plant.hip_adduction0
+    return (f"-(({m.k1!r})*exp(({m.k2!r})*(({a0!r})-q-({m.q1!r})))+({m.k3!r})*exp(({m.k4!r})*(({a0!r})-q-({m.q2!r}))))"
+            f"-({m.damping!r})*qdot")
 
 
 def shared_dir() -> Path:
@@ -246,7 +257,7 @@ def compare_static_optimisation(osim, biomech, walk: Path, gait2392: Path, work:
 # ---------------------------------------------------------------- 3. forward dynamics
 
 
-def stance_model(osim, gait2392: Path, excitation: float, rigid: bool):
+def stance_model(osim, gait2392: Path, excitation: float, rigid: bool, obliquity_passive: str):
     """gait2392's bodies as biomech's pelvis model sees them: 2 dof, 7 abductors at a constant excitation."""
     full = osim.Model(str(gait2392))
     s0 = full.initSystem()
@@ -301,7 +312,7 @@ def stance_model(osim, gait2392: Path, excitation: float, rigid: bool):
         controller.addActuator(mu)
         controller.prescribeControlForActuator(name, osim.Constant(excitation))
     m.addController(controller)
-    for name, coordinate, expression in [("obliquity_passive", "pelvic_obliquity", OBLIQUITY_PASSIVE),
+    for name, coordinate, expression in [("obliquity_passive", "pelvic_obliquity", obliquity_passive),
                                          ("lumbar_passive_and_servo", "trunk_lean", LUMBAR_PASSIVE_AND_SERVO)]:
         f = osim.ExpressionBasedCoordinateForce(coordinate, expression)
         f.setName(name)
@@ -313,10 +324,13 @@ def stance_model(osim, gait2392: Path, excitation: float, rigid: bool):
 def compare_forward_dynamics(osim, biomech, gait2392: Path, excitation: float, duration_s: float, tol: float) -> dict:
     from biomech.dynamics import simulate_stance
 
+    from biomech.dynamics import pelvis_plant
+
     ours_model = biomech.Model.default()
+    obliquity_passive = obliquity_passive_expression(pelvis_plant(ours_model, "r"))
     out = {}
     for tendon in ("rigid", "compliant"):
-        m = stance_model(osim, gait2392, excitation, rigid=tendon == "rigid")
+        m = stance_model(osim, gait2392, excitation, rigid=tendon == "rigid", obliquity_passive=obliquity_passive)
         result = {}
 
         def opensim_side():
@@ -348,6 +362,7 @@ def compare_forward_dynamics(osim, biomech, gait2392: Path, excitation: float, d
             "ratio_biomech_over_opensim": ratios(ours_t, osim_t, "simulated_s"),
         }
     return {"excitation": excitation, "duration_s": duration_s, "integrator_tolerance": tol, "dofs": 2,
+            "obliquity_passive_moment_nm": obliquity_passive,
             "muscles": ABDUCTORS_R, **out}
 
 

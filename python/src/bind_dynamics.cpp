@@ -83,6 +83,11 @@ void bind_dynamics(py::module_& m) {
       .def_readonly("muscle_names", &PelvisPlant::muscle_names)
       .def_readonly("weakened", &PelvisPlant::weakened, "per muscle: abductor_strength weakens it")
       .def_readonly("notes", &PelvisPlant::notes)
+      .def_readonly("hip_adduction0", &PelvisPlant::hip_adduction0, "rad, the stance-hip adduction at zero obliquity")
+      .def_property_readonly(
+          "hip_passive", [](const PelvisPlant& p) { return p.hip_tissue.moment; },
+          "PassiveJointMoment of the stance hip's tissue other than the plant muscles' fibres, about the hip "
+          "adduction coordinate (hip adduction = hip_adduction0 + obliquity)")
       .def("muscle_geometry", [](const PelvisPlant& p, int i, double theta) {
         if (i < 0 || i >= p.n_muscles())
           throw InvalidArgument("muscle_geometry: expected a muscle index below " + std::to_string(p.n_muscles()) +

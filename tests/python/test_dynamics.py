@@ -110,3 +110,17 @@ def test_other_abductors_spared_by_a_nerve_block_keep_the_pelvis_level(model, ca
     assert abs(full.summary["steady_obliquity_deg"]) < 0.01
     assert cli_main(["trendelenburg", "--abductor-strength", "0.45", "--duration-s", "3", "--other-abductors"]) == 0
     assert "other abductors spared" in capsys.readouterr().out
+
+
+def test_plant_hip_passive_is_the_moment_the_simulation_applies(model):
+    """PelvisPlant.hip_passive (about hip adduction = hip_adduction0 + obliquity) reproduces the passive
+    moment the simulation reports at every sample: the curve a comparison with another simulator must use."""
+    from biomech.dynamics import pelvis_plant
+
+    plant = pelvis_plant(model, "r")
+    ts = simulate_stance(model, duration_s=1.0, abductor_strength=0.3).timeseries
+    theta = np.radians(ts["obliquity_deg"].to_numpy())
+    omega = np.radians(ts["obliquity_rate_deg_s"].to_numpy())
+    expected = [plant.hip_passive.moment(plant.hip_adduction0 + t, w) for t, w in zip(theta, omega)]
+    assert np.degrees(theta).max() > 20.0  # the fall reaches the stiff end of the curve
+    np.testing.assert_allclose(ts["passive_moment_nm"].to_numpy(), expected, rtol=1e-12, atol=1e-12)
