@@ -32,13 +32,13 @@ MotionTerm* term_for(const Model& model, Data& data, int joint, const TransformA
 
 }  // namespace
 
-void check_posture_bounds(const Model& model, const Eigen::Ref<const Eigen::VectorXd>& q, const std::string& where) {
+void check_posture_bounds(const Model& model, const Eigen::Ref<const Eigen::VectorXd>& q, std::string_view where) {
   for (int i = 0; i < static_cast<int>(model.independent.size()) && i < q.size(); ++i) {
     const Coordinate& c = model.coordinates[model.independent[i]];
     const double margin = c.rotational ? kPostureMarginRad : kPostureMarginM;
     if (std::isfinite(q[i]) && q[i] >= c.range_min - margin && q[i] <= c.range_max + margin) continue;
     const double k = c.rotational ? 180.0 / M_PI : 1.0;
-    throw InvalidArgument(where + ": expected " + c.name + " in [" + fmt((c.range_min - margin) * k) + ", " +
+    throw InvalidArgument(std::string(where) + ": expected " + c.name + " in [" + fmt((c.range_min - margin) * k) + ", " +
                           fmt((c.range_max + margin) * k) + "] " + (c.rotational ? "deg" : "m") +
                           " (its range widened by " + (c.rotational ? "360 deg" : "1 m") + "), got " + fmt(q[i] * k));
   }
@@ -50,8 +50,7 @@ void forward_kinematics(const Model& model, Data& data, const Eigen::Ref<const E
     throw InvalidArgument("forward_kinematics: expected a posture of " + std::to_string(model.nq()) +
                           " coordinates, got " + std::to_string(q.size()));
   if (!q.allFinite()) throw InvalidArgument("forward_kinematics: expected finite coordinates, got NaN or inf");
-  static const std::string where = "forward_kinematics";  // built once: this runs for every posture
-  check_posture_bounds(model, q, where);
+  check_posture_bounds(model, q, "forward_kinematics");  // a string only when it throws
   data.q = q;
   const int nc = static_cast<int>(model.coordinates.size());
   for (int c = 0; c < nc; ++c) {

@@ -258,9 +258,10 @@ void muscle_paths(const Model& model, Data& data, const Eigen::Ref<const Eigen::
         if (c < 0) continue;
         const Coordinate& co = model.coordinates[c];
         const int k = co.driver >= 0 ? model.posture_index[co.driver] : model.posture_index[c];
-        if (ps.column[k] < 0) continue;
+        const int col = ps.column[k];
+        if (col < 0) continue;
         const double rate = pp.moving[i].derivative(data.coordinate_value[c]) * data.coordinate_rate[c];
-        row[ps.column[k]] += pt.force.dot(R.col(i)) * rate;
+        row[col] += pt.force.dot(R.col(i)) * rate;
       }
     }
   }
@@ -315,10 +316,12 @@ void compute_muscle_paths_batch(const Model& model, Data& data, const Eigen::Ref
     lengths.row(i) = data.muscle_length.transpose();
     if (out && !in_order)
       for (int m = 0; m < nm; ++m)
-        for (int c = 0; c < nc; ++c) out[m * nc + c] = arms[static_cast<size_t>(m) * cols.size() + data.path.column[coords[c]]];
+        for (int c = 0; c < nc; ++c)
+          out[m * nc + c] = arms[static_cast<size_t>(m) * cols.size() + data.path.column[coords[c]]];
   }
   // data holds the last posture's results, as after compute_muscle_paths (about the wanted columns)
-  if (n > 0) store_moment_arms(model, data, moment_arms && in_order ? moment_arms + static_cast<size_t>(n - 1) * nm * nc : arms);
+  if (n > 0)
+    store_moment_arms(model, data, moment_arms && in_order ? moment_arms + static_cast<size_t>(n - 1) * nm * nc : arms);
 }
 
 MusclePathForces muscle_path_forces(const Model& model, const Data& data, int muscle) {

@@ -175,7 +175,8 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
     const V2 acc = m1 * (thdd * perp(Rd1) - om * om * Rd1) +
                    m2 * (thdd * perp(Ra) - om * om * Ra + psidd * perp(Rb) - psid * psid * Rb);
     // the muscles' pull, summed before the (linear) rotation by theta
-    out->contact = (m1 + m2) * P.gravity + rot3(P.axis, R.ct, R.st, P.muscle_pull(th, fo)) - (acc.x() * u1 + acc.y() * u2);
+    out->contact =
+        (m1 + m2) * P.gravity + rot3(P.axis, R.ct, R.st, P.muscle_pull(th, fo)) - (acc.x() * u1 + acc.y() * u2);
   }
 }
 

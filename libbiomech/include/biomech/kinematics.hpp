@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <string>
+#include <string_view>
 
 #include "biomech/data.hpp"
 #include "biomech/model.hpp"
@@ -21,7 +22,7 @@ void forward_kinematics(const Model& model, Data& data, const Eigen::Ref<const E
 // InvalidArgument "<where>: expected <coordinate> in [a, b] deg, got x" there.
 inline constexpr double kPostureMarginRad = 2 * M_PI;
 inline constexpr double kPostureMarginM = 1.0;
-void check_posture_bounds(const Model& model, const Eigen::Ref<const Eigen::VectorXd>& q, const std::string& where);
+void check_posture_bounds(const Model& model, const Eigen::Ref<const Eigen::VectorXd>& q, std::string_view where);
 
 // Position in ground (m) of a point given in a body frame; needs forward_kinematics first.
 Vec3 point_in_ground(const Data& data, int body, const Vec3& local);
