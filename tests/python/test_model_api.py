@@ -237,6 +237,18 @@ def test_moment_arms_for_chosen_coordinates(tiny):
     assert list(t2.columns) == ["hip_flexion_r", "hip_flexion_l"]
 
 
+def test_moment_arms_in_any_coordinate_order_are_the_same_numbers(tiny):
+    # columns asked for out of order or twice come from the same computation as in order
+    q = random_postures(tiny, 7, seed=3)
+    names = tiny.coordinate_names
+    _, in_order = tiny.moment_arms_array(q, coordinates=names)
+    picked = [names[-1], names[0], names[-1], names[len(names) // 2]]
+    lengths, arms = tiny.moment_arms_array(q, coordinates=picked)
+    np.testing.assert_array_equal(arms, in_order[:, :, [names.index(c) for c in picked]])
+    np.testing.assert_array_equal(lengths, tiny.muscle_lengths(q).to_numpy())
+    assert np.abs(arms).max() > 0.0
+
+
 def test_batch_tables_equal_single_postures(tiny):
     q = random_postures(tiny, 5, seed=1)
     batch = tiny.moment_arms(q)
