@@ -12,7 +12,7 @@ rigid and compliant tendon. Two sides are timed for every case:
 - "python_call": biomech.dynamics.simulate_stance, which adds the Python options,
   the summary and the pandas time-series table around the same simulation.
 
-    python bench/bench_dynamics.py [--duration-s 10] [--repeats 7]
+    python bench/bench_dynamics.py [--duration-s 10] [--repeats 100]
 """
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ def measure(model, repeats: int, duration_s: float, **kwargs) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration-s", type=float, default=10.0, help="simulated time per run (s)")
-    ap.add_argument("--repeats", type=int, default=7, help="runs per case and side; the fastest counts")
+    # one simulation takes about a millisecond: the fastest of many runs is the one the machine's
+    # other load (on a shared host it comes and goes within milliseconds) did not stretch
+    ap.add_argument("--repeats", type=int, default=100, help="runs per case and side; the fastest counts")
     a = ap.parse_args()
     model = biomech.Model.default()
     cases = {
