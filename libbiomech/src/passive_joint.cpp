@@ -17,6 +17,24 @@ double PassiveJointMoment::potential(double q) const {
   return v;
 }
 
+PassiveJointEvaluator::PassiveJointEvaluator(const PassiveJointMoment& m)
+    : m_(m), ratio_(std::exp(m.k4 * (m.q1 - m.q2))), e1_zero_(std::exp(-m.k2 * m.q1)),
+      e2_zero_(std::exp(-m.k4 * m.q2)) {
+  mirrored_ = m.k4 == -m.k2 && std::isnormal(ratio_);  // a ratio that under- or overflows: two exps
+}
+
+PassiveJointEvaluator::Exponentials PassiveJointEvaluator::at(double q) const {
+  const double e1 = std::exp(m_.k2 * (q - m_.q1));
+  return {e1, mirrored_ ? ratio_ / e1 : std::exp(m_.k4 * (q - m_.q2))};
+}
+
+double PassiveJointEvaluator::potential(const Exponentials& e) const {
+  double v = 0.0;
+  if (m_.k1 != 0.0) v -= m_.k1 / m_.k2 * (e.e1 - e1_zero_);
+  if (m_.k3 != 0.0) v -= m_.k3 / m_.k4 * (e.e2 - e2_zero_);
+  return v;
+}
+
 PassiveJointMoment PassiveJointMoment::hip_adduction() { return {}; }
 
 PassiveJointMoment PassiveJointMoment::lumbar_bending() {

@@ -10,7 +10,8 @@
 namespace biomech::pelvis {
 
 PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptions& opt)
-    : P(plant), O(opt), controller(opt, plant.n_muscles()) {
+    : P(plant), O(opt), hip_joint(hip_passive(plant, opt)), lumbar_joint(opt.lumbar_passive),
+      controller(opt, plant.n_muscles()) {
   n = P.n_muscles();
   muscles_on = O.muscles_enabled && n > 0;
   compliant = O.tendon == TendonModel::compliant;
@@ -61,7 +62,7 @@ PelvisSystem::PelvisSystem(const PelvisPlant& plant, const PelvisSimulationOptio
   for (int i = 0; i < n; ++i)
     all += cap[i], weak += cap[i] * strength[i];
   capacity_strength = all > 0 ? weak / all : O.abductor_strength;
-  ubuf.resize(n), fbuf.resize(n), length.resize(n), arm.resize(n);
+  ubuf.resize(n), fbuf.resize(n), length.resize(n), arm.resize(n), at_length.resize(n);
 }
 
 void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
@@ -90,6 +91,10 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
   double q_mus = 0.0;
   double* fo = out && out->f ? out->f : fbuf.data();
   P.muscle_geometry(th, length.data(), arm.data());
+  if (muscles_on && !compliant) {  // every fibre, then every fibre's curves (see RigidTendonUnit::force)
+    for (int i = 0; i < n; ++i) at_length[i].fiber = units[i].fiber(length[i]);
+    for (int i = 0; i < n; ++i) at_length[i] = units[i].at_length(at_length[i].fiber);
+  }
   for (int i = 0; i < n; ++i) {
     const double L = length[i], r = arm[i];
     const double act = x[ia + i];
@@ -101,7 +106,7 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
         force = s.tendon_force, lm = s.fiber_length;
         dx[il + i] = s.fiber_velocity;
       } else {
-        force = units[i].force(ac, L, -r * om, &lm);
+        force = units[i].force(ac, at_length[i], -r * om, &lm);
       }
     } else if (compliant) {
       dx[il + i] = 0.0;
@@ -114,17 +119,20 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
   }
 
   // passive hip, perturbation, lean actuator
-  const double q_hip = hip_passive(P, O).moment(hip_q(th), om);
+  const PassiveJointEvaluator::Exponentials hip_e = hip_joint.at(hip_q(th));
+  const double q_hip = hip_joint.moment(hip_e, om);
   const double q_pert = pulse_on ? O.perturbation.torque : 0.0;
   const Turned R = turned(th, psi);
   double g_th, g_psi;
   gravity_terms(R, g_th, g_psi);
 
   double lean_target = lean0, tau_lean = 0.0;
+  PassiveJointEvaluator::Exponentials lumbar_e;
   if (lean_dof) {
     lean_target = controller.lean_target(lean0, thd);
     // lumbar servo: PD to the target, plus the passive lumbar moment
-    const double lumbar_passive = P.lumbar_sign * O.lumbar_passive.moment(lumbar_q(la), P.lumbar_sign * lad);
+    lumbar_e = lumbar_joint.at(lumbar_q(la));
+    const double lumbar_passive = P.lumbar_sign * lumbar_joint.moment(lumbar_e, P.lumbar_sign * lad);
     tau_lean = C.lumbar_stiffness * (lean_target - la) - C.lumbar_damping * lad + lumbar_passive;
     if (C.lumbar_gravity_compensation) {
       // generalized gravity force on the lean is -g_psi; hold it (and the elastic lumbar moment) at the target
@@ -147,9 +155,9 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
   const double r2 = Qpsi + m2 * S12 * om * om;
   double thdd, psidd;
   if (lean_dof) {
-    const double det = M11 * M22 - M12 * M12;
-    thdd = (M22 * r1 - M12 * r2) / det;
-    psidd = (M11 * r2 - M12 * r1) / det;
+    const double inverse_det = 1.0 / (M11 * M22 - M12 * M12);
+    thdd = (M22 * r1 - M12 * r2) * inverse_det;
+    psidd = (M11 * r2 - M12 * r1) * inverse_det;
     dx[2] = lad;
     dx[3] = thdd - psidd;
   } else {
@@ -166,8 +174,8 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
     out->gravity_moment = g_th + g_psi;
     out->lean_torque = tau_lean;
     const double ke = 0.5 * (M11 * om * om + 2 * M12 * om * psid + M22 * psid * psid);
-    double pe = potential(R) + hip_passive(P, O).potential(hip_q(th));
-    if (lean_dof) pe += O.lumbar_passive.potential(lumbar_q(la));
+    double pe = potential(R) + hip_joint.potential(hip_e);
+    if (lean_dof) pe += lumbar_joint.potential(lumbar_e);
     out->energy = ke + pe;
     out->trunk_tilt = la - th;
     // hip contact force: pelvis on the femoral head = m g + muscle pull on the upper body - m a

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "biomech/errors.hpp"
+#include "biomech/passive_joint.hpp"
 #include "biomech/pelvis_controller.hpp"
 #include "biomech/pelvis_plant.hpp"
 #include "biomech/pelvis_simulation.hpp"
@@ -91,6 +92,7 @@ class PelvisSystem {
 
   const PelvisPlant& P;
   const PelvisSimulationOptions& O;
+  PassiveJointEvaluator hip_joint, lumbar_joint;  // hip_passive(P, O) and O.lumbar_passive
   int n = 0;
   bool lean_dof = false, compliant = false, muscles_on = true;
   int ia = 0, il = 0, nx = 0;  // offsets of activations and fibre lengths
@@ -113,6 +115,7 @@ class PelvisSystem {
   long rhs_count = 0;
   long steps = 0;
   std::vector<double> ubuf, fbuf, length, arm;  // per muscle: excitations, forces, geometry of one rhs
+  std::vector<RigidTendonUnit::AtLength> at_length;  // per muscle: fibre geometry and f_L, f_PE of one rhs
   double lumbar_hold_target = std::numeric_limits<double>::quiet_NaN(), lumbar_hold = 0.0;  // see rhs
   V2 b_hold = V2::Zero();  // b turned by -lumbar_hold_target (see rhs)
 

@@ -43,7 +43,8 @@ void bind_dynamics(py::module_& m) {
   // (the active force-length curve is strength's biomech._core.active_force_length)
   m.def("passive_force_length", py::overload_cast<double, const HillParameters&>(&passive_force_length),
         "normalized_length"_a, "parameters"_a = HillParameters{}, "Thelen 2003 passive force-length f_PE(l~).");
-  m.def("force_velocity", &force_velocity, "normalized_velocity"_a, "activation"_a, "parameters"_a = HillParameters{},
+  m.def("force_velocity", py::overload_cast<double, double, const HillParameters&>(&force_velocity),
+        "normalized_velocity"_a, "activation"_a, "parameters"_a = HillParameters{},
         "Force-velocity multiplier f_V (velocity in optimal fibre lengths times v_max, lengthening +).");
   m.def("tendon_force_strain", &tendon_force_strain, "strain"_a, "parameters"_a = HillParameters{},
         "Thelen 2003 tendon force (normalised) at a strain.");

@@ -137,6 +137,31 @@ TEST(HillMuscle, RigidTendonIsometricAtOptimalLength) {
   EXPECT_GT(rigid_tendon_state(m, P, 0.0, L + 0.02, 0.0).tendon_force, 0.0);
 }
 
+// RigidTendonUnit keeps the curves' constants (reciprocals, rates) computed once: its
+// force is F_max (a f_L f_V + f_PE) cos(alpha) of the curves as the free functions define them,
+// to rounding, over lengths from slack to stretched, shortening and lengthening, any activation.
+TEST(HillMuscle, RigidTendonUnitIsTheFreeCurves) {
+  const MuscleTendonParameters m = gmed1();
+  HillParameters q = P;
+  q.active_shape = 0.35, q.passive_shape = 5.0, q.passive_strain = 0.5, q.fv_shape = 0.25;  // not the defaults
+  for (const HillParameters& p : {P, q}) {
+    const RigidTendonUnit unit(m, p);
+    const double h = pennation_height(m);
+    for (double L = 0.09; L <= 0.16; L += 0.0035)
+      for (double v : {-0.6, -0.2, -0.01, 0.0, 0.03, 0.3})
+        for (double a : {0.0, 0.2, 0.7, 1.0}) {
+          const RigidTendonFiber g = rigid_tendon_fiber(h, m.tendon_slack_length, min_fiber_length(m, p), L);
+          const double ln = g.length / m.optimal_fiber_length;
+          const double vn =
+              (g.clamped ? 0.0 : v * g.cos_pennation) / (m.optimal_fiber_length * p.max_contraction_velocity);
+          const double fl = active_force_length(ln, p), fv = force_velocity(vn, a, p), fpe = passive_force_length(ln, p);
+          const double expected = m.max_isometric_force * (a * fl * fv + fpe) * g.cos_pennation;
+          EXPECT_NEAR(unit.force(a, L, v), expected, 1e-12 * m.max_isometric_force)
+              << "L " << L << ", v " << v << ", a " << a;
+        }
+  }
+}
+
 TEST(HillMuscle, CompliantTendonEquilibriumAndDampedVelocity) {
   const MuscleTendonParameters m = gmed1();
   const double L = m.optimal_fiber_length * std::cos(m.pennation_angle) + m.tendon_slack_length * 1.02;

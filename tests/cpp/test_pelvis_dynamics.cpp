@@ -174,6 +174,27 @@ TEST(PelvisDynamics, EffortMapEqualsSolveRecruitment) {
   }
 }
 
+// PassiveJointEvaluator (one exp for mirrored curves, shared by moment and potential) is
+// PassiveJointMoment to rounding: Anderson's hip and lumbar curves, a curve that is not mirrored,
+// none, and a mirrored one so steep that its ratio underflows (two exps then).
+TEST(PelvisDynamics, PassiveJointEvaluatorIsThePassiveMoment) {
+  PassiveJointMoment skew = PassiveJointMoment::hip_adduction();
+  skew.k4 = -9.0, skew.q2 = -0.3;
+  PassiveJointMoment steep = PassiveJointMoment::lumbar_bending();
+  steep.k2 = 800.0, steep.k4 = -800.0, steep.q1 = 0.6, steep.q2 = -0.6;
+  for (const PassiveJointMoment& m : {PassiveJointMoment::hip_adduction(), PassiveJointMoment::lumbar_bending(), skew,
+                                      PassiveJointMoment::none(), steep}) {
+    const PassiveJointEvaluator e(m);
+    for (double q = -0.9; q <= 0.9; q += 0.01) {
+      const PassiveJointEvaluator::Exponentials x = e.at(q);
+      const double mo = m.moment(q, 0.7), v = m.potential(q);
+      EXPECT_NEAR(e.moment(x, 0.7), mo, 1e-13 * std::max(1.0, std::abs(mo))) << "q " << q << ", k2 " << m.k2;
+      EXPECT_NEAR(e.potential(x), v, 1e-13 * std::max(1.0, std::abs(v))) << "q " << q << ", k2 " << m.k2;
+    }
+    EXPECT_NEAR(e.potential(e.at(0.0)), 0.0, 1e-15);
+  }
+}
+
 // ---- acceptance 1: muscles off, no damping: energy conserved to 1e-6 over 10 s
 
 TEST(PelvisDynamics, PassivePendulumConservesEnergy) {

@@ -57,15 +57,18 @@ HillState rigid_tendon_state(const MuscleTendonParameters& m, const HillParamete
 
 // The same for inner loops (the dynamics' right-hand side): one muscle-tendon
 // unit with its constants computed once (pennation height, shortest fibre, the
-// passive curve's normaliser, the reciprocals of the normalising lengths and
-// velocity); force() is inline.
+// curves' constants, the reciprocals of the normalising lengths and velocity:
+// no division by a constant in force(), which is inline).
 struct RigidTendonUnit {
   MuscleTendonParameters muscle;
   HillParameters hill;
   double height = 0.0;            // m, l_opt sin(alpha_opt)
   double min_length = 0.0;        // m, min_fiber_length
   double min_along = 0.0;         // m, min_along_tendon(height, min_length)
+  double inverse_active_shape = 0.0;        // 1 / gamma
+  double passive_rate = 0.0;                // k_PE / eps0_M
   double inverse_passive_normaliser = 0.0;  // 1 / (exp(k_PE) - 1)
+  double fv_c = 0.0, fv_k = 0.0;            // force_velocity's lengthening constants
   double inverse_optimal_length = 0.0;      // 1/m, 1 / l_opt
   double inverse_max_velocity = 0.0;        // s/m, 1 / (l_opt v_max)
 
@@ -73,24 +76,44 @@ struct RigidTendonUnit {
   RigidTendonUnit(const MuscleTendonParameters& m, const HillParameters& p)
       : muscle(m), hill(p), height(pennation_height(m)), min_length(min_fiber_length(m, p)),
         min_along(min_along_tendon(height, min_length)),
+        inverse_active_shape(1.0 / p.active_shape), passive_rate(p.passive_shape / p.passive_strain),
         inverse_passive_normaliser(1.0 / (std::exp(p.passive_shape) - 1.0)),
+        fv_c(p.fv_max_lengthening - 1.0), fv_k(2.0 + 2.0 / p.fv_shape),
         inverse_optimal_length(1.0 / m.optimal_fiber_length),
         inverse_max_velocity(1.0 / (m.optimal_fiber_length * p.max_contraction_velocity)) {}
 
+  // What depends on the MT length alone: the fibre geometry and the force-length curves.
+  struct AtLength {
+    RigidTendonFiber fiber;  // a slack muscle keeps its minimum length
+    double active_fl = 0.0;  // f_L
+    double passive = 0.0;    // f_PE
+  };
+  RigidTendonFiber fiber(double mt_length) const {
+    return rigid_tendon_fiber_from_min_along(height, muscle.tendon_slack_length, min_along, mt_length);
+  }
+  AtLength at_length(const RigidTendonFiber& fiber) const {
+    const double ln = fiber.length * inverse_optimal_length;
+    return {fiber, gaussian_force_length_of_inverse(ln, inverse_active_shape),
+            passive_force_length(ln, passive_rate, inverse_passive_normaliser)};
+  }
+  AtLength at_length(double mt_length) const { return at_length(fiber(mt_length)); }
   // Tendon force (N) at activation a, MT length (m) and velocity (m/s); the fibre
   // length (m) into fiber_length and the whole state into state when not null.
   double force(double a, double mt_length, double mt_velocity, double* fiber_length = nullptr,
                HillState* state = nullptr) const {
-    // a slack muscle keeps its minimum length
-    const RigidTendonFiber g =
-        rigid_tendon_fiber_from_min_along(height, muscle.tendon_slack_length, min_along, mt_length);
+    return force(a, at_length(mt_length), mt_velocity, fiber_length, state);
+  }
+  // The same from at_length(MT length). A loop over many units computes every unit's fibre,
+  // then every unit's curves, then the forces: the square roots, divisions and exps of
+  // different units are independent and overlap (5-10% of the pelvis dynamics' time).
+  double force(double a, const AtLength& at, double mt_velocity, double* fiber_length = nullptr,
+               HillState* state = nullptr) const {
+    const RigidTendonFiber& g = at.fiber;
     const double x = g.along_tendon, lm = g.length, cos_a = g.cos_pennation;
     // l dl = x dx: fibre velocity = MT velocity * cos(alpha) (zero while clamped slack)
     const double vm = g.clamped ? 0.0 : mt_velocity * cos_a;
-    const double ln = lm * inverse_optimal_length;
-    const double fl = active_force_length(ln, hill);
-    const double fv = force_velocity(vm * inverse_max_velocity, a, hill);
-    const double fpe = passive_force_length(ln, hill, inverse_passive_normaliser);
+    const double fl = at.active_fl, fpe = at.passive;
+    const double fv = force_velocity(vm * inverse_max_velocity, a, hill, fv_c, fv_k);
     const double f = muscle.max_isometric_force * (a * fl * fv + fpe) * cos_a;
     if (fiber_length) *fiber_length = lm;
     if (state) {

@@ -57,10 +57,14 @@ void validate(const MuscleTendonParameters& m);
 // with gamma = kThelenForceLengthGamma (the default muscle's); 1 at l~ = 1. Throws InvalidArgument for a
 // non-finite or negative length.
 double active_force_length(double normalized_fiber_length);
-// exp(-(l~ - 1)^2 / gamma): the active curve for any gamma.
-inline double gaussian_force_length(double l_norm, double gamma) {
+// exp(-(l~ - 1)^2 / gamma): the active curve for any gamma, given 1 / gamma (inner loops hold
+// the reciprocal: a division costs as much as the rest of the curve).
+inline double gaussian_force_length_of_inverse(double l_norm, double inverse_gamma) {
   const double d = l_norm - 1.0;
-  return std::exp(-d * d / gamma);
+  return std::exp(-d * d * inverse_gamma);
+}
+inline double gaussian_force_length(double l_norm, double gamma) {
+  return gaussian_force_length_of_inverse(l_norm, 1.0 / gamma);
 }
 // The same curve with gamma = p.active_shape: active_force_length(l, p) in
 // hill_muscle.hpp (declared there so that strength's Python binding of the
@@ -68,13 +72,15 @@ inline double gaussian_force_length(double l_norm, double gamma) {
 double active_force_length_derivative(double l_norm, const HillParameters& p);
 // Passive force-length: (exp(k_PE (l - 1) / eps0_M) - 1) / (exp(k_PE) - 1) for l > 1, 0 below.
 // The hot curves are inline (the dynamics evaluates them at every step); the
-// three-argument form takes 1 / (exp(k_PE) - 1) computed once.
-inline double passive_force_length(double l_norm, const HillParameters& p, double inverse_normaliser) {
+// three-argument form takes the rate k_PE / eps0_M and 1 / (exp(k_PE) - 1) computed once.
+inline double passive_force_length(double l_norm, double rate, double inverse_normaliser) {
   if (l_norm <= 1.0) return 0.0;
-  return (std::exp(p.passive_shape * (l_norm - 1.0) / p.passive_strain) - 1.0) * inverse_normaliser;
+  return (std::exp(rate * (l_norm - 1.0)) - 1.0) * inverse_normaliser;
 }
 inline double passive_force_length(double l_norm, const HillParameters& p) {
-  return l_norm <= 1.0 ? 0.0 : passive_force_length(l_norm, p, 1.0 / (std::exp(p.passive_shape) - 1.0));
+  return l_norm <= 1.0 ? 0.0
+                       : passive_force_length(l_norm, p.passive_shape / p.passive_strain,
+                                              1.0 / (std::exp(p.passive_shape) - 1.0));
 }
 // Thelen's max velocity scales with activation: (0.25 + 0.75 a) v_max.
 inline double velocity_scale(double a) { return 0.25 + 0.75 * std::clamp(a, 0.0, 1.0); }
@@ -84,14 +90,16 @@ inline double velocity_scale(double a) { return 0.25 + 0.75 * std::clamp(a, 0.0,
 // shortening f_V = (1 + V) / (1 - V / A_f), lengthening
 // f_V = (F_len - 1 + V k F_len) / (F_len - 1 + V k), k = 2 + 2 / A_f,
 // V = v / (0.25 + 0.75 a); f_V = 0 for V <= -1. f_V(0) = 1, increasing.
-// Evaluated with V's denominator multiplied through (one division per branch: the dynamics' hot path).
-inline double force_velocity(double v_norm, double activation, const HillParameters& p) {
+// Evaluated with V's denominator multiplied through (one division per branch: the dynamics' hot path);
+// the five-argument form takes the lengthening constants c = F_len - 1 and k computed once.
+inline double force_velocity(double v_norm, double activation, const HillParameters& p, double c, double k) {
   const double s = velocity_scale(activation);  // V = v_norm / s, s > 0
   if (v_norm <= -s) return 0.0;
   if (v_norm <= 0.0) return (s + v_norm) * p.fv_shape / (s * p.fv_shape - v_norm);
-  const double c = p.fv_max_lengthening - 1.0;
-  const double k = 2.0 + 2.0 / p.fv_shape;
   return (c * s + v_norm * k * p.fv_max_lengthening) / (c * s + v_norm * k);
+}
+inline double force_velocity(double v_norm, double activation, const HillParameters& p) {
+  return force_velocity(v_norm, activation, p, p.fv_max_lengthening - 1.0, 2.0 + 2.0 / p.fv_shape);
 }
 double force_velocity_derivative(double v_norm, double activation, const HillParameters& p);  // d f_V / d v_norm
 // Tendon force-strain (Thelen 2003 eq. 5): exponential toe up to strain

@@ -26,4 +26,27 @@ struct PassiveJointMoment {
   static PassiveJointMoment none();            // no passive moment, no damping
 };
 
+// A PassiveJointMoment for inner loops (the dynamics' right-hand side): its constants
+// computed once, and one exp per evaluation when k4 = -k2, as in Anderson's mirrored curves
+// (then exp(k4 (q - q2)) = exp(k4 (q1 - q2)) / exp(k2 (q - q1))). A sample takes the moment
+// and the potential from the same exponentials. Equal to PassiveJointMoment to rounding.
+class PassiveJointEvaluator {
+ public:
+  struct Exponentials {
+    double e1 = 0.0, e2 = 0.0;  // exp(k2 (q - q1)), exp(k4 (q - q2))
+  };
+  explicit PassiveJointEvaluator(const PassiveJointMoment& m);
+  Exponentials at(double q) const;
+  double moment(const Exponentials& e, double qdot) const {  // N m
+    return m_.k1 * e.e1 + m_.k3 * e.e2 - m_.damping * qdot;
+  }
+  double potential(const Exponentials& e) const;  // J, zero at q = 0 (PassiveJointMoment::potential)
+
+ private:
+  PassiveJointMoment m_;
+  bool mirrored_ = false;
+  double ratio_ = 0.0;                  // exp(k4 (q1 - q2)), when mirrored
+  double e1_zero_ = 0.0, e2_zero_ = 0.0;  // the exponentials at q = 0
+};
+
 }  // namespace biomech
