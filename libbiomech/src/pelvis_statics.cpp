@@ -53,7 +53,7 @@ StaticEquilibrium static_solve(const PelvisSystem& S, const std::vector<RigidTen
   double g_th, g_psi;
   S.gravity_terms(th, th - lean, g_th, g_psi);
   r.gravity_moment = g_th + g_psi;
-  r.passive_moment = hip_passive(S.P, S.O).moment(S.hip_q(th), omega);
+  r.passive_moment = S.hip_joint.moment(S.hip_joint.at(S.hip_q(th)), omega);  // as the dynamics evaluates it
   const double need_q = r.gravity_moment + r.passive_moment - extra;  // muscles must supply -need_q
   auto resid = [&](double e) { return static_muscle_moment(S, units, th, e, nullptr, nullptr, omega) + need_q; };
   double e = 0.0;

@@ -138,7 +138,7 @@ void PelvisSystem::rhs(const double* x, double* dx, double t, Out* out) {
       // generalized gravity force on the lean is -g_psi; hold it (and the elastic lumbar moment) at the target
       if (lean_target != lumbar_hold_target) {  // constant unless the target moves
         lumbar_hold_target = lean_target;
-        lumbar_hold = P.lumbar_sign * O.lumbar_passive.moment(lumbar_q(lean_target), 0.0);  // elastic moment
+        lumbar_hold = P.lumbar_sign * lumbar_joint.moment(lumbar_joint.at(lumbar_q(lean_target)), 0.0);  // elastic
         b_hold = rot2(b, -lean_target);
       }
       const double gp = m2 * g2.dot(perp(rot2(b_hold, R.ct, R.st)));  // b turned by th - lean_target
