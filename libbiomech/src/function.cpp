@@ -132,12 +132,11 @@ void Function::fit_spline() {
   d[nm1] = d[n - 2];
 }
 
-double Function::value(double xv) const {
+double Function::curve_value(double xv) const {
   switch (kind_) {
     case Kind::constant:
-      return b_;
     case Kind::linear:
-      return a_ * xv + b_;
+      break;  // inline in value()
     case Kind::polynomial: {
       double v = 0.0;
       for (double c : y_) v = v * xv + c;
@@ -159,12 +158,11 @@ double Function::value(double xv) const {
   return 0.0;
 }
 
-double Function::derivative(double xv) const {
+double Function::curve_derivative(double xv) const {
   switch (kind_) {
     case Kind::constant:
-      return 0.0;
     case Kind::linear:
-      return a_;
+      break;  // inline in derivative()
     case Kind::polynomial: {
       double v = 0.0;
       const size_t deg = y_.size() - 1;

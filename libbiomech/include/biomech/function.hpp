@@ -45,8 +45,13 @@ class Function {
   static Function polynomial(std::vector<double> coefficients_highest_first);
   Function() = default;  // constant 0
 
-  double value(double x) const;
-  double derivative(double x) const;
+  // constant and linear inline: most joint axes of a model are one of them
+  double value(double x) const {
+    return kind_ == Kind::constant ? b_ : kind_ == Kind::linear ? a_ * x + b_ : curve_value(x);
+  }
+  double derivative(double x) const {
+    return kind_ == Kind::constant ? 0.0 : kind_ == Kind::linear ? a_ : curve_derivative(x);
+  }
   // Same function with y multiplied by s (used when scaling translations); throws
   // InvalidArgument when a value leaves kFunctionBounds.
   Function scaled(double s) const;
@@ -64,6 +69,8 @@ class Function {
   double a_ = 0.0, b_ = 0.0;
   std::vector<double> x_, y_, b_coef_, c_coef_, d_coef_;
   void fit_spline();
+  double curve_value(double x) const;       // spline, polynomial
+  double curve_derivative(double x) const;  // spline, polynomial
 };
 
 }  // namespace biomech
