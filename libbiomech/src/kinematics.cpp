@@ -30,6 +30,22 @@ MotionTerm* term_for(const Model& model, Data& data, int joint, const TransformA
   return nullptr;
 }
 
+// R * (the rotation by theta about the unit vector a). About a coordinate axis, the
+// usual case, only the other two columns turn (the product with Rodrigues' matrix
+// without its zeros and ones).
+void rotate(Mat3& R, const Vec3& a, double theta) {
+  for (int i = 0; i < 3; ++i)
+    if (a[i] == 1.0) {
+      const int j = (i + 1) % 3, k = (i + 2) % 3;
+      const double c = std::cos(theta), s = std::sin(theta);
+      const Vec3 cj = R.col(j), ck = R.col(k);
+      R.col(j) = c * cj + s * ck;
+      R.col(k) = c * ck - s * cj;
+      return;
+    }
+  R = R * Eigen::AngleAxisd(theta, a).toRotationMatrix();
+}
+
 }  // namespace
 
 void check_posture_bounds(const Model& model, const Eigen::Ref<const Eigen::VectorXd>& q, std::string_view where) {
@@ -71,7 +87,7 @@ void forward_kinematics(const Model& model, Data& data, const Eigen::Ref<const E
     const int jidx = model.bodies[b].joint;
     const Joint& j = model.joints[jidx];
     const Eigen::Isometry3d X_GF =
-        (j.parent < 0 ? Eigen::Isometry3d::Identity() : data.body_pose[j.parent]) * j.parent_offset;
+        j.parent < 0 ? j.parent_offset : data.body_pose[j.parent] * j.parent_offset;
     const Mat3 R_GF = X_GF.linear();
 
     // translation of M in F; rotation about M's origin, body-fixed sequence
@@ -88,16 +104,16 @@ void forward_kinematics(const Model& model, Data& data, const Eigen::Ref<const E
         t->v += origin.cross(w);
       }
       const double theta = axis_value(data, ax);
-      if (theta != 0.0) R = R * Eigen::AngleAxisd(theta, ax.axis).toRotationMatrix();
+      if (theta != 0.0) rotate(R, ax.axis, theta);
     }
     for (const TransformAxis& ax : j.translations) {
       const double rate = axis_rate(data, ax);
       if (rate != 0.0) term_for(model, data, jidx, ax)->v += R_GF * ax.axis * rate;
     }
-    Eigen::Isometry3d X_FM = Eigen::Isometry3d::Identity();
-    X_FM.linear() = R;
-    X_FM.translation() = p;
-    data.body_pose[b] = X_GF * X_FM * j.child_offset.inverse();
+    // X_GF * X_FM * child_offset^-1, X_FM = (R, p): rotation R_GF R R_c^T, origin - (that) t_c
+    Eigen::Isometry3d& X = data.body_pose[b];
+    X.linear().noalias() = R_GF * R * j.child_offset.linear().transpose();
+    X.translation() = origin - X.linear() * j.child_offset.translation();
   }
 }
 
