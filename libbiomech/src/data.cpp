@@ -31,9 +31,6 @@ Data::Data(const Model& model) {
   joint_terms_begin[model.joints.size()] = static_cast<int>(motion_terms.size());
   muscle_length = Eigen::VectorXd::Zero(nm);
   moment_arm = Eigen::MatrixXd::Zero(nm, model.nq());
-  body_force.assign(nb, Vec3::Zero());
-  body_moment.assign(nb, Vec3::Zero());
-  path.loaded_at.assign(nb, -1);
 }
 
 bool fits(const Model& model, const Data& data) {

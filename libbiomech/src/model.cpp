@@ -1,7 +1,5 @@
 #include "biomech/model.hpp"
 
-#include <algorithm>
-#include <functional>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -224,33 +222,6 @@ void Model::finalize() {
   moment_arm_coords.clear();
   for (size_t k = 0; k < crossed.size(); ++k)
     if (crossed[k]) moment_arm_coords.push_back(static_cast<int>(k));
-
-  // (Runs for every scaled model of a sweep: a stamp per body instead of clearing a
-  // table per muscle, and sorts of the few bodies a muscle reaches.)
-  load_begin.assign(1, 0);
-  load_bodies.clear();
-  load_parents.clear();
-  load_joints.clear();
-  std::vector<int> stamp(nb, -1);
-  for (int mi = 0; mi < static_cast<int>(muscles.size()); ++mi) {
-    const Muscle& m = muscles[mi];
-    const auto first = static_cast<std::ptrdiff_t>(load_bodies.size());
-    const auto mark = [&](int b) {
-      for (; b >= 0 && stamp[b] != mi; b = joints[bodies[b].joint].parent) {
-        stamp[b] = mi;
-        load_bodies.push_back(b);
-      }
-    };
-    for (const PathPoint& p : m.path) mark(p.body);
-    for (const PathWrap& w : m.wraps) mark(wrap_cylinders[w.cylinder].body);
-    std::sort(load_bodies.begin() + first, load_bodies.end(), std::greater<int>());
-    for (auto i = static_cast<size_t>(first); i < load_bodies.size(); ++i) {
-      load_parents.push_back(joints[bodies[load_bodies[i]].joint].parent);
-      load_joints.push_back(bodies[load_bodies[i]].joint);
-    }
-    std::sort(load_joints.begin() + first, load_joints.end());
-    load_begin.push_back(static_cast<int>(load_bodies.size()));
-  }
 }
 
 int Model::body_index(const std::string& n) const { return find_by_name(bodies, n); }

@@ -25,24 +25,29 @@ struct PathPointState {
   int body = -1;              // body the point is fixed in
   int origin = -1;            // index into Muscle::path, -1 for a wrap tangent point
   int wrap = -1;              // index into Muscle::wraps for a tangent point, -1 otherwise
+  bool moving = false;        // a moving path point (slides within its body)
   double arc = 0.0;           // first tangent point of a wrap: arc length (m) to the second
-  Vec3 force = Vec3::Zero();  // unit-tension force on the point (u_out - u_in)
+};
+
+// A wanted motion term (index into Data::motion_terms) and its column among the wanted columns.
+struct TermColumn {
+  int term = -1;
+  int column = -1;
 };
 
 // Scratch of the path algorithm (muscle_path.cpp); reused, so a posture allocates nothing.
 struct PathScratch {
-  std::vector<PathPointState> points;  // the current muscle's path
+  std::vector<PathPointState> points;  // the current muscle's path (wrapping)
   std::vector<int> wrap_order, wrap_result;
   // Per call: the posture indices whose moment arms are wanted (wanted_columns), each
   // posture index's place among them (column[k], -1 when not wanted), and the motion
-  // terms about them, joint by joint (terms[terms_begin[j]..terms_begin[j+1]]).
+  // terms that move each body: those of its joint and of every joint above it
+  // (body_terms[body_terms_begin[b]..body_terms_begin[b+1]]).
   std::vector<int> wanted_columns, column;
-  std::vector<int> terms, term_column, terms_begin;  // term_column[k]: terms[k]'s place in wanted_columns
+  std::vector<TermColumn> body_terms;
+  std::vector<int> body_terms_begin;
   std::vector<double> arms;  // (n_muscles x wanted columns) row-major: one posture's moment arms
   Eigen::VectorXd posture;  // one row of a batch, contiguous
-  // per body: the last muscle visit that listed it among the muscle's load bodies
-  std::vector<long long> loaded_at;
-  long long visit = 0;
 };
 
 struct Data {
@@ -61,7 +66,6 @@ struct Data {
 
   // Scratch for the path algorithm.
   PathScratch path;
-  std::vector<Vec3> body_force, body_moment;
 };
 
 // True when `data` was made for a model of `model`'s structure (the same

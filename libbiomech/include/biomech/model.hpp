@@ -194,11 +194,6 @@ struct Model {
   std::vector<int> independent;         // indices into coordinates, in posture order
   std::vector<int> posture_index;       // coordinate index -> posture index, -1 for coupled
   std::vector<int> moment_arm_coords;   // posture indices of coordinates that muscles cross
-  // Per muscle m, entries [load_begin[m], load_begin[m+1]): the bodies that can carry its
-  // path's loads (path points, wrap cylinders) and their ancestors, children first
-  // (load_bodies), each one's parent body (load_parents, -1 for a root), and the joints
-  // whose child each such body is, ascending (load_joints).
-  std::vector<int> load_begin, load_bodies, load_parents, load_joints;
 
   // Checks consistency (indices, finite numbers, masses >= 0, ordering) and
   // fills the derived fields. Throws InvalidArgument naming the offending item.
