@@ -177,3 +177,46 @@ TEST(MusclePath, ModelEditedAfterFinalizeNeedsNoFinalize) {
   // the moved point changed the copy's path
   EXPECT_NE(d.muscle_length[m.n_muscles() - 1], d.muscle_length[0]);
 }
+
+// A moving point between two points of its own body: the segments on either side load no
+// joint (their forces on the body cancel), but the point slides within the body under the
+// force of both, so the moment arm about the coordinate that moves it has both terms.
+TEST(MusclePath, MovingPointBetweenPointsOfItsBodySlidesUnderBothSegments) {
+  Model m = test_models::tiny_model();
+  const int rf = m.muscle_index("rect_fem_r");
+  ASSERT_GE(rf, 0);
+  Muscle mus = m.muscles[rf];
+  mus.name = "rect_fem_extended_r";
+  const PathPoint& mov = mus.path.back();
+  ASSERT_EQ(mov.type, PathPoint::Type::moving);
+  PathPoint distal;
+  distal.body = mov.body;
+  distal.location = Vec3(0.03, -0.08, 0.0);
+  mus.path.push_back(distal);
+  m.muscles.push_back(mus);
+  m.finalize();
+  const int i = m.n_muscles() - 1;
+  const int knee = m.posture_coordinate("knee_angle_r");
+  ASSERT_GE(knee, 0);
+  Data d(m), d2(m);
+  std::mt19937 rng(3);
+  const double h = 1e-6;
+  for (int trial = 0; trial < 200; ++trial) {
+    const Eigen::VectorXd q = random_posture(m, rng);
+    compute_muscle_paths(m, d, q);
+    for (int k : m.moment_arm_coords) {
+      if (conditional_switch_within(m, i, k, q, h)) continue;
+      Eigen::VectorXd qp = q, qm = q;
+      qp[k] += h;
+      qm[k] -= h;
+      compute_muscle_paths(m, d2, qp);
+      const double lp = d2.muscle_length[i];
+      compute_muscle_paths(m, d2, qm);
+      const double fd = -(lp - d2.muscle_length[i]) / (2 * h);
+      EXPECT_NEAR(d.moment_arm(i, k), fd, 1e-7) << "coordinate " << k;
+    }
+  }
+  // the extra segment changes the knee moment arm: the slide under it is not zero
+  compute_muscle_paths(m, d, m.default_posture());
+  EXPECT_GT(std::abs(d.moment_arm(i, knee) - d.moment_arm(rf, knee)), 1e-4);
+}
