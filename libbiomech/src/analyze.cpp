@@ -173,11 +173,8 @@ std::vector<bool> root_dofs(const Model& model) {
   const Joint& j = model.joints[model.bodies[0].joint];
   for (const auto* axes : {&j.rotations, &j.translations})
     for (const TransformAxis& ax : *axes)
-      if (ax.coordinate >= 0) {
-        const Coordinate& c = model.coordinates[ax.coordinate];
-        const int driver = c.driver >= 0 ? c.driver : ax.coordinate;
-        if (model.posture_index[driver] >= 0) root[model.posture_index[driver]] = true;
-      }
+      if (ax.coordinate >= 0)
+        if (const int k = model.driving_posture_index(ax.coordinate); k >= 0) root[k] = true;
   return root;
 }
 

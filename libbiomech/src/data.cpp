@@ -22,8 +22,7 @@ Data::Data(const Model& model) {
     for (const auto* axes : {&model.joints[j].rotations, &model.joints[j].translations})
       for (const TransformAxis& ax : *axes) {
         if (ax.coordinate < 0 || ax.function.kind() == Function::Kind::constant) continue;
-        const Coordinate& c = model.coordinates[ax.coordinate];
-        const int k = c.driver >= 0 ? model.posture_index[c.driver] : model.posture_index[ax.coordinate];
+        const int k = model.driving_posture_index(ax.coordinate);
         if (std::find(ks.begin(), ks.end(), k) == ks.end()) ks.push_back(k);
       }
     for (int k : ks) motion_terms.push_back(MotionTerm{static_cast<int>(j), k, Vec3::Zero(), Vec3::Zero()});

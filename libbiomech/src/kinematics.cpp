@@ -23,8 +23,7 @@ double axis_rate(const Data& data, const TransformAxis& ax) {
 }
 
 MotionTerm* term_for(const Model& model, Data& data, int joint, const TransformAxis& ax) {
-  const Coordinate& c = model.coordinates[ax.coordinate];
-  const int k = c.driver >= 0 ? model.posture_index[c.driver] : model.posture_index[ax.coordinate];
+  const int k = model.driving_posture_index(ax.coordinate);
   for (int t = data.joint_terms_begin[joint]; t < data.joint_terms_begin[joint + 1]; ++t)
     if (data.motion_terms[t].posture_index == k) return &data.motion_terms[t];
   return nullptr;

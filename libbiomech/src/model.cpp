@@ -192,7 +192,6 @@ void Model::finalize() {
 
   // A coordinate is crossed by a muscle when it drives a joint with muscle
   // points on both sides, or moves/switches a point of the muscle.
-  auto driver_posture = [&](int c) { return coordinates[c].driver >= 0 ? posture_index[coordinates[c].driver] : posture_index[c]; };
   std::vector<bool> crossed(independent.size(), false);
   // below[j * nb + b]: body b is joint j's child or in its subtree (bodies come parent first)
   std::vector<char> below(joints.size() * nb, 0);
@@ -211,12 +210,12 @@ void Model::finalize() {
       if (!(inside && outside)) continue;
       for (const auto* axes : {&j.rotations, &j.translations})
         for (const TransformAxis& ax : *axes)
-          if (ax.coordinate >= 0 && ax.function.kind() != Function::Kind::constant) crossed[driver_posture(ax.coordinate)] = true;
+          if (ax.coordinate >= 0 && ax.function.kind() != Function::Kind::constant) crossed[driving_posture_index(ax.coordinate)] = true;
     }
     for (const PathPoint& p : m.path) {
       if (p.type == PathPoint::Type::moving)
         for (int c : p.moving_coordinate)
-          if (c >= 0) crossed[driver_posture(c)] = true;
+          if (c >= 0) crossed[driving_posture_index(c)] = true;
     }
   }
   moment_arm_coords.clear();

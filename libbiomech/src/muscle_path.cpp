@@ -208,8 +208,7 @@ void add_slide_load(const Model& model, const Data& data, int m, const PathPoint
   for (int i = 0; i < 3; ++i) {
     const int c = pp.moving_coordinate[i];
     if (c < 0) continue;
-    const Coordinate& co = model.coordinates[c];
-    const int col = data.path.column[co.driver >= 0 ? model.posture_index[co.driver] : model.posture_index[c]];
+    const int col = data.path.column[model.driving_posture_index(c)];
     if (col < 0) continue;
     row[col] += local_f[i] * pp.moving[i].derivative(data.coordinate_value[c]) * data.coordinate_rate[c];
   }

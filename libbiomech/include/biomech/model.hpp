@@ -205,6 +205,10 @@ struct Model {
   int body_index(const std::string& name) const;
   int coordinate_index(const std::string& name) const;   // into coordinates
   int posture_coordinate(const std::string& name) const; // into the posture vector
+  // The posture index that moves coordinate c: its own, or its driver's for a coupled one.
+  int driving_posture_index(int c) const {
+    return coordinates[c].driver >= 0 ? posture_index[coordinates[c].driver] : posture_index[c];
+  }
   int muscle_index(const std::string& name) const;
   int landmark_index(const std::string& name) const;
   std::vector<std::string> coordinate_names() const;      // posture order
