@@ -1,10 +1,14 @@
-"""Where biomech's data files live, installed or in a source tree."""
+"""Where biomech's data files live, installed or in a source tree, and that tree's git commit."""
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+
+# The model file Model.default() scales (models/ in the repository, biomech/models in a wheel).
+DEFAULT_MODEL_FILE = "gait2392_hip.yaml"
 
 
 def data_path(*parts: str | os.PathLike) -> Path:
@@ -39,3 +43,24 @@ def dataset_path(*parts: str | os.PathLike) -> Path:
             return base.joinpath(*parts)
     raise FileNotFoundError("biomech datasets directory not found (looked in "
                             + ", ".join(str(c) for c in candidates) + ")")
+
+
+def git_commit() -> str:
+    """The git commit of the biomech source tree, when the package runs from one (else ``""``).
+
+    ``$BIOMECH_GIT_COMMIT`` overrides it.
+    """
+    env = os.environ.get("BIOMECH_GIT_COMMIT")
+    if env:
+        return env
+    here = Path(__file__).resolve().parent
+    for root in (here.parents[1], here.parents[0]):
+        if (root / ".git").exists():
+            try:
+                out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                                     text=True, timeout=5, check=False)
+                if out.returncode == 0:
+                    return out.stdout.strip()
+            except (OSError, subprocess.SubprocessError):
+                pass
+    return ""

@@ -22,10 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._paths import data_path
-
-# The model file Model.default() scales (models/ in the repository, biomech/models in a wheel).
-DEFAULT_MODEL_FILE = "gait2392_hip.yaml"
+from ._paths import DEFAULT_MODEL_FILE, data_path
 
 Posture = Union[Mapping, np.ndarray, "pd.DataFrame", list, tuple, None]
 

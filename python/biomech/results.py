@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ import pandas as pd
 
 from . import _core
 from ._errors import file_error
+from ._paths import git_commit
 
 __all__ = ["save_results", "load_results", "Results", "units_for", "git_commit", "ResultsWriter",
            "write_tree", "read_tree"]
@@ -45,27 +45,6 @@ MAX_DEPTH = 32
 
 # Units from a name's suffix: the one naming rule of the project (biomech.fields).
 from .fields import units_for  # noqa: E402
-
-
-def git_commit() -> str:
-    """The git commit of the biomech source tree, when the package runs from one (else ``""``).
-
-    ``$BIOMECH_GIT_COMMIT`` overrides it.
-    """
-    env = os.environ.get("BIOMECH_GIT_COMMIT")
-    if env:
-        return env
-    here = Path(__file__).resolve().parent
-    for root in (here.parents[1], here.parents[0]):
-        if (root / ".git").exists():
-            try:
-                out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                                     text=True, timeout=5, check=False)
-                if out.returncode == 0:
-                    return out.stdout.strip()
-            except (OSError, subprocess.SubprocessError):
-                pass
-    return ""
 
 
 # ---- writing

@@ -11,11 +11,12 @@ a grid alone gives its cartesian product, a population alone ``samples`` rows. P
 samples are drawn in fixed blocks from ``numpy.random.default_rng([seed, block])``, so the
 rows do not depend on the chunk size, the number of threads or where chunks run.
 
-Evaluation: chunks of ``chunk_size`` rows go to the C++ core (``_core.sweep_chunk``), which
-runs ``n_jobs`` std::threads with one workspace each and the GIL released, while the previous
-chunk is written (one local thread computes ahead, so writing never idles the C++ threads); with
-``executor=`` (a ``dask.distributed.Client`` or any ``concurrent.futures.Executor``) the chunks
-run there, a bounded number at a time, and are written in order. With ``out=`` results are
+Evaluation: chunks of ``chunk_size`` rows go to the C++ core (``_core.sweep_chunk``, the GIL
+released). Locally ``n_jobs`` threads each evaluate whole chunks, one ahead of the writer, so a
+chunk's start and end (Python, the GIL) never leave a core idle; a sweep of fewer chunks than
+jobs splits each chunk's rows over ``n_jobs`` C++ threads instead. With ``executor=`` (a
+``dask.distributed.Client`` or any ``concurrent.futures.Executor``) the chunks run there, each on
+``n_jobs`` C++ threads, a bounded number at a time. Chunks are written in order. With ``out=`` results are
 appended chunk by chunk to an HDF5 file (atomic: it appears complete, or not at all) and
 memory stays bounded; without it a DataFrame is returned.
 
@@ -37,14 +38,15 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from . import _core
-from ._paths import data_path
-from .model import DEFAULT_MODEL_FILE
+from ._paths import DEFAULT_MODEL_FILE, data_path, git_commit
+
+if TYPE_CHECKING:  # pandas loads when a DataFrame is made: a sweep streamed to a file needs none
+    import pandas as pd
 
 __all__ = ["sweep", "load_sweep_config", "validate_sweep_config", "SweepConfigError", "sweep_parameters"]
 
@@ -62,7 +64,7 @@ CONFIG_KEYS = {
     "fixed": "parameter -> value held for every row",
     "seed": "random seed (integer)",
     "chunk_size": "rows per chunk",
-    "n_jobs": "C++ threads per chunk",
+    "n_jobs": "threads (0 = all cores); with an executor, C++ threads per chunk",
     "compression": "gzip level 0-9 of the HDF5 datasets",
 }
 
@@ -99,6 +101,8 @@ def _first_line(e: BaseException) -> str:
 def sweep_parameters() -> pd.DataFrame:
     """Every known sweep parameter with its units, range and meaning (posture parameters
     ``<coordinate>_deg`` of target moment_arms come from the model)."""
+    import pandas as pd
+
     return pd.DataFrame(_core.sweep_parameter_info()).set_index("name")
 
 
@@ -541,11 +545,18 @@ def _evaluate_chunk(task: dict) -> np.ndarray:
     model, _ = _load_generic(task["model"])
     subject = _core.Subject(**task["subject"]) if task["subject"] is not None else None
     if task.get("evaluate") is not None:
+        import pandas as pd
+
         params = pd.DataFrame(task["params"], columns=task["names"])
         res = task["evaluate"](params, **task["fixed"])
         return np.asarray(pd.DataFrame(res)[task["outputs"]].to_numpy(dtype=float))
     return _core.sweep_chunk(model, task["target"], task["names"], task["params"], task["n_jobs"],
                              task["fixed"], task["side"], subject, _load_exercise(task.get("exercise")))
+
+
+def _available_cores() -> int:
+    """Cores this process may run on (n_jobs 0)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _n_workers(executor: Any) -> int:
@@ -560,8 +571,6 @@ class _SweepWriter:
     """Appends sweep rows to /sweep of a results file, one 1-D appendable dataset per column."""
 
     def __init__(self, path: Path, plan: _Plan, outputs: list[tuple[str, str]], model_core, subject):
-        from .results import git_commit
-
         self.w = _core.ResultsWriter(str(path), compression=plan.compression, chunk_rows=min(plan.chunk_size, 65536))
         w = self.w
         w.write_provenance(package_version=_core.__version__, git_commit=git_commit(),
@@ -615,6 +624,8 @@ class _SweepWriter:
 
 
 def _frame(names: list[str], outputs: list[str], params: np.ndarray, out: np.ndarray) -> pd.DataFrame:
+    import pandas as pd
+
     df = pd.DataFrame(np.concatenate([params, out], axis=1), columns=names + outputs)
     if "sex" in df:
         df["sex"] = pd.Categorical.from_codes(df["sex"].astype(int), categories=list(SEX_LABELS))
@@ -639,7 +650,8 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
         Parameters: ``biomech.sweep_parameters()`` (sex as 'male'/'female').
     model: None/'default' (the shipped model file, scaled per row from its default subject), a
         model file, or a Model (used as given unless subject parameters are swept).
-    n_jobs: C++ threads per chunk (GIL released); 0 = all cores.
+    n_jobs: threads evaluating the sweep (GIL released); 0 = all cores. With an executor, the
+        C++ threads of each chunk.
     executor: a dask.distributed.Client or concurrent.futures.Executor running the chunks.
     out: HDF5 file to stream to (returns its Path); without it the DataFrame is returned.
     quiet: no progress bar (it is shown only on a terminal anyway).
@@ -684,8 +696,10 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
         if not out.parent.exists():
             raise SweepConfigError("out", f"directory {out.parent} does not exist", source)
 
-    # Without an executor one local thread evaluates the next chunk (C++ threads, GIL released) while
-    # this thread writes the previous one, so writing never leaves the n_jobs threads idle.
+    # Without an executor, n_jobs local threads evaluate whole chunks (one C++ thread each, GIL released)
+    # while this thread writes finished ones in order: when one thread is between chunks (Python, waiting
+    # for the GIL) the others keep their cores busy. Fewer chunks than jobs: each chunk's rows are split
+    # over n_jobs C++ threads instead.
     local = executor is None
     model_ref = plan.model if _is_model(plan.model) and local else _model_ref(plan.model)
     task_base = {"model": model_ref, "subject": base.to_dict() if base is not None else None,
@@ -693,6 +707,10 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
                  "n_jobs": plan.n_jobs, "evaluate": evaluate, "outputs": out_names, "exercise": plan.exercise}
     n_rows = plan.n_rows
     starts = range(0, n_rows, plan.chunk_size)
+    n_jobs = plan.n_jobs or _available_cores()
+    chunk_threads = n_jobs if len(starts) < n_jobs else 1  # C++ threads per chunk, locally
+    if local:
+        task_base["n_jobs"] = chunk_threads
 
     from tqdm.auto import tqdm
 
@@ -712,9 +730,10 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
             frames.append(_frame(plan.names, out_names, params, result))
         bar.update(len(params))
 
-    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="biomech-sweep") if local else executor
+    workers = n_jobs // chunk_threads
+    pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="biomech-sweep") if local else executor
     try:
-        limit = 2 if local else max_in_flight or 2 * _n_workers(executor)
+        limit = workers + 1 if local else max_in_flight or 2 * _n_workers(executor)
         pending: collections.deque = collections.deque()
         it = iter(starts)
         for s in itertools.islice(it, limit):
@@ -739,6 +758,8 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
         bar.close()
     if writer is not None:
         return out
+    import pandas as pd
+
     df = pd.concat(frames, ignore_index=True) if frames else _frame(plan.names, out_names,
                                                                       np.empty((0, len(plan.names))),
                                                                       np.empty((0, len(out_names))))

@@ -32,6 +32,16 @@ def test_domain_modules_do_not_load_the_command_line_or_matplotlib():
     assert not r["cli"] and not r["mpl"]
 
 
+def test_a_sweep_streamed_to_a_file_loads_no_pandas(tmp_path):
+    """pandas (0.2-0.4 s to import) is for DataFrames; a sweep written to HDF5 makes none."""
+    out = tmp_path / "s.h5"
+    r = _run("import json, sys, biomech; biomech.sweep(target='single_leg_stance', samples=3, seed=1, "
+             "population={'mass_kg': {'distribution': 'uniform', 'min': 50, 'max': 90}}, "
+             f"out={str(out)!r}, quiet=True); print(json.dumps({{'pandas': 'pandas' in sys.modules}}))")
+    assert out.is_file()
+    assert not r["pandas"]
+
+
 def test_every_public_name_resolves():
     for name in biomech.__all__:
         assert getattr(biomech, name) is not None, name

@@ -47,8 +47,10 @@ def test_rows_and_physics(local):
     assert local.attrs["units"]["abductor_force_n"] == "N"
 
 
-def test_same_rows_whatever_the_chunking_and_threads(local):
-    other = biomech.sweep({**POPULATION, "chunk_size": 3, "n_jobs": 2}, quiet=True)
+@pytest.mark.parametrize("chunk_size, n_jobs", [(3, 2), (1000, 2), (5, 0)])
+def test_same_rows_whatever_the_chunking_and_threads(local, chunk_size, n_jobs):
+    # 8 chunks over 2 jobs run whole chunks in parallel; 1 chunk over 2 jobs splits its rows over C++ threads
+    other = biomech.sweep({**POPULATION, "chunk_size": chunk_size, "n_jobs": n_jobs}, quiet=True)
     pd.testing.assert_frame_equal(other, local)
 
 

@@ -11,7 +11,7 @@ from . import argument, command
                      "results file. The config is checked completely before any work starts.")
 @argument("config", help="sweep config (YAML)")
 @argument("--out", required=True, help="HDF5 results file to write (replaced atomically)")
-@argument("--n-jobs", type=int, default=None, help="C++ threads (overrides the config)")
+@argument("--n-jobs", type=int, default=None, help="threads evaluating the sweep, 0 = all cores (overrides the config)")
 @argument("--quiet", action="store_true", help="no progress bar")
 def _sweep_cmd(args):
     path = sweep(args.config, out=args.out, n_jobs=args.n_jobs, quiet=args.quiet)
