@@ -15,9 +15,10 @@ strength 30-100 %), so every evaluation scales the model to its subject and bala
 The n_jobs scaling is a wall-time claim that needs two idle cores. So that a reader can judge
 it, every run records the load averages (os.getloadavg) just before and after it, and the
 cores it used (CPU time / wall time: near 2 with two jobs when both cores were free to it).
-With --rounds R the 1- and 2-job runs alternate R times and the fastest of each counts (load
-that comes and goes then hits both sides alike); the scaling within each round, of two runs
-adjacent in time, is reported beside it. Prints one JSON object.
+With --rounds R the 1- and 2-job runs alternate R times, in the order 1, 2 then 2, 1 (so a
+machine that speeds up or slows down steadily favours neither), and the fastest of each counts
+(load that comes and goes then hits both sides alike); the scaling within each round, of two
+runs adjacent in time, and its median are reported beside it. Prints one JSON object.
 
     python bench/bench_sweep.py                 # 100,000 evaluations, n_jobs 1 then 2
     python bench/bench_sweep.py --n 1000000     # the target's size
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,21 +86,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         runs: dict[int, dict] = {}
         pairs: list[float] = []  # wall 1 job / wall 2 jobs within each round (adjacent in time)
-        for _ in range(args.rounds):
-            wall_1 = 0.0
-            for n_jobs in (1, 2):
+        for i in range(args.rounds):
+            walls_of_round = {}
+            for n_jobs in ((1, 2) if i % 2 == 0 else (2, 1)):
                 out = os.path.join(d, f"sweep_{n_jobs}.h5")
                 r = run(args.n, n_jobs, args.chunk, out)
-                if n_jobs == 1:
-                    wall_1 = r["wall_s"]
-                else:
-                    pairs.append(wall_1 / r["wall_s"])
+                walls_of_round[n_jobs] = r["wall_s"]
                 with h5py.File(out, "r") as f:
                     r["rows_in_file"] = int(f["sweep"].attrs["n_rows"])
                 walls = runs.get(n_jobs, {}).get("wall_s_of_rounds", []) + [r["wall_s"]]
                 if n_jobs not in runs or r["wall_s"] < runs[n_jobs]["wall_s"]:
                     runs[n_jobs] = r
                 runs[n_jobs]["wall_s_of_rounds"] = walls
+            pairs.append(walls_of_round[1] / walls_of_round[2])
         with h5py.File(os.path.join(d, "sweep_1.h5"), "r") as a, h5py.File(os.path.join(d, "sweep_2.h5"), "r") as b:
             identical = all((a["sweep"][k][...] == b["sweep"][k][...]).all() for k in a["sweep"])
     r1, r2 = runs[1], runs[2]
@@ -114,6 +114,7 @@ def main() -> None:
         # needs an otherwise idle machine with >= 2 free cores (see machine.load_average).
         "cpu_2_vs_1": r2["cpu_s"] / r1["cpu_s"],
         "scaling_2_vs_1": {"wall": r1["wall_s"] / r2["wall_s"], "wall_within_each_round": pairs,
+                           "wall_within_rounds_median": statistics.median(pairs),
                            "cores_used_1_job": r1["cores_used"],
                            "cores_used_2_jobs": r2["cores_used"],
                            "note": "wall scaling is meaningful only when load_average_before/after of both runs "
