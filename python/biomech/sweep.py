@@ -13,8 +13,9 @@ rows do not depend on the chunk size, the number of threads or where chunks run.
 
 Evaluation: chunks of ``chunk_size`` rows go to the C++ core (``_core.sweep_chunk``, the GIL
 released). Locally ``n_jobs`` threads each evaluate whole chunks, one ahead of the writer, so a
-chunk's start and end (Python, the GIL) never leave a core idle; a sweep of fewer chunks than
-jobs splits each chunk's rows over ``n_jobs`` C++ threads instead. With ``executor=`` (a
+chunk's start and end (Python, the GIL) never leave a core idle; the chunks left over when the
+rest divide evenly among the jobs (all of them, when there are fewer chunks than jobs) split
+their rows over ``n_jobs`` C++ threads instead. With ``executor=`` (a
 ``dask.distributed.Client`` or any ``concurrent.futures.Executor``) the chunks run there, each on
 ``n_jobs`` C++ threads, a bounded number at a time. Chunks are written in order. With ``out=`` results are
 appended chunk by chunk to an HDF5 file (atomic: it appears complete, or not at all) and
@@ -698,8 +699,9 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
 
     # Without an executor, n_jobs local threads evaluate whole chunks (one C++ thread each, GIL released)
     # while this thread writes finished ones in order: when one thread is between chunks (Python, waiting
-    # for the GIL) the others keep their cores busy. Fewer chunks than jobs: each chunk's rows are split
-    # over n_jobs C++ threads instead.
+    # for the GIL) the others keep their cores busy. The chunks left over when the rest divide evenly among
+    # the threads (all of them, when there are fewer chunks than jobs) split their rows over n_jobs C++
+    # threads instead, so the sweep does not end on one chunk computed alone while the other cores idle.
     local = executor is None
     model_ref = plan.model if _is_model(plan.model) and local else _model_ref(plan.model)
     task_base = {"model": model_ref, "subject": base.to_dict() if base is not None else None,
@@ -708,9 +710,12 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
     n_rows = plan.n_rows
     starts = range(0, n_rows, plan.chunk_size)
     n_jobs = plan.n_jobs or _available_cores()
-    chunk_threads = n_jobs if len(starts) < n_jobs else 1  # C++ threads per chunk, locally
-    if local:
-        task_base["n_jobs"] = chunk_threads
+    split_from = len(starts) - len(starts) % n_jobs  # chunks from here on are split over n_jobs C++ threads
+
+    def task(s: int, params: np.ndarray) -> dict:
+        if local:
+            return {**task_base, "params": params, "n_jobs": n_jobs if s // plan.chunk_size >= split_from else 1}
+        return {**task_base, "params": params}
 
     from tqdm.auto import tqdm
 
@@ -730,22 +735,21 @@ def sweep(config: Mapping[str, Any] | str | os.PathLike | None = None, *, target
             frames.append(_frame(plan.names, out_names, params, result))
         bar.update(len(params))
 
-    workers = n_jobs // chunk_threads
-    pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="biomech-sweep") if local else executor
+    pool = concurrent.futures.ThreadPoolExecutor(n_jobs, thread_name_prefix="biomech-sweep") if local else executor
     try:
-        limit = workers + 1 if local else max_in_flight or 2 * _n_workers(executor)
+        limit = n_jobs + 1 if local else max_in_flight or 2 * _n_workers(executor)
         pending: collections.deque = collections.deque()
         it = iter(starts)
         for s in itertools.islice(it, limit):
             params = plan.rows(s, min(s + plan.chunk_size, n_rows))
-            pending.append((params, pool.submit(_evaluate_chunk, {**task_base, "params": params})))
+            pending.append((params, pool.submit(_evaluate_chunk, task(s, params))))
         while pending:
             params, fut = pending.popleft()
             take(params, fut.result())
             s = next(it, None)
             if s is not None:
                 p = plan.rows(s, min(s + plan.chunk_size, n_rows))
-                pending.append((p, pool.submit(_evaluate_chunk, {**task_base, "params": p})))
+                pending.append((p, pool.submit(_evaluate_chunk, task(s, p))))
         if writer is not None:
             writer.commit()
     except BaseException:

@@ -49,7 +49,8 @@ def test_rows_and_physics(local):
 
 @pytest.mark.parametrize("chunk_size, n_jobs", [(3, 2), (1000, 2), (5, 0)])
 def test_same_rows_whatever_the_chunking_and_threads(local, chunk_size, n_jobs):
-    # 8 chunks over 2 jobs run whole chunks in parallel; 1 chunk over 2 jobs splits its rows over C++ threads
+    # 8 chunks over 2 jobs run whole chunks in parallel; 1 chunk over 2 jobs splits its rows over C++ threads;
+    # 5 chunks over all cores: the fifth is split when there are 2
     other = biomech.sweep({**POPULATION, "chunk_size": chunk_size, "n_jobs": n_jobs}, quiet=True)
     pd.testing.assert_frame_equal(other, local)
 
