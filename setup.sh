@@ -53,7 +53,7 @@ run() { local log=$1; shift; "$@" >"$log" 2>&1; }
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libeigen3-dev libboost-dev libhdf5-dev libgtest-dev libgmock-dev
-  libyaml-cpp-dev libtinyxml2-dev pybind11-dev libopenblas0 ccache
+  libyaml-cpp-dev libtinyxml2-dev libdeflate-dev pybind11-dev libopenblas0 ccache
 )
 python_is_system() { [[ $(command -v "$PYTHON" || true) == /usr/bin/* ]]; }
 if ! command -v "$PYTHON" >/dev/null 2>&1; then

@@ -4,8 +4,10 @@
 #include <hdf5.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "biomech/errors.hpp"
@@ -236,6 +238,59 @@ TEST(Hdf5Results, AppendsChunksCompressed) {
   EXPECT_TRUE(deflate);
   H5Pclose(dcpl);
   H5Dclose(d);
+  H5Fclose(f);
+}
+
+// Whole chunks of an appended dataset are shuffled, deflated and checksummed by the writer itself,
+// not by HDF5's pipeline, which must read them back exactly: a repetitive column (deflate shrinks it),
+// random bits (deflate is skipped, as HDF5's own filter would skip it), a 2-D block, a last partial
+// chunk, and a row appended mid-chunk afterwards (HDF5 then decompresses and checks the writer's chunk).
+TEST(Hdf5Results, WholeChunksFilteredByTheWriterReadBackThroughHdf5) {
+  const TempDir scratch("h5");
+  const fs::path file = scratch.path("w.h5");
+  DatasetOptions o;
+  o.compression = 4;
+  o.chunk_rows = 64;
+  const std::size_t rows = 64 * 5 + 17;
+  std::vector<double> smooth, noise, block;
+  std::mt19937_64 rng(7);
+  for (std::size_t i = 0; i < rows; ++i) {
+    smooth.push_back(static_cast<double>(i % 7));
+    const std::uint64_t bits = rng();
+    double x;
+    std::memcpy(&x, &bits, sizeof x);
+    noise.push_back(std::isfinite(x) ? x : 0.5);
+    for (int c = 0; c < 3; ++c) block.push_back(c + 0.001 * static_cast<double>(i));
+  }
+  {
+    ResultsWriter w(file.string(), o);
+    w.create_appendable("/smooth", 0, "m");
+    w.create_appendable("/noise", 0, "1");
+    w.create_appendable("/block", 3, "N");
+    for (const auto& [start, n] : {std::pair<std::size_t, std::size_t>{0, 192}, {192, rows - 192}}) {
+      w.append("/smooth", smooth.data() + start, n);
+      w.append("/noise", noise.data() + start, n);
+      w.append("/block", block.data() + 3 * start, n);
+    }
+    const double last = 42.0;
+    w.append("/smooth", &last, 1);
+    smooth.push_back(last);
+    w.commit();
+  }
+  const hid_t f = H5Fopen(file.string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  std::vector<hsize_t> shape;
+  EXPECT_EQ(read_doubles(f, "/smooth"), smooth);
+  EXPECT_EQ(read_doubles(f, "/noise"), noise);
+  EXPECT_EQ(read_doubles(f, "/block", &shape), block);
+  EXPECT_EQ(shape, (std::vector<hsize_t>{rows, 3}));
+  const auto stored = [&](const char* name) {
+    const hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    const hsize_t size = H5Dget_storage_size(d);
+    H5Dclose(d);
+    return size;
+  };
+  EXPECT_LT(stored("/smooth"), smooth.size() * 8 / 4);  // deflated
+  EXPECT_GE(stored("/noise"), 5 * (64 * 8 + 4));        // 5 whole chunks stored as they are, with checksums
   H5Fclose(f);
 }
 
