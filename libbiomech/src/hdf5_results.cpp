@@ -132,8 +132,8 @@ std::uint32_t fletcher32(const unsigned char* data, std::size_t n) {
   return (sum2 << 16) | sum1;
 }
 
-// Rows per chunk and gzip level of a dataset whose filters are this writer's (shuffle, deflate,
-// Fletcher-32, in that order) and whose chunks span whole rows; chunk_rows 0 otherwise.
+// Rows per chunk and gzip level of a dataset whose filters are this writer's (shuffle of 8-byte
+// values, deflate, Fletcher-32, in that order) and whose chunks span whole rows; chunk_rows 0 otherwise.
 struct Deflated {
   hsize_t chunk_rows = 0;
   int level = 0;
@@ -151,6 +151,7 @@ Deflated deflated(hid_t ds, int rank, hsize_t cols) {
     unsigned flags = 0, values[4] = {0, 0, 0, 0};
     std::size_t n = 4;
     if (H5Pget_filter2(dcpl, i, &flags, &n, values, 0, nullptr, nullptr) != order[i]) return {};
+    if (order[i] == H5Z_FILTER_SHUFFLE && (n < 1 || values[0] != 8)) return {};  // write_deflated_chunks' width
     if (order[i] == H5Z_FILTER_DEFLATE) level = n > 0 ? static_cast<int>(values[0]) : -1;
   }
   if (level < 1 || level > 9) return {};
