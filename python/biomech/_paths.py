@@ -53,8 +53,7 @@ def git_commit() -> str:
     env = os.environ.get("BIOMECH_GIT_COMMIT")
     if env:
         return env
-    here = Path(__file__).resolve().parent
-    for root in (here.parents[1], here.parents[0]):
+    for root in (_PACKAGE_DIR.parents[1], _PACKAGE_DIR.parents[0]):
         if (root / ".git").exists():
             try:
                 out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
